@@ -1,0 +1,1 @@
+"""Who is calling: WeChat login, identity binding, tokens, roles, rate limits."""

@@ -1,0 +1,57 @@
+"""The unemployment-benefit mini-program's API: `create_app()` builds it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from miniapp_api.api import MiniappFlask, init_api
+from miniapp_api.celery_app import init_celery
+from miniapp_api.config import Settings
+from miniapp_api.db import Database
+from miniapp_api.errors import register_error_handlers
+from miniapp_api.pii import PiiCipher, configure_cipher
+from miniapp_api.redis_store import RedisStore, make_redis
+from miniapp_api.request_context import configure_logging, init_request_ids
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    settings = Settings.load(overrides=overrides)
+    configure_logging(settings.LOG_LEVEL, as_json=settings.LOG_JSON)
+    configure_cipher(PiiCipher.from_base64(settings.PII_ENCRYPTION_KEY, settings.PII_HASH_KEY))
+
+    app = MiniappFlask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH,
+        JSON_AS_ASCII=False,
+        TESTING=settings.MINIAPP_ENV == "test",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["miniapp_settings"] = settings
+    app.extensions["miniapp_db"] = Database(
+        settings.DATABASE_URL,
+        pool_size=settings.DATABASE_POOL_SIZE,
+        statement_timeout_ms=settings.DATABASE_STATEMENT_TIMEOUT_MS,
+    )
+    app.extensions["miniapp_redis"] = RedisStore(
+        make_redis(settings.REDIS_URL, socket_timeout=settings.REDIS_SOCKET_TIMEOUT_S)
+    )
+    init_celery(app, settings)
+
+    init_request_ids(app)
+    api = init_api(app)
+    # After flask-smorest, which registers an HTTPException handler of its own.
+    register_error_handlers(app)
+    _register_routes(app, api)
+    return app
+
+
+def _register_routes(app: Flask, api: Any) -> None:
+    from miniapp_api.health.routes import blp as health_blp
+    from miniapp_api.records.routes import blp as records_blp
+
+    app.register_blueprint(health_blp)
+    api.register_blueprint(records_blp)

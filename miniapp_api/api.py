@@ -1,0 +1,96 @@
+"""The HTTP shell: flask-smorest, OpenAPI at /openapi.json, docs at /docs, strict JSON bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import marshmallow as ma
+import swagger_ui_bundle
+from flask import Flask, Response, abort, request, send_from_directory
+from flask_smorest import Api
+
+from miniapp_api.db import abandon_unit_of_work, unit_of_work
+
+JSON_TYPES = ("application/json",)
+_ACCEPTS_ATTR = "_miniapp_accepts"
+F = TypeVar("F", bound=Callable[..., Any])
+
+API_SETTINGS = {
+    "API_TITLE": "失业保险金线上申领 API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    # Served from the installed swagger-ui-bundle: the docs work without internet access.
+    "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": "微信小程序“失业保险金畅通领、安全办”后端接口。"
+            "所有错误均返回 {code, message, details, request_id}。"
+        }
+    },
+}
+
+
+class Schema(ma.Schema):
+    """Base for request and response schemas: unknown fields are an error, never ignored."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def accepts(*mimetypes: str) -> Callable[[F], F]:
+    """Declare the body types a view method takes besides JSON (e.g. multipart uploads)."""
+
+    def mark(view: F) -> F:
+        setattr(view, _ACCEPTS_ATTR, mimetypes)
+        return view
+
+    return mark
+
+
+class MiniappFlask(Flask):
+    def dispatch_request(self) -> Any:
+        # The one transaction boundary of a request: commit on success, roll back on any
+        # error answer, and only then run the after-commit hooks (job enqueueing).
+        with unit_of_work():
+            response = self.make_response(super().dispatch_request())
+            if response.status_code >= 400:
+                abandon_unit_of_work()
+            return response
+
+
+def _accepted_types() -> tuple[str, ...]:
+    view = current_view()
+    method = getattr(getattr(view, "view_class", None), request.method.lower(), None)
+    return JSON_TYPES + getattr(method or view, _ACCEPTS_ATTR, ())
+
+
+def current_view() -> Any:
+    from flask import current_app
+
+    return current_app.view_functions.get(request.endpoint or "")
+
+
+def _require_known_body_type() -> None:
+    if request.method not in {"POST", "PUT", "PATCH"} or request.endpoint is None:
+        return
+    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "")
+    if has_body and request.mimetype not in _accepted_types():
+        abort(415)
+
+
+def init_api(app: Flask) -> Api:
+    app.config.update(API_SETTINGS)
+    api = Api(app)
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @app.get("/docs/assets/<path:filename>")
+    def docs_assets(filename: str) -> Response:
+        return send_from_directory(assets, filename, max_age=86400)
+
+    app.before_request(_require_known_body_type)
+    return api

@@ -1,0 +1,65 @@
+"""Celery on the Redis broker, with beat for periodic sweeps.
+
+Every task runs inside the Flask app context and one unit of work, takes ids (never ORM
+objects), and carries the request id of the request that enqueued it into its logs. With the
+embedded in-memory Redis the tasks run eagerly, in-process, right after the commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from miniapp_api.config import Settings
+from miniapp_api.db import unit_of_work
+from miniapp_api.request_context import current_request_id, set_request_id
+
+TASK_MODULES = ["miniapp_api.health.tasks"]
+
+# Periodic sweeps: name -> (task, seconds). Each domain adds its own entries here.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
+}
+
+
+def init_celery(app: Flask, settings: Settings) -> Celery:
+    class AppTask(Task):  # type: ignore[misc]
+        # Bounded retries with backoff; a task that exhausts them fails for good and says so.
+        max_retries = 5
+        retry_backoff = True
+        retry_backoff_max = 600
+        retry_jitter = True
+
+        def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+            headers = options.setdefault("headers", {})
+            headers.setdefault("request_id", current_request_id())
+            return super().apply_async(args, kwargs, **options)
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            request_id = (getattr(self.request, "headers", None) or {}).get("request_id")
+            set_request_id(request_id or getattr(self.request, "request_id", None))
+            with app.app_context(), unit_of_work():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=AppTask, include=TASK_MODULES)
+    celery.conf.update(
+        broker_url=settings.broker_url,
+        broker_connection_retry_on_startup=True,
+        task_always_eager=settings.celery_eager,
+        task_eager_propagates=True,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Shanghai",
+        enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
+        broker_transport_options={"visibility_timeout": 3600},
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

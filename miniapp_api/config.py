@@ -1,0 +1,129 @@
+"""Every setting, read once from the environment with a type and a default.
+
+`Settings.load(environ, overrides)` is the only place the service reads configuration.
+Overrides (from `create_app(overrides)` or tests) win over the environment; both use the
+environment variable names below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+
+# Embedded development defaults. Production refuses to start while any of these is in use.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
+DEV_PII_ENCRYPTION_KEY = "ZGV2LW9ubHktcGlpLWVuY3J5cHRpb24ta2V5LTAwMDA="
+DEV_PII_HASH_KEY = "ZGV2LW9ubHktcGlpLWxvb2t1cC1oYXNoLWtleS0wMDAwMDA="
+MEMORY_REDIS_URL = "memory://"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says which setting and why."""
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'miniapp.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    MINIAPP_ENV: str = "development"
+    DATABASE_URL: str = field(default_factory=_default_database_url)
+    REDIS_URL: str = MEMORY_REDIS_URL
+    # Celery's broker; defaults to REDIS_URL. With the in-memory Redis, tasks run eagerly.
+    CELERY_BROKER_URL: str = ""
+    SECRET_KEY: str = DEV_SECRET_KEY
+    PII_ENCRYPTION_KEY: str = DEV_PII_ENCRYPTION_KEY
+    PII_HASH_KEY: str = DEV_PII_HASH_KEY
+    # Largest request body the API accepts, in bytes; upload routes set their own, smaller limits.
+    MAX_CONTENT_LENGTH: int = 1024 * 1024
+    LOG_LEVEL: str = "INFO"
+    LOG_JSON: bool = True
+    DATABASE_POOL_SIZE: int = 5
+    DATABASE_STATEMENT_TIMEOUT_MS: int = 15000
+    REDIS_SOCKET_TIMEOUT_S: float = 2.0
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        overrides = dict(overrides or {})
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, spec in known.items():
+            if name in overrides:
+                values[name] = overrides[name]
+            elif name in environ:
+                values[name] = _coerce(name, spec.type, environ[name])
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.MINIAPP_ENV == "production"
+
+    @property
+    def uses_memory_redis(self) -> bool:
+        return self.REDIS_URL == MEMORY_REDIS_URL
+
+    @property
+    def broker_url(self) -> str:
+        return self.CELERY_BROKER_URL or self.REDIS_URL
+
+    @property
+    def celery_eager(self) -> bool:
+        return self.broker_url == MEMORY_REDIS_URL
+
+    def check(self) -> None:
+        if self.MINIAPP_ENV not in ENVIRONMENTS:
+            raise ConfigError(f"MINIAPP_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.MAX_CONTENT_LENGTH <= 0:
+            raise ConfigError("MAX_CONTENT_LENGTH must be positive")
+        if self.is_production:
+            self._check_production()
+
+    def _check_production(self) -> None:
+        problems = []
+        if self.DATABASE_URL.startswith("sqlite"):
+            problems.append("DATABASE_URL is SQLite; production needs PostgreSQL")
+        if self.uses_memory_redis or self.celery_eager:
+            problems.append("REDIS_URL/CELERY_BROKER_URL use the in-process stand-in")
+        for name, default in (
+            ("SECRET_KEY", DEV_SECRET_KEY),
+            ("PII_ENCRYPTION_KEY", DEV_PII_ENCRYPTION_KEY),
+            ("PII_HASH_KEY", DEV_PII_HASH_KEY),
+        ):
+            if getattr(self, name) == default:
+                problems.append(f"{name} is the development default")
+        if len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY is shorter than 32 characters")
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _coerce(name: str, kind: Any, raw: str) -> Any:
+    kind_name = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if kind_name == "bool":
+            lowered = raw.strip().lower()
+            if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(raw)
+            return lowered in {"1", "true", "yes", "on"}
+        if kind_name == "int":
+            return int(raw)
+        if kind_name == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind_name}") from None
+    return raw

@@ -1,0 +1,135 @@
+"""Engine, declarative base, and the one transaction boundary.
+
+Every request and every task runs inside exactly one `unit_of_work()`: it commits when the
+work returns, rolls back when it raises, and only after a successful commit runs the
+callbacks registered with `after_commit()` (that is where background jobs are enqueued, so a
+worker never sees a row that was rolled back).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 15000) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c statement_timeout={statement_timeout_ms}", "connect_timeout": 5},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """Holds the engine and session factory of one app."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, statement_timeout_ms: int = 15000) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms)
+        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_current: ContextVar[Session | None] = ContextVar("miniapp_session", default=None)
+_AFTER_COMMIT = "miniapp_after_commit"
+
+
+@contextlib.contextmanager
+def unit_of_work(database: Database | None = None) -> Iterator[Session]:
+    """Open the transaction boundary, or join the one already open in this context."""
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    if database is None:
+        database = _app_database()
+    session = database.sessions()
+    session.info[_AFTER_COMMIT] = []
+    token = _current.set(session)
+    try:
+        yield session
+        session.commit()
+        callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _current.reset(token)
+        session.close()
+    for callback in callbacks:
+        callback()
+
+
+def _app_database() -> Database:
+    from flask import current_app
+
+    database: Database = current_app.extensions["miniapp_db"]
+    return database
+
+
+def current_session() -> Session:
+    session = _current.get()
+    if session is None:
+        raise RuntimeError("no unit of work is open")
+    return session
+
+
+def abandon_unit_of_work() -> None:
+    """Roll back the open unit of work and drop its after-commit callbacks (an error answer)."""
+    session = current_session()
+    session.rollback()
+    session.info[_AFTER_COMMIT].clear()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current unit of work has committed; never if it rolls back."""
+    current_session().info[_AFTER_COMMIT].append(callback)

@@ -1,0 +1,181 @@
+"""The one error envelope: {"code", "message", "details", "request_id"}.
+
+Domain code raises `AppError` (or a subclass) with a stable code and a Chinese message; HTTP
+errors from Flask and validation errors from flask-smorest are translated here, so a client
+never sees any other error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from miniapp_api.request_context import current_request_id
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    status = 400
+    code = "BAD_REQUEST"
+    message = "请求有误"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.details = details or {}
+
+
+class NotFoundError(AppError):
+    status = 404
+    code = "NOT_FOUND"
+    message = "请求的资源不存在"
+
+
+class ConflictError(AppError):
+    status = 409
+    code = "CONFLICT"
+    message = "请求与当前数据状态冲突"
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "VALIDATION_FAILED"
+    message = "提交的数据有误"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+    message = "服务暂时不可用，请稍后再试"
+
+
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "请求格式有误"),
+    401: ("UNAUTHENTICATED", "请先登录"),
+    403: ("FORBIDDEN", "没有权限执行此操作"),
+    404: ("NOT_FOUND", "请求的地址不存在"),
+    405: ("METHOD_NOT_ALLOWED", "该地址不支持此请求方法"),
+    409: ("CONFLICT", "请求与当前数据状态冲突"),
+    413: ("PAYLOAD_TOO_LARGE", "提交的内容过大"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "请求内容类型不受支持，请使用 application/json"),
+    422: ("VALIDATION_FAILED", "提交的数据有误"),
+    429: ("TOO_MANY_REQUESTS", "操作过于频繁，请稍后再试"),
+    500: ("INTERNAL_ERROR", "服务器内部错误，请稍后再试"),
+    503: ("SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试"),
+}
+
+# marshmallow's default messages, in the words a claimant reads.
+_FIELD_MESSAGES = {
+    "Missing data for required field.": "缺少必填项",
+    "Unknown field.": "不接受此字段",
+    "Field may not be null.": "不能为空",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid boolean.": "应为 true 或 false",
+    "Not a valid date.": "应为日期（YYYY-MM-DD）",
+    "Not a valid datetime.": "应为日期时间（ISO 8601）",
+    "Not a valid list.": "应为列表",
+    "Not a valid mapping type.": "应为对象",
+    "Invalid input type.": "数据类型不正确",
+    "Invalid value.": "取值不正确",
+    "Shorter than minimum length 1.": "不能为空",
+    "Not a valid email address.": "邮箱地址格式不正确",
+    "Invalid JSON body.": "请求体不是有效的 JSON",
+}
+
+
+def translate_field_message(message: str) -> str:
+    if message in _FIELD_MESSAGES:
+        return _FIELD_MESSAGES[message]
+    if message.startswith("Must be one of:"):
+        return "取值应为以下之一：" + message.removeprefix("Must be one of:").strip().rstrip(".")
+    if message.startswith("Length must be"):
+        return "长度不符合要求（" + message + "）"
+    if message.startswith("Must be greater than") or message.startswith("Must be less than"):
+        return "数值超出允许范围（" + message + "）"
+    return message
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """{"json": {"a": {"0": ["x"]}}} -> {"a.0": ["x"]}, each message translated."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, texts in _flatten(value, name).items():
+                flat.setdefault(field, []).extend(texts)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = [translate_field_message(m) for m in messages]
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "_schema"] = [translate_field_message(str(messages))]
+    return flat
+
+
+def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    response = jsonify({"code": code, "message": message, "details": details or {}, "request_id": current_request_id()})
+    response.status_code = status
+    return response
+
+
+def _validation_response(messages: dict[str, Any], status: int = 422) -> Response:
+    by_location = {loc: _flatten(msgs) for loc, msgs in messages.items()}
+    fields = {name: texts for loc in by_location.values() for name, texts in loc.items()}
+    if "_schema" in fields and fields["_schema"] == ["请求体不是有效的 JSON"]:
+        return envelope(400, "MALFORMED_JSON", "请求体不是有效的 JSON，请检查格式")
+    summary = "；".join(f"{name}：{'，'.join(texts)}" for name, texts in fields.items())
+    return envelope(status, "VALIDATION_FAILED", f"提交的数据有误：{summary}", {"fields": fields})
+
+
+def handle_app_error(error: AppError) -> Response:
+    return envelope(error.status, error.code, error.message, error.details)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None)
+    if isinstance(data, dict) and isinstance(data.get("messages"), dict):
+        return _validation_response(data["messages"], status)
+    code, message = HTTP_ERRORS.get(status, ("HTTP_ERROR", "请求无法处理"))
+    details: dict[str, Any] = {}
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        message = f"提交的内容超过上限（{_human_bytes(limit)}）" if limit else message
+        details = {"max_bytes": limit}
+    response = envelope(status, code, message, details)
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)
+    return response
+
+
+def _human_bytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
+
+
+def handle_unexpected(error: Exception) -> Response:
+    log.exception("unhandled error: %s", type(error).__name__)
+    code, message = HTTP_ERRORS[500]
+    return envelope(500, code, message)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

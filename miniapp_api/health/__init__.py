@@ -1,0 +1,1 @@
+"""Liveness of the service's dependencies, for load balancers and operators."""

@@ -1,0 +1,7 @@
+"""Import every domain's models so the metadata (and Alembic) sees all tables."""
+
+from __future__ import annotations
+
+
+def load_all_models() -> None:
+    from miniapp_api.records import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Internal records: the facts the provincial system holds, imported here and only read."""

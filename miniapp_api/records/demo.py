@@ -1,0 +1,354 @@
+"""A deterministic synthetic population for demos, development and benchmarks.
+
+Same seed and as-of date, same people: valid ID numbers and credit codes, Chinese names,
+ages 18–64, contribution histories of 0–30 years at employers of their pooling region, a
+mix of separation reasons, and the occasional pension start, death or other stop event.
+Nobody here is real; the face photos of real people in the tests are never used as citizens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from miniapp_api.identifiers import make_credit_code, make_id_number
+from miniapp_api.records.models import (
+    ContributionPeriod,
+    Employer,
+    EmployerContact,
+    ImportBatch,
+    Person,
+    PersonEvent,
+    PersonPhoto,
+    Region,
+    RegionParameter,
+    StopContributionEvent,
+)
+from miniapp_api.records.parameters import validate_parameter_value
+from miniapp_api.records.service import id_number_hash, phone_hash
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
+
+BANKS = (
+    ("中国工商银行", "621226"),
+    ("中国农业银行", "622848"),
+    ("中国银行", "621661"),
+    ("中国建设银行", "621700"),
+    ("交通银行", "622262"),
+    ("中国邮政储蓄银行", "621799"),
+)
+_QUALIFYING = [code for code, reason in SEPARATION_REASONS.items() if reason.qualifying]
+_NOT_QUALIFYING = ["resigned", "mutual_by_worker"]
+RECORD_TABLES = (
+    ImportBatch,
+    PersonEvent,
+    StopContributionEvent,
+    ContributionPeriod,
+    PersonPhoto,
+    EmployerContact,
+    Person,
+    Employer,
+    RegionParameter,
+    Region,
+)
+_BATCH = 1000
+
+
+def _load(name: str) -> Any:
+    return json.loads(resources.files("miniapp_api.records.demo_data").joinpath(name).read_text("utf-8"))
+
+
+def luhn_complete(partial: str) -> str:
+    """Append the Luhn check digit bank cards carry."""
+    total = 0
+    for index, char in enumerate(reversed(partial)):
+        digit = int(char) * (2 if index % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return partial + str((10 - total % 10) % 10)
+
+
+def organisation_code(rng: random.Random) -> str:
+    """An 8-digit body and its GB 11714 check character."""
+    body = "".join(rng.choice("0123456789") for _ in range(8))
+    remainder = 11 - sum(int(c) * w for c, w in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    return body + {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def _add_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+@dataclass
+class DemoStats:
+    regions: int = 0
+    parameters: int = 0
+    employers: int = 0
+    persons: int = 0
+    contributions: int = 0
+    stop_events: int = 0
+    person_events: int = 0
+
+
+@dataclass
+class _Generator:
+    rng: random.Random
+    as_of: dt.date
+    names: dict[str, Any]
+    regions: list[dict[str, Any]]
+    used_ids: set[str] = field(default_factory=set)
+    used_phones: set[str] = field(default_factory=set)
+    used_codes: set[str] = field(default_factory=set)
+
+    def name(self, sex: str) -> str:
+        surname = self.rng.choices(self.names["surnames"], self.names["surname_weights"])[0]
+        pool = self.names["given_male" if sex == "M" else "given_female"]
+        given = "".join(self.rng.choice(pool) for _ in range(self.rng.choice((1, 2, 2))))
+        return f"{surname}{given}"
+
+    def phone(self) -> str:
+        while True:
+            phone = "1" + self.rng.choice("3456789") + "".join(self.rng.choice("0123456789") for _ in range(9))
+            if phone not in self.used_phones:
+                self.used_phones.add(phone)
+                return phone
+
+    def employer(self, region: dict[str, Any]) -> dict[str, Any]:
+        while True:
+            code = make_credit_code(self.rng.choice(region["counties"]), organisation_code(self.rng))
+            if code not in self.used_codes:
+                self.used_codes.add(code)
+                break
+        word, industry = self.rng.choice(self.names["employer_words"]), self.rng.choice(self.names["industries"])
+        name = f"{region['name']}{word}{industry}有限公司"
+        return {"credit_code": code, "name": name, "region_code": region["code"]}
+
+    def person(self, region: dict[str, Any]) -> dict[str, Any]:
+        sex = self.rng.choice("MF")
+        age_days = self.rng.randint(18 * 365 + 5, 64 * 365 + 300)
+        birth = self.as_of - dt.timedelta(days=age_days)
+        while True:
+            sequence = self.rng.randrange(0, 1000)
+            if (sequence % 2 == 1) != (sex == "M"):
+                sequence = (sequence + 1) % 1000
+            id_number = make_id_number(self.rng.choice(region["counties"]), birth, sequence)
+            if id_number not in self.used_ids:
+                self.used_ids.add(id_number)
+                break
+        bank_name, bin_prefix = self.rng.choice(BANKS)
+        account = luhn_complete(bin_prefix + "".join(self.rng.choice("0123456789") for _ in range(12)))
+        category = "male_60" if sex == "M" else self.rng.choices(("female_50", "female_55"), (7, 3))[0]
+        phone = self.phone()
+        return {
+            "id_number": id_number,
+            "id_number_hash": id_number_hash(id_number),
+            "name": self.name(sex),
+            "sex": sex,
+            "birth_date": birth,
+            "retirement_category": category,
+            "phone": phone,
+            "phone_hash": phone_hash(phone),
+            "region_code": region["code"],
+            "ss_card_number": self.rng.choice("ABCDEFGHJK") + "".join(self.rng.choice("0123456789") for _ in range(8)),
+            "bank_name": bank_name,
+            "bank_account": account,
+        }
+
+    def history(
+        self, person: dict[str, Any], employer_ids: list[int]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Contribution spells, newest last, and a stop event for each spell that ended."""
+        birth: dt.date = person["birth_date"]
+        first_month = _add_months(birth.replace(day=1), 18 * 12 + 1)
+        this_month = self.as_of.replace(day=1)
+        room = max(0, _months_between(first_month, this_month))
+        total = min(int(self.rng.triangular(0, 360, 60)), room)
+        if total == 0 or not employer_ids:
+            return [], []
+        status = self.rng.choices(("employed", "recent", "earlier"), (50, 35, 15))[0]
+        end = (
+            this_month
+            if status == "employed"
+            else _add_months(this_month, -self.rng.randint(1, 12) if status == "recent" else -self.rng.randint(13, 60))
+        )
+        spells: list[dict[str, Any]] = []
+        stops: list[dict[str, Any]] = []
+        remaining = total
+        spell_count = self.rng.randint(1, min(4, total // 6 + 1))
+        last_employer = None
+        for index in range(spell_count):
+            length = (
+                remaining
+                if index == spell_count - 1
+                else self.rng.randint(1, max(1, remaining - (spell_count - index - 1)))
+            )
+            start = _add_months(end, -(length - 1))
+            if start < first_month:
+                start = first_month
+            if end < start:
+                break
+            employer_id = self.rng.choice([e for e in employer_ids if e != last_employer] or employer_ids)
+            last_employer = employer_id
+            open_ended = index == 0 and status == "employed"
+            spells.append(
+                {
+                    "person_id": None,
+                    "employer_id": employer_id,
+                    "region_code": person["region_code"],
+                    "start_month": start,
+                    "end_month": None if open_ended else end,
+                }
+            )
+            if not open_ended:
+                stop_day = min(end.replace(day=self.rng.randint(1, 28)), self.as_of)
+                reason = self.rng.choice(_QUALIFYING) if self.rng.random() < 0.65 else self.rng.choice(_NOT_QUALIFYING)
+                stops.append(
+                    {
+                        "person_id": None,
+                        "employer_id": employer_id,
+                        "stop_date": stop_day,
+                        "reason_code": reason,
+                        "source": "records_feed",
+                    }
+                )
+            remaining -= length
+            if remaining <= 0:
+                break
+            end = _add_months(start, -(1 + self.rng.randint(0, 12)))
+            if end < first_month:
+                break
+        return spells[::-1], stops[::-1]
+
+    def life_events(self, person: dict[str, Any]) -> list[dict[str, Any]]:
+        birth: dt.date = person["birth_date"]
+        original_age = {"male_60": 60, "female_55": 55, "female_50": 50}[person["retirement_category"]]
+        events = []
+        pension_month = _add_months(birth.replace(day=1), original_age * 12 + 1)
+        if pension_month <= self.as_of and self.rng.random() < 0.6:
+            events.append({"kind": "pension_start", "event_date": pension_month, "source": "养老保险待遇核定"})
+        for kind, chance in (("death", 0.001), ("emigration", 0.001), ("imprisonment", 0.001)):
+            if self.rng.random() < chance:
+                days_ago = self.rng.randint(1, 400)
+                events.append(
+                    {"kind": kind, "event_date": self.as_of - dt.timedelta(days=days_ago), "source": "部门数据比对"}
+                )
+        if person["sex"] == "M" and (self.as_of - birth).days < 24 * 365 and self.rng.random() < 0.01:
+            events.append(
+                {
+                    "kind": "conscription",
+                    "event_date": self.as_of - dt.timedelta(days=self.rng.randint(1, 200)),
+                    "source": "兵役机关通报",
+                }
+            )
+        return events
+
+
+def has_records(session: Session) -> bool:
+    return session.scalar(select(Person.id).limit(1)) is not None
+
+
+def clear_records(session: Session) -> None:
+    for model in RECORD_TABLES:
+        session.execute(delete(model))
+
+
+def seed_demo(
+    session: Session,
+    *,
+    persons: int,
+    seed: int,
+    as_of: dt.date,
+    progress: Callable[[int], None] = lambda _: None,
+) -> DemoStats:
+    """Insert regions, parameters, employers and `persons` people; call `progress(n)` as they land."""
+    data = _load("regions.json")
+    generator = _Generator(random.Random(seed), as_of, _load("names.json"), data["regions"])
+    stats = DemoStats()
+    _seed_regions(session, data, stats)
+    employers_by_region = _seed_employers(session, generator, persons, stats)
+    regions = data["regions"]
+    weights = [region["weight"] for region in regions]
+    for batch in _chunks(persons, _BATCH):
+        people = [generator.person(generator.rng.choices(regions, weights)[0]) for _ in range(batch)]
+        ids = list(session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), people))
+        spells: list[dict[str, Any]] = []
+        stops: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for person_id, person in zip(ids, people, strict=True):
+            person_spells, person_stops = generator.history(person, employers_by_region[person["region_code"]])
+            for row in (*person_spells, *person_stops):
+                row["person_id"] = person_id
+            spells += person_spells
+            stops += person_stops
+            events += [{**event, "person_id": person_id} for event in generator.life_events(person)]
+        for model, rows in ((ContributionPeriod, spells), (StopContributionEvent, stops), (PersonEvent, events)):
+            if rows:
+                session.execute(insert(model), rows)
+        stats.persons += batch
+        stats.contributions += len(spells)
+        stats.stop_events += len(stops)
+        stats.person_events += len(events)
+        progress(batch)
+    return stats
+
+
+def _chunks(total: int, size: int) -> Iterator[int]:
+    while total > 0:
+        yield min(size, total)
+        total -= size
+
+
+def _seed_regions(session: Session, data: dict[str, Any], stats: DemoStats) -> None:
+    columns = ("code", "name", "province", "agency_name", "agency_phone", "agency_address")
+    for region in data["regions"]:
+        session.add(Region(**{name: region[name] for name in columns}))
+        stats.regions += 1
+    for parameter in data["parameters"]:
+        codes = [r["code"] for r in data["regions"]] if parameter["region_code"] == "*" else [parameter["region_code"]]
+        for code in codes:
+            session.add(
+                RegionParameter(
+                    region_code=code,
+                    kind=parameter["kind"],
+                    effective_from=dt.date.fromisoformat(parameter["effective_from"]),
+                    value=validate_parameter_value(parameter["kind"], parameter["value"]),
+                    citation=parameter["citation"],
+                )
+            )
+            stats.parameters += 1
+    session.flush()
+
+
+def _seed_employers(session: Session, generator: _Generator, persons: int, stats: DemoStats) -> dict[str, list[int]]:
+    by_region: dict[str, list[int]] = {}
+    total = max(len(generator.regions) * 2, persons // 20)
+    weights = [region["weight"] for region in generator.regions]
+    for _ in range(total):
+        region = generator.rng.choices(generator.regions, weights)[0]
+        employer = Employer(**generator.employer(region))
+        session.add(employer)
+        session.flush()
+        by_region.setdefault(region["code"], []).append(employer.id)
+        contact_phone = generator.phone()
+        session.add(
+            EmployerContact(
+                employer_id=employer.id,
+                name=generator.name(generator.rng.choice("MF")),
+                phone=contact_phone,
+                phone_hash=phone_hash(contact_phone),
+            )
+        )
+        stats.employers += 1
+    session.flush()
+    return by_region

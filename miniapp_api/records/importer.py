@@ -1,0 +1,415 @@
+"""Import the provincial system's exports (CSV or JSON) into the internal records.
+
+A file is checked whole before anything is written: every bad row is reported with its row
+number, column and a Chinese reason, and a file with any bad row imports nothing. A directory
+is imported in dependency order in one transaction, so it too lands whole or not at all.
+Rows already known are updated (the export is the source of truth); each accepted file is
+recorded as an `ImportBatch` with its hash and operator.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.errors import translate_field_message
+from miniapp_api.records import import_rows as rows
+from miniapp_api.records.models import (
+    ContributionPeriod,
+    Employer,
+    EmployerContact,
+    ImportBatch,
+    Person,
+    PersonEvent,
+    Region,
+    RegionParameter,
+    StopContributionEvent,
+)
+from miniapp_api.records.service import id_number_hash, phone_hash
+
+MAX_ERRORS_REPORTED = 200
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        return f"{where} {self.column}：{self.message}" if self.column else f"{where}：{self.message}"
+
+
+class ImportRejected(Exception):
+    def __init__(self, file_name: str, errors: list[RowError]) -> None:
+        super().__init__(f"{file_name}: {len(errors)} error(s)")
+        self.file_name = file_name
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file_name: str
+    inserted: int = 0
+    updated: int = 0
+
+
+@dataclass
+class _Context:
+    """What the rows of one import refer to, loaded once per file rather than once per row."""
+
+    session: Session
+    regions: set[str] = field(default_factory=set)
+    employers: dict[str, int] = field(default_factory=dict)
+    persons: dict[str, int] = field(default_factory=dict)
+
+    def load(self, loaded: list[dict[str, Any]]) -> None:
+        self.regions = set(self.session.scalars(select(Region.code)))
+        self.employers = dict(self.session.execute(select(Employer.credit_code, Employer.id)).tuples())
+        hashes = sorted({id_number_hash(r["id_number"]) for r in loaded if "id_number" in r})
+        self.persons = {}
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = hashes[start : start + _CHUNK]
+            found = self.session.execute(
+                select(Person.id_number_hash, Person.id).where(Person.id_number_hash.in_(chunk))
+            )
+            self.persons.update(found.tuples())
+
+    def person_id(self, id_number: str) -> int | None:
+        return self.persons.get(id_number_hash(id_number))
+
+
+Reference = Callable[[_Context, dict[str, Any]], list[tuple[str, str]]]
+Writer = Callable[[_Context, dict[str, Any]], bool]  # True when a new row was inserted
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    schema: type[ma.Schema]
+    key: Callable[[dict[str, Any]], tuple[Any, ...]]
+    references: Reference
+    write: Writer
+
+
+def _needs(ctx: _Context, data: dict[str, Any], *columns: str) -> list[tuple[str, str]]:
+    problems = []
+    if "region_code" in columns and data["region_code"] not in ctx.regions:
+        problems.append(("region_code", "统筹地区不存在，请先导入 regions"))
+    if "credit_code" in columns and data["credit_code"] not in ctx.employers:
+        problems.append(("credit_code", "用人单位不存在，请先导入 employers"))
+    if "id_number" in columns and ctx.person_id(data["id_number"]) is None:
+        problems.append(("id_number", "参保人员不存在，请先导入 persons"))
+    return problems
+
+
+def _write_region(ctx: _Context, data: dict[str, Any]) -> bool:
+    region = ctx.session.get(Region, data["code"])
+    created = region is None
+    region = region or Region(code=data["code"])
+    for name in ("name", "province", "agency_name", "agency_phone", "agency_address"):
+        setattr(region, name, data[name])
+    ctx.session.add(region)
+    ctx.regions.add(region.code)
+    return created
+
+
+def _write_parameter(ctx: _Context, data: dict[str, Any]) -> bool:
+    existing = ctx.session.scalar(
+        select(RegionParameter).where(
+            RegionParameter.region_code == data["region_code"],
+            RegionParameter.kind == data["kind"],
+            RegionParameter.effective_from == data["effective_from"],
+        )
+    )
+    if existing:
+        existing.value, existing.citation = data["value"], data["citation"]
+        return False
+    ctx.session.add(RegionParameter(**data))
+    return True
+
+
+def _write_employer(ctx: _Context, data: dict[str, Any]) -> bool:
+    employer_id = ctx.employers.get(data["credit_code"])
+    if employer_id is not None:
+        employer = ctx.session.get_one(Employer, employer_id)
+        employer.name, employer.region_code = data["name"], data["region_code"]
+        return False
+    employer = Employer(**data)
+    ctx.session.add(employer)
+    ctx.session.flush()
+    ctx.employers[employer.credit_code] = employer.id
+    return True
+
+
+def _write_contact(ctx: _Context, data: dict[str, Any]) -> bool:
+    employer_id = ctx.employers[data["credit_code"]]
+    hashed = phone_hash(data["phone"])
+    contact = ctx.session.scalar(
+        select(EmployerContact).where(EmployerContact.employer_id == employer_id, EmployerContact.phone_hash == hashed)
+    )
+    if contact:
+        contact.name = data["name"]
+        return False
+    ctx.session.add(EmployerContact(employer_id=employer_id, name=data["name"], phone=data["phone"], phone_hash=hashed))
+    return True
+
+
+def _write_person(ctx: _Context, data: dict[str, Any]) -> bool:
+    person_id = ctx.person_id(data["id_number"])
+    person = ctx.session.get_one(Person, person_id) if person_id else Person()
+    for name, value in data.items():
+        setattr(person, name, value)
+    person.id_number_hash = id_number_hash(data["id_number"])
+    person.phone_hash = phone_hash(data["phone"]) if data["phone"] else None
+    if person_id:
+        return False
+    ctx.session.add(person)
+    ctx.session.flush()
+    ctx.persons[person.id_number_hash] = person.id
+    return True
+
+
+def _write_contribution(ctx: _Context, data: dict[str, Any]) -> bool:
+    person_id, employer_id = ctx.person_id(data["id_number"]), ctx.employers[data["credit_code"]]
+    period = ctx.session.scalar(
+        select(ContributionPeriod).where(
+            ContributionPeriod.person_id == person_id,
+            ContributionPeriod.employer_id == employer_id,
+            ContributionPeriod.start_month == data["start_month"],
+        )
+    )
+    if period:
+        period.end_month, period.region_code = data["end_month"], data["region_code"]
+        return False
+    ctx.session.add(
+        ContributionPeriod(
+            person_id=person_id,
+            employer_id=employer_id,
+            region_code=data["region_code"],
+            start_month=data["start_month"],
+            end_month=data["end_month"],
+        )
+    )
+    return True
+
+
+def _write_stop_event(ctx: _Context, data: dict[str, Any]) -> bool:
+    person_id, employer_id = ctx.person_id(data["id_number"]), ctx.employers[data["credit_code"]]
+    event = ctx.session.scalar(
+        select(StopContributionEvent).where(
+            StopContributionEvent.person_id == person_id,
+            StopContributionEvent.employer_id == employer_id,
+            StopContributionEvent.stop_date == data["stop_date"],
+        )
+    )
+    if event:
+        event.reason_code = data["reason_code"]
+        return False
+    ctx.session.add(
+        StopContributionEvent(
+            person_id=person_id,
+            employer_id=employer_id,
+            stop_date=data["stop_date"],
+            reason_code=data["reason_code"],
+            source="records_feed",
+        )
+    )
+    return True
+
+
+def _write_person_event(ctx: _Context, data: dict[str, Any]) -> bool:
+    person_id = ctx.person_id(data["id_number"])
+    exists = ctx.session.scalar(
+        select(PersonEvent.id).where(
+            PersonEvent.person_id == person_id,
+            PersonEvent.kind == data["kind"],
+            PersonEvent.event_date == data["event_date"],
+        )
+    )
+    if exists:
+        return False
+    ctx.session.add(
+        PersonEvent(person_id=person_id, kind=data["kind"], event_date=data["event_date"], source=data["source"])
+    )
+    return True
+
+
+# In dependency order: a directory import walks this list.
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("regions", rows.RegionRow, lambda d: (d["code"],), lambda c, d: [], _write_region),
+        Kind(
+            "region_parameters",
+            rows.RegionParameterRow,
+            lambda d: (d["region_code"], d["kind"], d["effective_from"]),
+            lambda c, d: _needs(c, d, "region_code"),
+            _write_parameter,
+        ),
+        Kind(
+            "employers",
+            rows.EmployerRow,
+            lambda d: (d["credit_code"],),
+            lambda c, d: _needs(c, d, "region_code"),
+            _write_employer,
+        ),
+        Kind(
+            "employer_contacts",
+            rows.EmployerContactRow,
+            lambda d: (d["credit_code"], d["phone"]),
+            lambda c, d: _needs(c, d, "credit_code"),
+            _write_contact,
+        ),
+        Kind(
+            "persons",
+            rows.PersonRow,
+            lambda d: (d["id_number"],),
+            lambda c, d: _needs(c, d, "region_code"),
+            _write_person,
+        ),
+        Kind(
+            "contributions",
+            rows.ContributionRow,
+            lambda d: (d["id_number"], d["credit_code"], d["start_month"]),
+            lambda c, d: _needs(c, d, "id_number", "credit_code", "region_code"),
+            _write_contribution,
+        ),
+        Kind(
+            "stop_events",
+            rows.StopEventRow,
+            lambda d: (d["id_number"], d["credit_code"], d["stop_date"]),
+            lambda c, d: _needs(c, d, "id_number", "credit_code"),
+            _write_stop_event,
+        ),
+        Kind(
+            "person_events",
+            rows.PersonEventRow,
+            lambda d: (d["id_number"], d["kind"], d["event_date"]),
+            lambda c, d: _needs(c, d, "id_number"),
+            _write_person_event,
+        ),
+    )
+}
+
+
+def kind_of(path: Path) -> str | None:
+    stem = path.name.split(".")[0]
+    return stem if stem in KINDS else None
+
+
+def read_rows(path: Path, content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number as a person sees it, raw row). CSV rows count the header as row 1."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        text = content.decode("utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for number, raw in enumerate(reader, start=2):
+            if None in raw:
+                raise ImportRejected(path.name, [RowError(number, "", "列数多于表头")])
+            yield number, rows.blank_to_missing({k.strip(): v for k, v in raw.items() if k is not None})
+    elif suffix == ".json":
+        data = json.loads(content.decode("utf-8-sig"))
+        if not isinstance(data, list):
+            raise ImportRejected(path.name, [RowError(0, "", "JSON 文件应为对象数组")])
+        for number, raw in enumerate(data, start=1):
+            if not isinstance(raw, dict):
+                raise ImportRejected(path.name, [RowError(number, "", "应为对象")])
+            yield number, raw
+    else:
+        raise ImportRejected(path.name, [RowError(0, "", "只支持 .csv 和 .json 文件")])
+
+
+def _flatten_errors(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            column = str(key) if key != "_schema" else prefix
+            yield from _flatten_errors(value, f"{prefix}.{column}" if prefix and column != prefix else column)
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from _flatten_errors(message, prefix)
+    else:
+        yield prefix, translate_field_message(str(messages))
+
+
+def check_file(kind: Kind, path: Path, content: bytes, ctx: _Context) -> list[dict[str, Any]]:
+    """Every row validated and resolved, or ImportRejected listing every bad row."""
+    schema = kind.schema()
+    errors: list[RowError] = []
+    loaded: list[tuple[int, dict[str, Any]]] = []
+    try:
+        raw_rows = list(read_rows(path, content))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ImportRejected(path.name, [RowError(0, "", "文件不是 UTF-8 编码的有效 CSV/JSON")]) from None
+    if not raw_rows:
+        raise ImportRejected(path.name, [RowError(0, "", "文件没有数据行")])
+    for number, raw in raw_rows:
+        try:
+            loaded.append((number, schema.load(raw)))
+        except ma.ValidationError as error:
+            errors.extend(RowError(number, column, message) for column, message in _flatten_errors(error.messages))
+    ctx.load([data for _, data in loaded])
+    seen: dict[tuple[Any, ...], int] = {}
+    for number, data in loaded:
+        key = kind.key(data)
+        if key in seen:
+            errors.append(RowError(number, "", f"与第{seen[key]}行重复"))
+            continue
+        seen[key] = number
+        errors.extend(RowError(number, column, message) for column, message in kind.references(ctx, data))
+    if errors:
+        raise ImportRejected(path.name, sorted(errors, key=lambda e: e.row)[:MAX_ERRORS_REPORTED])
+    return [data for _, data in loaded]
+
+
+def import_file(session: Session, path: Path, *, kind_name: str | None = None, operator: str) -> ImportResult:
+    kind_name = kind_name or kind_of(path)
+    if kind_name not in KINDS:
+        known = "、".join(KINDS)
+        raise ImportRejected(path.name, [RowError(0, "", f"无法从文件名判断数据类别，应为：{known}")])
+    kind = KINDS[kind_name]
+    content = path.read_bytes()
+    ctx = _Context(session)
+    checked = check_file(kind, path, content, ctx)
+    result = ImportResult(kind.name, path.name)
+    with session.no_autoflush:
+        for data in checked:
+            if kind.write(ctx, data):
+                result.inserted += 1
+            else:
+                result.updated += 1
+    session.add(
+        ImportBatch(
+            kind=kind.name,
+            file_name=path.name,
+            sha256=hashlib.sha256(content).hexdigest(),
+            rows_inserted=result.inserted,
+            rows_updated=result.updated,
+            operator=operator,
+        )
+    )
+    session.flush()
+    return result
+
+
+def import_path(session: Session, path: Path, *, kind_name: str | None = None, operator: str) -> list[ImportResult]:
+    """A file, or every known file of a directory in dependency order (all in the caller's transaction)."""
+    if path.is_file():
+        return [import_file(session, path, kind_name=kind_name, operator=operator)]
+    files = {kind_of(p): p for p in sorted(path.iterdir()) if p.suffix.lower() in {".csv", ".json"} and kind_of(p)}
+    if not files:
+        raise ImportRejected(path.name, [RowError(0, "", "目录中没有可识别的数据文件")])
+    return [import_file(session, files[name], kind_name=name, operator=operator) for name in KINDS if name in files]

@@ -1,0 +1,116 @@
+"""The regional parameters the rules run on, each kind with the shape of its value.
+
+A parameter is dated (it applies from `effective_from` until a later row of the same kind)
+and cites its document. Money and percentages are decimal strings, never floats.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+
+class _Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+_money = {"as_string": True, "places": 2, "validate": validate.Range(min=Decimal("0.01"))}
+
+
+class MonthlyAmount(_Strict):
+    monthly = ma.fields.Decimal(required=True, **_money)  # type: ignore[arg-type]
+
+
+class RateBand(_Strict):
+    from_month = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    to_month = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    percent = ma.fields.Decimal(
+        required=True, as_string=True, validate=validate.Range(min=Decimal("1"), max=Decimal("100"))
+    )
+
+
+class BenefitRate(_Strict):
+    """Benefit as a percentage of the minimum wage, by month of the benefit period."""
+
+    basis = ma.fields.String(required=True, validate=validate.OneOf(["minimum_wage"]))
+    bands = ma.fields.List(ma.fields.Nested(RateBand), required=True, validate=validate.Length(min=1))
+
+    @ma.validates_schema
+    def _bands_follow_each_other(self, data: dict[str, Any], **_: Any) -> None:
+        expected = 1
+        bands = data["bands"]
+        for index, band in enumerate(bands):
+            if band["from_month"] != expected:
+                raise ma.ValidationError(f"第{index + 1}段应从第{expected}个月开始", "bands")
+            if band["to_month"] is None:
+                if index != len(bands) - 1:
+                    raise ma.ValidationError("只有最后一段可以不设结束月份", "bands")
+                return
+            if band["to_month"] < band["from_month"]:
+                raise ma.ValidationError(f"第{index + 1}段结束月份早于开始月份", "bands")
+            expected = band["to_month"] + 1
+
+
+class DurationStep(_Strict):
+    min_contribution_months = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    entitlement_months = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=24))
+
+
+class DurationScale(_Strict):
+    """Entitlement months by cumulative contribution months (社会保险法第四十六条 caps 12/18/24)."""
+
+    steps = ma.fields.List(ma.fields.Nested(DurationStep), required=True, validate=validate.Length(min=1))
+
+    @ma.validates_schema
+    def _steps_increase(self, data: dict[str, Any], **_: Any) -> None:
+        steps = data["steps"]
+        if steps[0]["min_contribution_months"] < 12:
+            raise ma.ValidationError("缴费不满12个月不享受失业保险金（失业保险条例第十四条）", "steps")
+        for before, after in itertools.pairwise(steps):
+            if not (
+                after["min_contribution_months"] > before["min_contribution_months"]
+                and after["entitlement_months"] >= before["entitlement_months"]
+            ):
+                raise ma.ValidationError("各档缴费月数与领取月数应递增", "steps")
+
+
+class FilingLimit(_Strict):
+    days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    working_days = ma.fields.Boolean(required=True)
+
+
+class ReplyLimit(_Strict):
+    working_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+
+
+class PaymentSchedule(_Strict):
+    """Applied by `cutoff_day` → paid by the end of the month; later → by the next month's end."""
+
+    cutoff_day = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=28))
+
+
+PARAMETER_KINDS: dict[str, tuple[type[ma.Schema], str]] = {
+    "minimum_wage": (MonthlyAmount, "最低工资标准（月）"),
+    "minimum_living_allowance": (MonthlyAmount, "城市居民最低生活保障标准（月）"),
+    "benefit_rate": (BenefitRate, "失业保险金标准"),
+    "duration_scale": (DurationScale, "领取期限档次"),
+    "termination_filing_limit": (FilingLimit, "用人单位停保备案时限"),
+    "objection_reply_limit": (ReplyLimit, "异议答复时限"),
+    "payment_schedule": (PaymentSchedule, "失业保险金发放时间"),
+}
+
+
+def validate_parameter_value(kind: str, value: Any) -> dict[str, Any]:
+    """Return the value in its canonical form, or raise ValidationError with Chinese messages."""
+    if kind not in PARAMETER_KINDS:
+        raise ma.ValidationError(f"未知的参数类型：{kind}", "kind")
+    schema_cls, _label = PARAMETER_KINDS[kind]
+    schema = schema_cls()
+    loaded = schema.load(value)
+    dumped: dict[str, Any] = schema.dump(loaded)
+    return dumped

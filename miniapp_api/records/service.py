@@ -1,0 +1,54 @@
+"""Lookups over the internal records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.pii import cipher
+from miniapp_api.records.models import Person, Region, RegionParameter
+
+
+def id_number_hash(id_number: str) -> str:
+    return cipher().keyed_hash(id_number.strip().upper(), "id_number")
+
+
+def phone_hash(phone: str) -> str:
+    return cipher().keyed_hash(phone.strip(), "phone")
+
+
+def find_person(session: Session, id_number: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.id_number_hash == id_number_hash(id_number)))
+
+
+def parameter_in_force(session: Session, region_code: str, kind: str, on: dt.date) -> RegionParameter | None:
+    """The row of `kind` for the region whose effective date is the latest on or before `on`."""
+    return session.scalar(
+        select(RegionParameter)
+        .where(
+            RegionParameter.region_code == region_code,
+            RegionParameter.kind == kind,
+            RegionParameter.effective_from <= on,
+        )
+        .order_by(RegionParameter.effective_from.desc())
+        .limit(1)
+    )
+
+
+def list_regions(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).order_by(Region.code)))
+
+
+def region_parameters(session: Session, region_code: str, on: dt.date) -> list[RegionParameter]:
+    """Every parameter kind's row in force on `on` for the region."""
+    rows = session.scalars(
+        select(RegionParameter)
+        .where(RegionParameter.region_code == region_code, RegionParameter.effective_from <= on)
+        .order_by(RegionParameter.kind, RegionParameter.effective_from.desc())
+    )
+    latest: dict[str, RegionParameter] = {}
+    for row in rows:
+        latest.setdefault(row.kind, row)
+    return list(latest.values())

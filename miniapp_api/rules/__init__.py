@@ -1,0 +1,1 @@
+"""Law as code: pure functions over dated parameters. No Flask, no database."""

@@ -1,0 +1,54 @@
+"""Why a job ended, and whether that reason qualifies for benefit (人社部令第13号 §13).
+
+Each reason names the article of the Labour Contract Law (劳动合同法) or other text it maps to.
+Where the unemployment registration's reason and the stop-contribution reason differ, the
+stop-contribution reason prevails (内人社办发〔2020〕46号 §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SeparationReason:
+    code: str
+    label: str  # as written on the employer's filing form and shown to people
+    qualifying: bool
+    basis: str
+
+
+_REASONS = (
+    SeparationReason("contract_expired", "劳动合同期满终止", True, "劳动合同法第四十四条第（一）项"),
+    SeparationReason("employer_bankrupt", "用人单位被依法宣告破产", True, "劳动合同法第四十四条第（四）项"),
+    SeparationReason(
+        "employer_closed",
+        "用人单位被吊销营业执照、责令关闭、撤销或提前解散",
+        True,
+        "劳动合同法第四十四条第（五）项",
+    ),
+    SeparationReason("dismissed_for_cause", "用人单位依法解除（过失性辞退）", True, "劳动合同法第三十九条"),
+    SeparationReason("dismissed_without_fault", "用人单位依法解除（无过失性辞退）", True, "劳动合同法第四十条"),
+    SeparationReason("economic_layoff", "经济性裁员", True, "劳动合同法第四十一条"),
+    SeparationReason(
+        "mutual_by_employer", "用人单位提出协商一致解除", True, "劳动合同法第三十六条；人社部令第13号第十三条"
+    ),
+    SeparationReason("quit_for_employer_fault", "因用人单位过错由本人解除", True, "劳动合同法第三十八条"),
+    SeparationReason("expelled", "被用人单位开除、除名或辞退", True, "人社部令第13号第十三条"),
+    SeparationReason("resigned", "本人提出解除（辞职）", False, "劳动合同法第三十七条"),
+    SeparationReason(
+        "mutual_by_worker", "本人提出协商一致解除", False, "劳动合同法第三十六条；吉政办发〔2003〕4号第五条"
+    ),
+    SeparationReason("retired", "开始依法享受基本养老保险待遇", False, "劳动合同法第四十四条第（二）项"),
+    SeparationReason("deceased", "劳动者死亡或被宣告死亡、失踪", False, "劳动合同法第四十四条第（三）项"),
+    SeparationReason("resettlement_lump_sum", "企业关闭时领取一次性安置费", False, "吉政办发〔2003〕4号第五条"),
+)
+
+SEPARATION_REASONS: dict[str, SeparationReason] = {reason.code: reason for reason in _REASONS}
+_BY_LABEL = {reason.label: reason for reason in _REASONS}
+
+
+def reason_for(code_or_label: str) -> SeparationReason | None:
+    """Find a reason by its code or by its Chinese label as written on the filing form."""
+    text = (code_or_label or "").strip()
+    return SEPARATION_REASONS.get(text) or _BY_LABEL.get(text)

@@ -1,0 +1,1 @@
+"""Telling people: templates, an outbox, WeChat and SMS channels, receipts, retries."""
