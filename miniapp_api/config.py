@@ -40,6 +40,8 @@ class Settings:
     REDIS_URL: str = MEMORY_REDIS_URL
     # Celery's broker; defaults to REDIS_URL. With the in-memory Redis, tasks run eagerly.
     CELERY_BROKER_URL: str = ""
+    # Run tasks in-process right after commit instead of on a worker (tests, embedded demo).
+    CELERY_ALWAYS_EAGER: bool = False
     SECRET_KEY: str = DEV_SECRET_KEY
     PII_ENCRYPTION_KEY: str = DEV_PII_ENCRYPTION_KEY
     PII_HASH_KEY: str = DEV_PII_HASH_KEY
@@ -83,7 +85,7 @@ class Settings:
 
     @property
     def celery_eager(self) -> bool:
-        return self.broker_url == MEMORY_REDIS_URL
+        return self.CELERY_ALWAYS_EAGER or self.broker_url == MEMORY_REDIS_URL
 
     def check(self) -> None:
         if self.MINIAPP_ENV not in ENVIRONMENTS:
@@ -98,7 +100,7 @@ class Settings:
         if self.DATABASE_URL.startswith("sqlite"):
             problems.append("DATABASE_URL is SQLite; production needs PostgreSQL")
         if self.uses_memory_redis or self.celery_eager:
-            problems.append("REDIS_URL/CELERY_BROKER_URL use the in-process stand-in")
+            problems.append("REDIS_URL/CELERY_BROKER_URL use the in-process stand-in or eager tasks")
         for name, default in (
             ("SECRET_KEY", DEV_SECRET_KEY),
             ("PII_ENCRYPTION_KEY", DEV_PII_ENCRYPTION_KEY),

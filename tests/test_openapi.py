@@ -1,0 +1,19 @@
+"""The API describes itself at /openapi.json and documents itself at /docs, offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def test_openapi_lists_the_endpoints(client: Any) -> None:
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/v1/regions", "/api/v1/identifiers/id-number/check"} <= set(spec["paths"])
+
+
+def test_docs_page_loads_its_assets_from_this_service(client: Any) -> None:
+    page = client.get("/docs").get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    asset = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
+    asset.close()
