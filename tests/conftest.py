@@ -7,12 +7,14 @@ empty Redis database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from sqlalchemy import create_engine, delete, text
 
@@ -104,11 +106,9 @@ def _empty_everything(app: Flask) -> None:
     with app.app_context(), unit_of_work() as session:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(delete(table))
-    with app.app_context():
-        try:
-            redis_store().client.flushdb()
-        except Exception:  # a test that pointed Redis at a dead port has nothing to clean
-            pass
+    # A test that pointed Redis at a dead port has nothing to clean.
+    with app.app_context(), contextlib.suppress(redis.ConnectionError):
+        redis_store().client.flushdb()
 
 
 @pytest.fixture
