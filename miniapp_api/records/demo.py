@@ -332,10 +332,11 @@ def _seed_regions(session: Session, data: dict[str, Any], stats: DemoStats) -> N
 
 def _seed_employers(session: Session, generator: _Generator, persons: int, stats: DemoStats) -> dict[str, list[int]]:
     by_region: dict[str, list[int]] = {}
-    total = max(len(generator.regions) * 2, persons // 20)
     weights = [region["weight"] for region in generator.regions]
-    for _ in range(total):
-        region = generator.rng.choices(generator.regions, weights)[0]
+    # Two in every region whatever the size, so every person has somewhere to have worked.
+    extra = max(0, persons // 20 - 2 * len(generator.regions))
+    picks = [*generator.regions, *generator.regions, *generator.rng.choices(generator.regions, weights, k=extra)]
+    for region in picks:
         employer = Employer(**generator.employer(region))
         session.add(employer)
         session.flush()

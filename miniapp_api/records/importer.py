@@ -78,7 +78,7 @@ class _Context:
 
     def load(self, loaded: list[dict[str, Any]]) -> None:
         self.regions = set(self.session.scalars(select(Region.code)))
-        self.employers = dict(self.session.execute(select(Employer.credit_code, Employer.id)).tuples())
+        self.employers = dict(self.session.execute(select(Employer.credit_code, Employer.id)).all())
         hashes = sorted({id_number_hash(r["id_number"]) for r in loaded if "id_number" in r})
         self.persons = {}
         for start in range(0, len(hashes), _CHUNK):
@@ -86,7 +86,7 @@ class _Context:
             found = self.session.execute(
                 select(Person.id_number_hash, Person.id).where(Person.id_number_hash.in_(chunk))
             )
-            self.persons.update(found.tuples())
+            self.persons.update(found.all())
 
     def person_id(self, id_number: str) -> int | None:
         return self.persons.get(id_number_hash(id_number))
