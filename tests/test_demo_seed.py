@@ -47,7 +47,8 @@ def test_the_population_spans_adult_working_ages_and_the_named_regions(app: Flas
     with unit_of_work() as session:
         people = session.scalars(select(Person)).all()
         ages = [(AS_OF - p.birth_date).days // 365 for p in people]
-        assert 18 <= min(ages) and max(ages) <= 64
+        assert min(ages) >= 18
+        assert max(ages) <= 64
         assert {"130200", "152200", "371500"} <= {p.region_code for p in people}
         parameter_regions = set(session.scalars(select(RegionParameter.region_code)))
         assert {p.region_code for p in people} <= parameter_regions
@@ -60,7 +61,9 @@ def test_contribution_histories_run_from_none_to_thirty_years_and_never_start_be
         months: Counter[int] = Counter()
         for period in session.scalars(select(ContributionPeriod)):
             end = period.end_month or AS_OF.replace(day=1)
-            months[period.person_id] += (end.year - period.start_month.year) * 12 + end.month - period.start_month.month + 1
+            months[period.person_id] += (
+                (end.year - period.start_month.year) * 12 + end.month - period.start_month.month + 1
+            )
             birth = people[period.person_id].birth_date
             assert period.start_month >= birth.replace(year=birth.year + 18, day=1)
         assert len(months) < len(people)  # some people have never contributed

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set everything up and run the service on the embedded defaults (SQLite, in-process Redis,
+# eager tasks) with the synthetic demo population. PORT=8000 ./scripts/demo.sh for another port.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export MINIAPP_ENV=development
+.venv/bin/miniapp db upgrade
+.venv/bin/miniapp seed-demo
+exec .venv/bin/miniapp serve --host 127.0.0.1 --port "${PORT:-5000}"
