@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
@@ -42,7 +43,8 @@ def serve(host: str, port: int, workers: int) -> None:
     config = settings()
     click.echo(f"API: http://{host}:{port}/   接口文档 /docs: http://{host}:{port}/docs")
     if not config.is_production:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
+        run_simple(host, port, current_app, threaded=True, use_reloader=False)
         return
     count = workers or 2 * (os.cpu_count() or 1) + 1
     # Replace this process with gunicorn, so signals from the supervisor reach it directly.
