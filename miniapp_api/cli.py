@@ -44,7 +44,7 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"API: http://{host}:{port}/   接口文档 /docs: http://{host}:{port}/docs")
     if not config.is_production:
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
-        run_simple(host, port, current_app, threaded=True, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
         return
     count = workers or 2 * (os.cpu_count() or 1) + 1
     # Replace this process with gunicorn, so signals from the supervisor reach it directly.
