@@ -53,5 +53,5 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.records.routes import blp as records_blp
 
-    app.register_blueprint(health_blp)
+    api.register_blueprint(health_blp)
     api.register_blueprint(records_blp)

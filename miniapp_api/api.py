@@ -42,6 +42,19 @@ class Schema(ma.Schema):
         unknown = ma.RAISE
 
 
+class ErrorEnvelope(Schema):
+    """The one error body (documentation only; miniapp_api.errors builds it)."""
+
+    code = ma.fields.String(required=True, metadata={"description": "稳定的机器可读错误码，如 VALIDATION_FAILED"})
+    message = ma.fields.String(required=True, metadata={"description": "给用户看的中文说明"})
+    details = ma.fields.Dict(required=True, metadata={"description": "补充信息，如各字段的错误 fields"})
+    request_id = ma.fields.String(required=True, metadata={"description": "请求编号，与响应头 X-Request-ID 相同"})
+
+
+class MiniappApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
+    ERROR_SCHEMA = ErrorEnvelope
+
+
 def accepts(*mimetypes: str) -> Callable[[F], F]:
     """Declare the body types a view method takes besides JSON (e.g. multipart uploads)."""
 
@@ -85,7 +98,7 @@ def _require_known_body_type() -> None:
 
 def init_api(app: Flask) -> Api:
     app.config.update(API_SETTINGS)
-    api = Api(app)
+    api = MiniappApi(app)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 
     @app.get("/docs/assets/<path:filename>")

@@ -59,6 +59,8 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         enable_utc=True,
         beat_schedule=BEAT_SCHEDULE,
         broker_transport_options={"visibility_timeout": 3600},
+        # Keep the service's masked JSON log handler; Celery would otherwise replace it.
+        worker_hijack_root_logger=False,
     )
     celery.set_default()
     app.extensions["celery"] = celery

@@ -11,6 +11,15 @@ def test_openapi_lists_the_endpoints(client: Any) -> None:
     assert {"/api/v1/regions", "/api/v1/identifiers/id-number/check"} <= set(spec["paths"])
 
 
+def test_errors_are_documented_as_the_one_envelope(client: Any) -> None:
+    spec = client.get("/openapi.json").get_json()
+    envelope = spec["components"]["schemas"]["ErrorEnvelope"]
+    assert set(envelope["required"]) == {"code", "message", "details", "request_id"}
+    missing_region = spec["paths"]["/api/v1/regions/{code}/parameters"]["get"]["responses"]["404"]
+    assert missing_region["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
+    assert "/healthz" in spec["paths"]
+
+
 def test_docs_page_loads_its_assets_from_this_service(client: Any) -> None:
     page = client.get("/docs").get_data(as_text=True)
     assert "/docs/assets/swagger-ui-bundle.js" in page and "cdn" not in page.lower()

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from miniapp_api.api import ErrorEnvelope
 from miniapp_api.db import current_session
 from miniapp_api.errors import NotFoundError, ValidationFailed
 from miniapp_api.identifiers import IdentifierError, parse_credit_code, parse_id_number
@@ -30,7 +31,7 @@ class Regions(MethodView):
 class RegionParameters(MethodView):
     @blp.arguments(schemas.ParametersQuery, location="query")
     @blp.response(200, schemas.RegionParametersOut)
-    @blp.alt_response(404, description="统筹地区不存在")
+    @blp.alt_response(404, schema=ErrorEnvelope, description="统筹地区不存在")
     def get(self, query: dict[str, Any], code: str) -> Any:
         """某统筹地区在指定日期生效的全部参数（含依据）"""
         session = current_session()
@@ -45,7 +46,7 @@ class RegionParameters(MethodView):
 class IdNumberCheck(MethodView):
     @blp.arguments(schemas.IdNumberIn)
     @blp.response(200, schemas.IdNumberOut)
-    @blp.alt_response(422, description="号码不正确")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="号码不正确")
     def post(self, body: dict[str, Any]) -> Any:
         """校验居民身份证号码（格式、出生日期、校验位），不查询任何人员记录"""
         try:
@@ -61,7 +62,7 @@ class IdNumberCheck(MethodView):
 class CreditCodeCheck(MethodView):
     @blp.arguments(schemas.CreditCodeIn)
     @blp.response(200, schemas.CreditCodeOut)
-    @blp.alt_response(422, description="代码不正确")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="代码不正确")
     def post(self, body: dict[str, Any]) -> Any:
         """校验统一社会信用代码（字符集与校验位）"""
         try:
