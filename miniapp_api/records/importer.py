@@ -116,136 +116,88 @@ def _needs(ctx: _Context, data: dict[str, Any], *columns: str) -> list[tuple[str
     return problems
 
 
+def _upsert(
+    session: Session,
+    model: Any,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    on_insert: dict[str, Any] | None = None,
+) -> bool:
+    """Update the row with `key`, or insert one (with `on_insert` too); True when inserted."""
+    row = session.scalars(select(model).filter_by(**key)).one_or_none()
+    if row is None:
+        session.add(model(**key, **values, **(on_insert or {})))
+        return True
+    for name, value in values.items():
+        setattr(row, name, value)
+    return False
+
+
 def _write_region(ctx: _Context, data: dict[str, Any]) -> bool:
-    region = ctx.session.get(Region, data["code"])
-    created = region is None
-    region = region or Region(code=data["code"])
-    for name in ("name", "province", "agency_name", "agency_phone", "agency_address"):
-        setattr(region, name, data[name])
-    ctx.session.add(region)
-    ctx.regions.add(region.code)
-    return created
+    ctx.regions.add(data["code"])
+    return _upsert(ctx.session, Region, {"code": data["code"]}, {k: v for k, v in data.items() if k != "code"})
 
 
 def _write_parameter(ctx: _Context, data: dict[str, Any]) -> bool:
-    existing = ctx.session.scalar(
-        select(RegionParameter).where(
-            RegionParameter.region_code == data["region_code"],
-            RegionParameter.kind == data["kind"],
-            RegionParameter.effective_from == data["effective_from"],
-        )
-    )
-    if existing:
-        existing.value, existing.citation = data["value"], data["citation"]
-        return False
-    ctx.session.add(RegionParameter(**data))
-    return True
+    key = {name: data[name] for name in ("region_code", "kind", "effective_from")}
+    return _upsert(ctx.session, RegionParameter, key, {"value": data["value"], "citation": data["citation"]})
 
 
 def _write_employer(ctx: _Context, data: dict[str, Any]) -> bool:
-    employer_id = ctx.employers.get(data["credit_code"])
-    if employer_id is not None:
-        employer = ctx.session.get_one(Employer, employer_id)
-        employer.name, employer.region_code = data["name"], data["region_code"]
-        return False
-    employer = Employer(**data)
-    ctx.session.add(employer)
-    ctx.session.flush()
-    ctx.employers[employer.credit_code] = employer.id
-    return True
+    inserted = _upsert(
+        ctx.session,
+        Employer,
+        {"credit_code": data["credit_code"]},
+        {"name": data["name"], "region_code": data["region_code"]},
+    )
+    if inserted:
+        ctx.session.flush()
+        ctx.employers[data["credit_code"]] = ctx.session.scalars(
+            select(Employer.id).filter_by(credit_code=data["credit_code"])
+        ).one()
+    return inserted
 
 
 def _write_contact(ctx: _Context, data: dict[str, Any]) -> bool:
-    employer_id = ctx.employers[data["credit_code"]]
-    hashed = phone_hash(data["phone"])
-    contact = ctx.session.scalar(
-        select(EmployerContact).where(EmployerContact.employer_id == employer_id, EmployerContact.phone_hash == hashed)
-    )
-    if contact:
-        contact.name = data["name"]
-        return False
-    ctx.session.add(EmployerContact(employer_id=employer_id, name=data["name"], phone=data["phone"], phone_hash=hashed))
-    return True
+    key = {"employer_id": ctx.employers[data["credit_code"]], "phone_hash": phone_hash(data["phone"])}
+    return _upsert(ctx.session, EmployerContact, key, {"name": data["name"], "phone": data["phone"]})
 
 
 def _write_person(ctx: _Context, data: dict[str, Any]) -> bool:
-    person_id = ctx.person_id(data["id_number"])
-    person = ctx.session.get_one(Person, person_id) if person_id else Person()
-    for name, value in data.items():
-        setattr(person, name, value)
-    person.id_number_hash = id_number_hash(data["id_number"])
-    person.phone_hash = phone_hash(data["phone"]) if data["phone"] else None
-    if person_id:
-        return False
-    ctx.session.add(person)
-    ctx.session.flush()
-    ctx.persons[person.id_number_hash] = person.id
-    return True
+    hashed = id_number_hash(data["id_number"])
+    values = {**data, "phone_hash": phone_hash(data["phone"]) if data["phone"] else None}
+    inserted = _upsert(ctx.session, Person, {"id_number_hash": hashed}, values)
+    if inserted:
+        ctx.session.flush()
+        ctx.persons[hashed] = ctx.session.scalars(select(Person.id).filter_by(id_number_hash=hashed)).one()
+    return inserted
 
 
 def _write_contribution(ctx: _Context, data: dict[str, Any]) -> bool:
-    person_id, employer_id = ctx.person_id(data["id_number"]), ctx.employers[data["credit_code"]]
-    period = ctx.session.scalar(
-        select(ContributionPeriod).where(
-            ContributionPeriod.person_id == person_id,
-            ContributionPeriod.employer_id == employer_id,
-            ContributionPeriod.start_month == data["start_month"],
-        )
-    )
-    if period:
-        period.end_month, period.region_code = data["end_month"], data["region_code"]
-        return False
-    ctx.session.add(
-        ContributionPeriod(
-            person_id=person_id,
-            employer_id=employer_id,
-            region_code=data["region_code"],
-            start_month=data["start_month"],
-            end_month=data["end_month"],
-        )
-    )
-    return True
+    key = {
+        "person_id": ctx.person_id(data["id_number"]),
+        "employer_id": ctx.employers[data["credit_code"]],
+        "start_month": data["start_month"],
+    }
+    values = {"end_month": data["end_month"], "region_code": data["region_code"]}
+    return _upsert(ctx.session, ContributionPeriod, key, values)
 
 
 def _write_stop_event(ctx: _Context, data: dict[str, Any]) -> bool:
-    person_id, employer_id = ctx.person_id(data["id_number"]), ctx.employers[data["credit_code"]]
-    event = ctx.session.scalar(
-        select(StopContributionEvent).where(
-            StopContributionEvent.person_id == person_id,
-            StopContributionEvent.employer_id == employer_id,
-            StopContributionEvent.stop_date == data["stop_date"],
-        )
+    key = {
+        "person_id": ctx.person_id(data["id_number"]),
+        "employer_id": ctx.employers[data["credit_code"]],
+        "stop_date": data["stop_date"],
+    }
+    return _upsert(
+        ctx.session, StopContributionEvent, key, {"reason_code": data["reason_code"], "source": "records_feed"}
     )
-    if event:
-        event.reason_code = data["reason_code"]
-        return False
-    ctx.session.add(
-        StopContributionEvent(
-            person_id=person_id,
-            employer_id=employer_id,
-            stop_date=data["stop_date"],
-            reason_code=data["reason_code"],
-            source="records_feed",
-        )
-    )
-    return True
 
 
 def _write_person_event(ctx: _Context, data: dict[str, Any]) -> bool:
-    person_id = ctx.person_id(data["id_number"])
-    exists = ctx.session.scalar(
-        select(PersonEvent.id).where(
-            PersonEvent.person_id == person_id,
-            PersonEvent.kind == data["kind"],
-            PersonEvent.event_date == data["event_date"],
-        )
-    )
-    if exists:
-        return False
-    ctx.session.add(
-        PersonEvent(person_id=person_id, kind=data["kind"], event_date=data["event_date"], source=data["source"])
-    )
-    return True
+    key = {"person_id": ctx.person_id(data["id_number"]), "kind": data["kind"], "event_date": data["event_date"]}
+    return _upsert(ctx.session, PersonEvent, key, {"source": data["source"]})
 
 
 # In dependency order: a directory import walks this list.
