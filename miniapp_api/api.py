@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import flask_smorest as smorest
 import marshmallow as ma
 import swagger_ui_bundle
-from flask import Flask, Response, abort, request, send_from_directory
+from flask import Flask, Request, Response, abort, request, send_from_directory
 from flask_smorest import Api
+from webargs.flaskparser import FlaskParser
 
 from miniapp_api.db import abandon_unit_of_work, unit_of_work
 
@@ -49,6 +52,25 @@ class ErrorEnvelope(Schema):
     message = ma.fields.String(required=True, metadata={"description": "给用户看的中文说明"})
     details = ma.fields.Dict(required=True, metadata={"description": "补充信息，如各字段的错误 fields"})
     request_id = ma.fields.String(required=True, metadata={"description": "请求编号，与响应头 X-Request-ID 相同"})
+
+
+class SafeJsonParser(FlaskParser):
+    """webargs only catches JSONDecodeError; a 5,000-digit integer or 10,000 nested arrays
+    raise ValueError or RecursionError, which must be "malformed JSON" too."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except (ValueError, RecursionError):
+            raise json.JSONDecodeError("unparseable JSON", "", 0) from None
+
+
+class Blueprint(smorest.Blueprint):  # type: ignore[misc]
+    """flask-smorest's Blueprint with the safe JSON parser; every domain uses this one."""
+
+    ARGUMENTS_PARSER = SafeJsonParser()
 
 
 class MiniappApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints

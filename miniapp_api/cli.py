@@ -24,7 +24,8 @@ from werkzeug.serving import run_simple
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
 from miniapp_api.db import unit_of_work
-from miniapp_api.extensions import settings
+from miniapp_api.extensions import redis_store, settings
+from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
 
@@ -62,8 +63,6 @@ def serve(host: str, port: int, workers: int) -> None:
             "60",
             "--graceful-timeout",
             "30",
-            "--access-logfile",
-            "-",
             "miniapp_api.wsgi:app",
         ],
     )
@@ -121,14 +120,21 @@ def db_downgrade(revision: str) -> None:
 def import_command(path: Path, kind: str | None, operator: str | None) -> None:
     """Import records from a CSV/JSON file or a directory of them, all or nothing."""
     operator = operator or getpass.getuser()
+    # One import at a time: two runs over the same people would race on the unique keys.
+    lock = redis_store().lock("records-import", timeout_s=3600, blocking_timeout_s=5)
+    if not lock.acquire():
+        click.echo("另一个导入正在进行，请等它结束后再试。", err=True)
+        sys.exit(1)
     try:
         with unit_of_work() as session:
             results = import_path(session, path, kind_name=kind, operator=operator)
     except ImportRejected as rejected:
         click.echo(f"导入失败，未写入任何数据。{rejected.file_name} 有 {len(rejected.errors)} 处错误：", err=True)
         for error in rejected.errors:
-            click.echo(f"  {error}", err=True)
+            click.echo(f"  {mask_text(str(error))}", err=True)
         sys.exit(1)
+    finally:
+        lock.release()
     for result in results:
         click.echo(f"{result.file_name}: {result.kind} 新增 {result.inserted} 行，更新 {result.updated} 行")
 

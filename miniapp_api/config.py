@@ -7,6 +7,8 @@ environment variable names below.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import os
 from collections.abc import Mapping
@@ -92,6 +94,10 @@ class Settings:
             raise ConfigError(f"MINIAPP_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if self.MAX_CONTENT_LENGTH <= 0:
             raise ConfigError("MAX_CONTENT_LENGTH must be positive")
+        if len(_decode_key("PII_ENCRYPTION_KEY", self.PII_ENCRYPTION_KEY)) != 32:
+            raise ConfigError("PII_ENCRYPTION_KEY must decode to exactly 32 bytes (AES-256)")
+        if len(_decode_key("PII_HASH_KEY", self.PII_HASH_KEY)) < 32:
+            raise ConfigError("PII_HASH_KEY must decode to at least 32 bytes")
         if self.is_production:
             self._check_production()
 
@@ -112,6 +118,13 @@ class Settings:
             problems.append("SECRET_KEY is shorter than 32 characters")
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _decode_key(name: str, value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise ConfigError(f"{name} is not valid base64") from None
 
 
 def _coerce(name: str, kind: Any, raw: str) -> Any:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,7 +109,12 @@ def unit_of_work(database: Database | None = None) -> Iterator[Session]:
         _current.reset(token)
         session.close()
     for callback in callbacks:
-        callback()
+        # The work is committed: a failing follow-up (say, the broker is down) must not turn
+        # it into an error answer that invites a retry. Sweeps pick up what was not enqueued.
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback failed: %r", callback)
 
 
 def _app_database() -> Database:

@@ -8,9 +8,11 @@ never sees any other error shape.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from miniapp_api.request_context import current_request_id
@@ -98,15 +100,29 @@ _FIELD_MESSAGES = {
 }
 
 
+_PATTERNS = (
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "长度不能超过{0}个字符"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "长度不能少于{0}个字符"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度应在{0}到{1}之间"),
+    (re.compile(r"^Length must be (\d+)\.$"), "长度应为{0}"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), "应在{0}到{1}之间"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "不能小于{0}"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "不能大于{0}"),
+    (re.compile(r"^Must be greater than (\S+)\.$"), "应大于{0}"),
+    (re.compile(r"^Must be less than (\S+)\.$"), "应小于{0}"),
+    (re.compile(r"^Must be one of: (.*)\.$"), "取值应为以下之一：{0}"),
+    (re.compile(r"^Special numeric values \(nan or infinity\) are not permitted\.$"), "不能是 NaN 或无穷大"),
+    (re.compile(r"^Number too large\.$"), "数值过大"),
+)
+
+
 def translate_field_message(message: str) -> str:
     if message in _FIELD_MESSAGES:
         return _FIELD_MESSAGES[message]
-    if message.startswith("Must be one of:"):
-        return "取值应为以下之一：" + message.removeprefix("Must be one of:").strip().rstrip(".")
-    if message.startswith("Length must be"):
-        return "长度不符合要求（" + message + "）"
-    if message.startswith("Must be greater than") or message.startswith("Must be less than"):
-        return "数值超出允许范围（" + message + "）"
+    for pattern, chinese in _PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return chinese.format(*match.groups())
     return message
 
 
@@ -175,7 +191,14 @@ def handle_unexpected(error: Exception) -> Response:
     return envelope(500, code, message)
 
 
+def handle_integrity_error(error: IntegrityError) -> Response:
+    # Two requests raced to create the same thing; the database's constraint decided.
+    log.warning("integrity error: %s", error.orig.__class__.__name__ if error.orig else "unknown")
+    return envelope(409, "CONFLICT", "数据已被其他请求修改或已存在，请刷新后重试")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -58,7 +59,13 @@ PROVINCE_CODES = frozenset(
     }
 )
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9Xx]$")
+
+
+def normalise(raw: str | None) -> str:
+    """What a person typed, as ASCII: IMEs often give full-width digits and letters (NFKC
+    folds them); digits of other scripts stay non-ASCII and are then refused."""
+    return unicodedata.normalize("NFKC", raw or "").strip().upper()
 
 
 class IdentifierError(ValueError):
@@ -93,8 +100,8 @@ def id_check_char(first17: str) -> str:
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate an 18-character resident ID number and read its birth date and sex."""
-    value = (raw or "").strip().upper()
-    if len(value) == 15 and value.isdigit():
+    value = normalise(raw)
+    if len(value) == 15 and value.isascii() and value.isdigit():
         raise IdentifierError("ID_NUMBER_OBSOLETE", "请使用18位居民身份证号码，15位旧号码已停止使用")
     if not _ID_SHAPE.match(value):
         raise IdentifierError("ID_NUMBER_FORMAT", "身份证号码应为18位，前17位为数字，最后一位为数字或X")
@@ -121,7 +128,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def parse_credit_code(raw: str) -> CreditCode:
     """Validate an 18-character unified social credit code by its check character."""
-    value = (raw or "").strip().upper()
+    value = normalise(raw)
     if len(value) != 18:
         raise IdentifierError("CREDIT_CODE_FORMAT", "统一社会信用代码应为18位")
     bad = sorted({char for char in value if char not in USCC_ALPHABET})

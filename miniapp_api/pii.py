@@ -43,16 +43,30 @@ def mask_bank_account(value: str | None) -> str:
 
 # Applied to every log line. Order matters: an ID number holds 17 digits that would
 # otherwise look like a bank account, and a bank account may contain a phone-shaped run.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_CARD_RE = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# People write these grouped ("138 0013 8000", "6222-0212-…"), so a single space or hyphen
+# may separate digits. A run touching a hex letter is left alone: it is a hash or a uuid.
+_GAP = r"[ \-]?"
+_EDGE_BEFORE = r"(?<![0-9A-Fa-f])"
+_EDGE_AFTER = r"(?![0-9A-Fa-f])"
+_ID_RE = re.compile(rf"(?<![0-9A-Za-z])((?:[0-9]{_GAP}){{17}}[0-9Xx])(?![0-9A-Za-z])", re.ASCII)
+_CARD_RE = re.compile(rf"{_EDGE_BEFORE}(?:[0-9]{_GAP}){{11,18}}[0-9]{_EDGE_AFTER}", re.ASCII)
+_PHONE_RE = re.compile(
+    rf"(?<![0-9])(?:\+?86{_GAP})?(1[3-9][0-9]){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])", re.ASCII
+)
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+
+
+def _keep_ends(match: re.Match[str], head: int, tail: int) -> str:
+    compact = re.sub(r"[ \-]", "", match.group(0))
+    return compact[:head] + "*" * (len(compact) - head - tail) + compact[-tail:]
 
 
 def mask_text(text: str) -> str:
     """Mask ID numbers, bank accounts and mobile numbers wherever they appear in free text."""
-    text = _ID_RE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(3)[-4:], text)
-    text = _CARD_RE.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(0)[-4:], text)
-    return _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = text.translate(_FULL_WIDTH_DIGITS)
+    text = _ID_RE.sub(lambda m: _keep_ends(m, 4, 4), text)
+    text = _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _CARD_RE.sub(lambda m: _keep_ends(m, 0, 4), text)
 
 
 class PiiCipher:

@@ -22,6 +22,7 @@ from miniapp_api.pii import mask_text
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+UNMASKED_FIELDS = frozenset({"sha256", "task_id", "message_id"})
 _request_id: ContextVar[str] = ContextVar("miniapp_request_id", default="-")
 
 log = logging.getLogger("miniapp.access")
@@ -51,9 +52,13 @@ class MaskingJsonFormatter(logging.Formatter):
             message += "\n" + self.formatException(record.exc_info)
         extra = {k: v for k, v in vars(record).items() if k not in self._STANDARD}
         request_id = extra.pop("request_id", None) or current_request_id()
+        # Mask what the code wrote, never the service's own ids and digests (a digit run
+        # inside a uuid or a hash would otherwise be mangled).
+        message = mask_text(message)
+        extra = {k: v if k in UNMASKED_FIELDS or not isinstance(v, str) else mask_text(v) for k, v in extra.items()}
         if not self.as_json:
             tail = " ".join(f"{k}={v}" for k, v in extra.items())
-            return mask_text(f"{record.levelname} [{request_id}] {record.name}: {message} {tail}".rstrip())
+            return f"{record.levelname} [{request_id}] {record.name}: {message} {tail}".rstrip()
         entry: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
@@ -62,7 +67,7 @@ class MaskingJsonFormatter(logging.Formatter):
             "message": message,
             **extra,
         }
-        return mask_text(json.dumps(entry, ensure_ascii=False, default=str))
+        return json.dumps(entry, ensure_ascii=False, default=lambda value: mask_text(str(value)))
 
 
 def configure_logging(level: str, *, as_json: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from miniapp_api.migrations_runner import downgrade, upgrade
 from miniapp_api.models import load_all_models
 from tests.conftest import is_postgres
 
-SCRATCH_DB = "miniapp_migration_check"
+# Unique per run, so two suites on one server never drop each other's scratch database.
+SCRATCH_DB = f"miniapp_migration_check_{uuid.uuid4().hex[:12]}"
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if is_postgres(os.environ.get("DATABASE_URL", "")) else ""
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (set DATABASE_URL)")
@@ -50,6 +52,7 @@ def _shape(url: str) -> dict[str, Any]:
                 for i in inspector.get_indexes(table)
                 if not i.get("duplicates_constraint")
             ),
+            "checks": sorted(c["name"] for c in inspector.get_check_constraints(table)),
             "foreign_keys": sorted(
                 (tuple(f["constrained_columns"]), f["referred_table"]) for f in inspector.get_foreign_keys(table)
             ),

@@ -4,9 +4,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from miniapp_api.api import ErrorEnvelope, Schema
+from miniapp_api.api import Blueprint, ErrorEnvelope, Schema
 from miniapp_api.errors import ServiceUnavailable
 from miniapp_api.health.service import dependency_report
 

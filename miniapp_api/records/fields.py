@@ -12,11 +12,13 @@ from typing import Any
 
 import marshmallow as ma
 
-from miniapp_api.identifiers import IdentifierError, parse_credit_code, parse_id_number
+from miniapp_api.identifiers import IdentifierError, normalise, parse_credit_code, parse_id_number
 
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
-_BANK_ACCOUNT = re.compile(r"^\d{12,19}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+_BANK_ACCOUNT = re.compile(r"^[0-9]{12,19}$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_REGION = re.compile(r"^[0-9]{6}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 REQUIRED = {"required": "缺少必填项", "null": "不能为空"}
 
@@ -26,7 +28,16 @@ class _Text(ma.fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if isinstance(text, str) and _CONTROL.search(text):
+            raise ma.ValidationError("含有不可见的控制字符")
         return text.strip() if isinstance(text, str) else text
+
+
+class _Code(_Text):
+    """Digits and letters a person types, folded to ASCII (full-width input is common)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normalise(str(super()._deserialize(value, attr, data, **kwargs)))
 
 
 class Text(_Text):
@@ -39,7 +50,7 @@ class Text(_Text):
         return text
 
 
-class IdNumber(_Text):
+class IdNumber(_Code):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         try:
             return parse_id_number(str(super()._deserialize(value, attr, data, **kwargs))).value
@@ -47,7 +58,7 @@ class IdNumber(_Text):
             raise ma.ValidationError(error.message) from None
 
 
-class CreditCode(_Text):
+class CreditCode(_Code):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         try:
             return parse_credit_code(str(super()._deserialize(value, attr, data, **kwargs))).value
@@ -55,7 +66,7 @@ class CreditCode(_Text):
             raise ma.ValidationError(error.message) from None
 
 
-class MobilePhone(_Text):
+class MobilePhone(_Code):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         phone = str(super()._deserialize(value, attr, data, **kwargs)).replace(" ", "").replace("-", "")
         if not _PHONE.match(phone):
@@ -63,7 +74,7 @@ class MobilePhone(_Text):
         return phone
 
 
-class BankAccount(_Text):
+class BankAccount(_Code):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         account = str(super()._deserialize(value, attr, data, **kwargs)).replace(" ", "")
         if not _BANK_ACCOUNT.match(account):
@@ -71,10 +82,10 @@ class BankAccount(_Text):
         return account
 
 
-class RegionCode(_Text):
+class RegionCode(_Code):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = str(super()._deserialize(value, attr, data, **kwargs))
-        if not re.fullmatch(r"\d{6}", code):
+        if not _REGION.match(code):
             raise ma.ValidationError("行政区划代码应为6位数字")
         return code
 
@@ -101,7 +112,7 @@ class Month(ma.fields.Field):  # type: ignore[type-arg]
     default_error_messages = {**REQUIRED, "invalid": "应为年月（YYYY-MM）"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
-        match = _MONTH.match(str(value).strip())
+        match = _MONTH.match(normalise(str(value)))
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise self.make_error("invalid")
         month = dt.date(int(match.group(1)), int(match.group(2)), 1)

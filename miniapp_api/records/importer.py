@@ -263,16 +263,37 @@ def kind_of(path: Path) -> str | None:
     return stem if stem in KINDS else None
 
 
-def read_rows(path: Path, content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(row number as a person sees it, raw row). CSV rows count the header as row 1."""
+def _check_header(file_name: str, header: list[str] | None, columns: set[str]) -> None:
+    if not header:
+        raise ImportRejected(file_name, [RowError(1, "", "文件没有表头行")])
+    names = [name.strip() for name in header]
+    problems = []
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        problems.append(f"表头列名重复：{'、'.join(duplicated)}")
+    missing = sorted(columns - set(names))
+    if missing:
+        problems.append(f"表头缺少列：{'、'.join(missing)}（可选列也须保留，留空即可）")
+    unknown = sorted(set(names) - columns)
+    if unknown:
+        problems.append(f"表头有不认识的列：{'、'.join(unknown)}")
+    if problems:
+        raise ImportRejected(file_name, [RowError(1, "", problem) for problem in problems])
+
+
+def read_rows(path: Path, content: bytes, columns: set[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number as a person sees it, raw row). CSV rows count lines, the header being line 1;
+    every CSV must carry all of `columns`, so an absent column never silently clears a value."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text = content.decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        for number, raw in enumerate(reader, start=2):
+        reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+        _check_header(path.name, list(reader.fieldnames or []), columns)
+        for raw in reader:
             if None in raw:
-                raise ImportRejected(path.name, [RowError(number, "", "列数多于表头")])
-            yield number, rows.blank_to_missing({k.strip(): v for k, v in raw.items() if k is not None})
+                raise ImportRejected(path.name, [RowError(reader.line_num, "", "列数多于表头")])
+            if None in raw.values():
+                raise ImportRejected(path.name, [RowError(reader.line_num, "", "列数少于表头")])
+            yield reader.line_num, rows.blank_to_missing({k.strip(): v for k, v in raw.items() if k is not None})
     elif suffix == ".json":
         data = json.loads(content.decode("utf-8-sig"))
         if not isinstance(data, list):
@@ -303,9 +324,14 @@ def check_file(kind: Kind, path: Path, content: bytes, ctx: _Context) -> list[di
     errors: list[RowError] = []
     loaded: list[tuple[int, dict[str, Any]]] = []
     try:
-        raw_rows = list(read_rows(path, content))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ImportRejected(path.name, [RowError(0, "", "文件不是 UTF-8 编码的有效 CSV/JSON")]) from None
+        raw_rows = list(read_rows(path, content, set(schema.fields)))
+    except UnicodeDecodeError:
+        raise ImportRejected(path.name, [RowError(0, "", "文件不是 UTF-8 编码")]) from None
+    except (ValueError, RecursionError, csv.Error) as error:  # JSONDecodeError is a ValueError
+        detail = f"（第{error.lineno}行）" if isinstance(error, json.JSONDecodeError) else ""
+        raise ImportRejected(
+            path.name, [RowError(0, "", f"文件不是有效的 CSV/JSON，或有超长、嵌套过深的内容{detail}")]
+        ) from None
     if not raw_rows:
         raise ImportRejected(path.name, [RowError(0, "", "文件没有数据行")])
     for number, raw in raw_rows:
@@ -361,7 +387,16 @@ def import_path(session: Session, path: Path, *, kind_name: str | None = None, o
     """A file, or every known file of a directory in dependency order (all in the caller's transaction)."""
     if path.is_file():
         return [import_file(session, path, kind_name=kind_name, operator=operator)]
-    files = {kind_of(p): p for p in sorted(path.iterdir()) if p.suffix.lower() in {".csv", ".json"} and kind_of(p)}
-    if not files:
-        raise ImportRejected(path.name, [RowError(0, "", "目录中没有可识别的数据文件")])
-    return [import_file(session, files[name], kind_name=name, operator=operator) for name in KINDS if name in files]
+    data_files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".csv", ".json"})
+    unknown = [p.name for p in data_files if kind_of(p) is None]
+    if unknown:
+        known = "、".join(KINDS)
+        raise ImportRejected(
+            path.name,
+            [RowError(0, "", f"无法判断数据类别的文件：{'、'.join(unknown)}；文件名应以以下之一开头：{known}")],
+        )
+    if not data_files:
+        raise ImportRejected(path.name, [RowError(0, "", "目录中没有 .csv 或 .json 数据文件")])
+    # Dependency order between kinds; within a kind, file-name order (persons.part1, part2, …).
+    ordered = sorted(data_files, key=lambda p: (list(KINDS).index(kind_of(p) or ""), p.name))
+    return [import_file(session, file, operator=operator) for file in ordered]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from miniapp_api.api import ErrorEnvelope
+from miniapp_api.api import Blueprint, ErrorEnvelope
 from miniapp_api.db import current_session
 from miniapp_api.errors import NotFoundError, ValidationFailed
 from miniapp_api.identifiers import IdentifierError, parse_credit_code, parse_id_number
 from miniapp_api.records import schemas
 from miniapp_api.records.models import Region
 from miniapp_api.records.service import list_regions, region_parameters
+
+REGION_CODE = re.compile(r"[0-9]{6}")
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="统筹地区、地区参数与证件号码校验")
 
@@ -35,7 +37,7 @@ class RegionParameters(MethodView):
     def get(self, query: dict[str, Any], code: str) -> Any:
         """某统筹地区在指定日期生效的全部参数（含依据）"""
         session = current_session()
-        region = session.get(Region, code)
+        region = session.get(Region, code) if REGION_CODE.fullmatch(code) else None
         if region is None:
             raise NotFoundError(f"统筹地区 {code} 不存在", code="REGION_NOT_FOUND")
         on = query["on"] or dt.date.today()
