@@ -64,7 +64,8 @@ class SafeJsonParser(FlaskParser):
         except json.JSONDecodeError:
             raise
         except (ValueError, RecursionError):
-            raise json.JSONDecodeError("unparseable JSON", "", 0) from None
+            # A non-empty doc: webargs reads an empty one as "no body at all".
+            raise json.JSONDecodeError("unparseable JSON", "<body>", 0) from None
 
 
 class Blueprint(smorest.Blueprint):  # type: ignore[misc]

@@ -117,11 +117,14 @@ def db_downgrade(revision: str) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--kind", default=None, help="record kind when the file name does not say it")
 @click.option("--operator", default=None, help="who runs the import (recorded); default: the OS user")
-def import_command(path: Path, kind: str | None, operator: str | None) -> None:
+@click.option(
+    "--wait", default=5.0, show_default=True, type=click.FloatRange(0.1), help="seconds to wait for a running import"
+)
+def import_command(path: Path, kind: str | None, operator: str | None, wait: float) -> None:
     """Import records from a CSV/JSON file or a directory of them, all or nothing."""
     operator = operator or getpass.getuser()
     # One import at a time: two runs over the same people would race on the unique keys.
-    lock = redis_store().lock("records-import", timeout_s=3600, blocking_timeout_s=5)
+    lock = redis_store().lock("records-import", timeout_s=3600, blocking_timeout_s=wait)
     if not lock.acquire():
         click.echo("另一个导入正在进行，请等它结束后再试。", err=True)
         sys.exit(1)

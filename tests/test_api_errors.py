@@ -125,3 +125,27 @@ def test_the_callers_request_id_is_kept_when_sane_and_replaced_when_not(client: 
     )
     replaced = client.get("/healthz", headers={"X-Request-ID": "bad id; <script>"}).headers["X-Request-ID"]
     assert replaced != "bad id; <script>" and len(replaced) == 32
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"id_number": ' + "9" * 5000 + "}", "[" * 100_000 + "]" * 100_000],
+    ids=["5000-digit integer", "100000 nested arrays"],
+)
+def test_json_the_parser_cannot_take_is_a_400_not_a_crash(client: Any, body: str) -> None:
+    assert_envelope(client.post(CHECK_ID, data=body, content_type="application/json"), 400, "MALFORMED_JSON")
+
+
+def test_a_json_array_where_an_object_belongs_is_a_422(client: Any) -> None:
+    assert_envelope(client.post(CHECK_ID, json=["11010519491231002X"]), 422, "VALIDATION_FAILED")
+
+
+@pytest.mark.parametrize("code", ["%00", "13020", "１３０２００", "130200x"])
+def test_a_region_code_that_cannot_exist_is_a_404_without_touching_the_database(client: Any, code: str) -> None:
+    assert_envelope(client.get(f"/api/v1/regions/{code}/parameters"), 404, "REGION_NOT_FOUND")
+
+
+def test_a_full_width_id_number_typed_on_a_chinese_keyboard_is_understood(client: Any) -> None:
+    response = client.post(CHECK_ID, json={"id_number": "１１０１０５１９４９１２３１００２Ｘ"})
+    assert response.status_code == 200
+    assert response.get_json()["birth_date"] == "1949-12-31"

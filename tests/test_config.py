@@ -64,3 +64,12 @@ def test_an_unknown_override_is_an_error_not_silently_ignored() -> None:
 def test_an_unknown_environment_name_is_refused() -> None:
     with pytest.raises(ConfigError, match="MINIAPP_ENV"):
         Settings.load(environ={"MINIAPP_ENV": "staging"})
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [("not base64!", "not valid base64"), (base64.b64encode(b"short").decode(), "exactly 32 bytes")],
+)
+def test_a_malformed_encryption_key_is_refused_with_its_name(value: str, complaint: str) -> None:
+    with pytest.raises(ConfigError, match=complaint):
+        Settings.load(environ={"PII_ENCRYPTION_KEY": value})

@@ -92,3 +92,13 @@ def test_a_malformed_credit_code_is_rejected_and_the_message_says_why(raw: str, 
         parse_credit_code(raw)
     assert caught.value.code == code
     assert words in caught.value.message
+
+
+def test_full_width_digits_are_folded_to_ascii() -> None:
+    assert parse_id_number("１１０１０５１９４９１２３１００２ｘ").value == "11010519491231002X"
+
+
+def test_digits_of_other_scripts_are_refused_not_stored_as_a_second_identity() -> None:
+    arabic_indic = "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"
+    with pytest.raises(IdentifierError):
+        parse_id_number(arabic_indic)

@@ -174,3 +174,138 @@ def test_a_file_whose_name_says_no_kind_is_refused(app: Flask, tmp_path: Path) -
     result = _cli(app, "import", str(path))
     assert result.exit_code == 1
     assert "无法从文件名判断数据类别" in result.output
+
+
+HEADER = "id_number,name,sex,birth_date,retirement_category,phone,region_code,ss_card_number,bank_name,bank_account"
+
+
+def _rejected(tmp_path: Path, name: str, text: str) -> list[str]:
+    with unit_of_work() as session:
+        import_path(session, GOOD / "regions.csv", operator="clerk")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught, unit_of_work() as session:
+        import_path(session, path, operator="clerk")
+    with unit_of_work() as session:
+        assert _count(session, Person) == 0
+    return [str(e) for e in caught.value.errors]
+
+
+def test_row_numbers_are_the_lines_a_spreadsheet_shows_even_after_blank_lines(app: Flask, tmp_path: Path) -> None:
+    text = f"{HEADER}\n\n\n{MAN},王建国,男,1968-03-10,male_60,,130200,,,\n"
+    assert _rejected(tmp_path, "persons.csv", text) == ["第4行 birth_date：出生日期与身份证号码不一致"]
+
+
+@pytest.mark.parametrize(
+    ("header", "complaint"),
+    [
+        (HEADER.replace(",phone", ""), "表头缺少列：phone"),
+        (HEADER + ",salary", "表头有不认识的列：salary"),
+        (HEADER.replace("bank_account", "bank_name"), "表头列名重复：bank_name"),
+    ],
+)
+def test_a_header_that_does_not_match_the_columns_is_refused_once_not_row_by_row(
+    app: Flask, tmp_path: Path, header: str, complaint: str
+) -> None:
+    errors = _rejected(tmp_path, "persons.csv", f"{header}\n{MAN},王建国,男,1968-03-09,male_60,,130200,,,\n")
+    assert any(complaint in error for error in errors), errors
+
+
+def test_a_row_shorter_than_the_header_is_refused(app: Flask, tmp_path: Path) -> None:
+    assert _rejected(tmp_path, "persons.csv", f"{HEADER}\n{MAN},王建国,男\n") == ["第2行：列数少于表头"]
+
+
+def test_a_control_character_in_a_text_field_is_refused(app: Flask, tmp_path: Path) -> None:
+    errors = _rejected(tmp_path, "persons.csv", f"{HEADER}\n{MAN},王\x00建国,男,1968-03-09,male_60,,130200,,,\n")
+    assert errors == ["第2行 name：含有不可见的控制字符"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (f"{MAN},王建国,男,1968-03-09,female_55,,130200,,,", "第2行 retirement_category：退休类别与性别不一致"),
+        (f"{MAN},王建国,男,1968-03-09,male_60,,130200,,中国银行,", "第2行 bank_account：开户银行与银行账号应同时填写"),
+        (f"{MAN},王建国,男,1968-03-09,male_60,,130200,,,62222", "第2行 bank_account：银行账号应为12至19位数字"),
+    ],
+)
+def test_person_rows_must_agree_with_themselves(app: Flask, tmp_path: Path, row: str, expected: str) -> None:
+    assert _rejected(tmp_path, "persons.csv", f"{HEADER}\n{row}\n") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("months", "expected"),
+    [
+        ("2020-05,2020-04", "第2行 end_month：结束月份早于开始月份"),
+        ("2020-13,", "第2行 start_month：应为年月（YYYY-MM）"),
+        (f"{dt.date.today().year + 1}-01,", "第2行 start_month：月份不能晚于本月"),
+    ],
+)
+def test_contribution_months_must_be_real_past_and_in_order(
+    app: Flask, tmp_path: Path, months: str, expected: str
+) -> None:
+    shutil.copytree(GOOD, tmp_path / "exports")
+    (tmp_path / "exports" / "contributions.csv").write_text(
+        f"id_number,credit_code,region_code,start_month,end_month\n{MAN},9113020312345678XL,130200,{months}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as caught, unit_of_work() as session:
+        import_path(session, tmp_path / "exports", operator="clerk")
+    assert [str(e) for e in caught.value.errors] == [expected]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['[{"id_number": ' + "9" * 5000 + "}]", "[" * 50_000 + "]" * 50_000, '{"id_number": "x"}', "not json"],
+    ids=["huge integer", "deep nesting", "object not array", "not json"],
+)
+def test_a_json_file_that_cannot_be_read_is_refused_with_a_chinese_reason(
+    app: Flask, tmp_path: Path, content: str
+) -> None:
+    errors = _rejected(tmp_path, "persons.json", content)
+    assert len(errors) == 1
+    assert errors[0].startswith("文件：")
+
+
+def test_every_file_of_a_kind_in_a_directory_is_imported(app: Flask, tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    shutil.copytree(GOOD, exports)
+    persons = (exports / "persons.csv").read_text(encoding="utf-8-sig").splitlines()
+    (exports / "persons.csv").unlink()
+    (exports / "persons.part1.csv").write_text("\n".join(persons[:2]) + "\n", encoding="utf-8")
+    (exports / "persons.part2.csv").write_text("\n".join([persons[0], persons[2]]) + "\n", encoding="utf-8")
+    with unit_of_work() as session:
+        results = import_path(session, exports, operator="clerk")
+    assert [r.file_name for r in results if r.kind == "persons"] == ["persons.part1.csv", "persons.part2.csv"]
+    with unit_of_work() as session:
+        assert _count(session, Person) == 2
+
+
+def test_a_directory_with_a_file_of_unknown_kind_is_refused_whole(app: Flask, tmp_path: Path) -> None:
+    shutil.copytree(GOOD, tmp_path / "exports")
+    (tmp_path / "exports" / "person.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught, unit_of_work() as session:
+        import_path(session, tmp_path / "exports", operator="clerk")
+    assert "person.csv" in str(caught.value.errors[0])
+    with unit_of_work() as session:
+        assert _count(session, Person) == 0
+
+
+def test_an_import_while_another_runs_is_refused(app: Flask) -> None:
+    from miniapp_api.extensions import redis_store
+
+    held = redis_store().lock("records-import", timeout_s=30)
+    assert held.acquire()
+    try:
+        result = _cli(app, "import", str(GOOD), "--wait", "0.2")
+    finally:
+        held.release()
+    assert result.exit_code == 1
+    assert "另一个导入正在进行" in result.output
+
+
+def test_the_import_command_masks_personal_data_in_its_error_list(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "persons.csv"
+    path.write_text(f"{MAN},王建国\n{MAN},王建国\n", encoding="utf-8")  # no header: row 1 is taken as one
+    result = _cli(app, "import", str(path))
+    assert result.exit_code == 1
+    assert MAN not in result.output

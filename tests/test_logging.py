@@ -29,3 +29,9 @@ def test_a_log_line_is_json_with_the_request_id_and_masked_personal_data() -> No
 def test_the_plain_format_is_masked_too() -> None:
     line = MaskingJsonFormatter(as_json=False).format(_record("phone 13800138000"))
     assert "13800138000" not in line and "138****8000" in line
+
+
+def test_the_request_id_is_logged_as_it_is_even_when_it_is_all_digits() -> None:
+    set_request_id("1234567890123456")
+    entry = json.loads(MaskingJsonFormatter().format(_record("hello")))
+    assert entry["request_id"] == "1234567890123456"

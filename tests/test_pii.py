@@ -68,3 +68,26 @@ def test_a_person_row_holds_ciphertext_and_is_found_by_keyed_hash(session: Sessi
     assert "11010519491231002X" not in raw[3]
     found = find_person(session, "11010519491231002x")
     assert found is not None and found.phone == "13800138000"
+
+
+@pytest.mark.parametrize(
+    ("written", "leaked", "shown"),
+    [
+        ("138 0013 8000", "0013", "138****8000"),
+        ("138-0013-8000", "0013", "138****8000"),
+        ("+86 13800138000", "00138000", "138****8000"),
+        ("１３８００１３８０００", "00138000", "138****8000"),
+        ("6222 0212 3456 7890 123", "3456", "***************0123"),
+        ("110105 19491231 002X", "19491231", "1101**********002X"),
+        ("身份证号11010519491231002x已绑定", "19491231", "1101**********002x"),
+    ],
+)
+def test_grouped_and_full_width_numbers_are_masked_too(written: str, leaked: str, shown: str) -> None:
+    masked = mask_text(f"记录：{written}。")
+    assert leaked not in masked
+    assert shown in masked
+
+
+def test_hashes_and_uuids_are_not_mistaken_for_card_numbers() -> None:
+    digest = "a" + "123456789012345" + "bcdef"
+    assert mask_text(f"sha256={digest}") == f"sha256={digest}"

@@ -68,3 +68,75 @@ def test_a_request_that_answers_an_error_after_writing_leaves_nothing_written(ma
     with app.app_context():
         assert _count_regions() == 1
     assert enqueued == ["job"]
+
+
+def _committed_regions(app: Flask) -> int:
+    """Count through a connection of its own: it sees only what has really been committed."""
+    from miniapp_api.extensions import database
+
+    with app.app_context(), database().engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(Region)) or 0)
+
+
+def test_after_commit_jobs_see_the_work_already_committed(app: Flask) -> None:
+    seen: list[int] = []
+    with unit_of_work() as session:
+        factories.region(session)
+        after_commit(lambda: seen.append(_committed_regions(app)))
+    assert seen == [1]
+
+
+def test_a_failing_job_does_not_undo_or_fail_the_committed_work_nor_stop_the_next_job(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+    ran: list[str] = []
+
+    def broker_down() -> None:
+        raise ConnectionError("broker unreachable")
+
+    @app.post("/write-and-enqueue")
+    def write_and_enqueue() -> Any:
+        factories.region(current_session())
+        after_commit(broker_down)
+        after_commit(lambda: ran.append("second"))
+        return {"ok": True}
+
+    assert app.test_client().post("/write-and-enqueue").status_code == 200
+    assert _committed_regions(app) == 1
+    assert ran == ["second"]
+
+
+def test_a_view_that_returns_an_error_answer_after_writing_leaves_nothing_written(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+
+    @app.post("/write-then-answer-400")
+    def write_then_answer_400() -> Any:
+        factories.region(current_session())
+        return {"code": "BAD"}, 400
+
+    assert app.test_client().post("/write-then-answer-400").status_code == 400
+    assert _committed_regions(app) == 0
+
+
+def test_two_requests_creating_the_same_record_get_a_409_not_a_500(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
+    @app.post("/create-region")
+    def create_region() -> Any:
+        session = current_session()
+        session.add(
+            Region(
+                code="130200", name="唐山市", province="河北省", agency_name="a", agency_phone="b", agency_address="c"
+            )
+        )
+        session.flush()
+        return {"ok": True}
+
+    client = app.test_client()
+    assert client.post("/create-region").status_code == 200
+    second = client.post("/create-region")
+    assert second.status_code == 409
+    assert second.get_json()["code"] == "CONFLICT"
