@@ -16,11 +16,12 @@ from miniapp_api.config import Settings
 from miniapp_api.db import unit_of_work
 from miniapp_api.request_context import current_request_id, set_request_id
 
-TASK_MODULES = ["miniapp_api.health.tasks"]
+TASK_MODULES = ["miniapp_api.health.tasks", "notifications.tasks"]
 
 # Periodic sweeps: name -> (task, seconds). Each domain adds its own entries here.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
+    "outbox-sweep": {"task": "notifications.sweep", "schedule": 30.0, "options": {"expires": 25}},
 }
 
 
@@ -37,11 +38,18 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
             headers.setdefault("request_id", current_request_id())
             return super().apply_async(args, kwargs, **options)
 
+        # A task that must commit part-way (e.g. before calling a provider) sets this and
+        # opens its own units of work.
+        own_transactions = False
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             request_id = (getattr(self.request, "headers", None) or {}).get("request_id")
             set_request_id(request_id or getattr(self.request, "request_id", None))
-            with app.app_context(), unit_of_work():
-                return self.run(*args, **kwargs)
+            with app.app_context():
+                if self.own_transactions:
+                    return self.run(*args, **kwargs)
+                with unit_of_work():
+                    return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=AppTask, include=TASK_MODULES)
     celery.conf.update(

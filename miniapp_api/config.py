@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in prod
 DEV_PII_ENCRYPTION_KEY = "ZGV2LW9ubHktcGlpLWVuY3J5cHRpb24ta2V5LTAwMDA="
 DEV_PII_HASH_KEY = "ZGV2LW9ubHktcGlpLWxvb2t1cC1oYXNoLWtleS0wMDAwMDA="
 MEMORY_REDIS_URL = "memory://"
+# Start the project's WeChat / SMS stand-in server in-process and talk to it (tests, demo).
+EMBEDDED = "embedded"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +58,40 @@ class Settings:
     DATABASE_STATEMENT_TIMEOUT_MS: int = 15000
     REDIS_SOCKET_TIMEOUT_S: float = 2.0
 
+    # WeChat (wechatpy): the API base URL, or "embedded" for the project's local stand-in.
+    WECHAT_API_BASE_URL: str = EMBEDDED
+    WECHAT_MINIAPP_APPID: str = "wx0000000000miniapp"
+    WECHAT_MINIAPP_SECRET: str = "dev-miniapp-secret"  # noqa: S105 - development default, refused in production
+    WECHAT_OFFICIAL_APPID: str = "wx0000000000official"
+    WECHAT_OFFICIAL_SECRET: str = "dev-official-secret"  # noqa: S105 - development default, refused in production
+    # JSON object: the templates' symbolic WeChat template ids -> the ids WeChat assigned.
+    WECHAT_TEMPLATE_IDS: str = ""
+    # SMS providers in order of preference, each "name" from aliyun / tencent.
+    SMS_PROVIDERS: str = "aliyun,tencent"
+    SMS_ALIYUN_ENDPOINT: str = EMBEDDED
+    SMS_ALIYUN_ACCESS_KEY_ID: str = "dev-aliyun-key"
+    SMS_ALIYUN_ACCESS_KEY_SECRET: str = "dev-aliyun-secret"  # noqa: S105 - development default, refused in production
+    SMS_TENCENT_ENDPOINT: str = EMBEDDED
+    SMS_TENCENT_SECRET_ID: str = "dev-tencent-id"  # noqa: S105 - development default, refused in production
+    SMS_TENCENT_SECRET_KEY: str = "dev-tencent-key"  # noqa: S105 - development default, refused in production
+    SMS_TENCENT_APP_ID: str = "1400000000"
+    SMS_SIGN_NAME: str = "失业保险服务"
+    # Shared secret the providers' delivery-receipt callbacks carry (?token=…).
+    SMS_RECEIPT_TOKEN: str = "dev-receipt-token"  # noqa: S105 - development default, refused in production
+    # Where the embedded SMS stand-in posts its delivery receipts.
+    SMS_RECEIPT_CALLBACK_URL: str = "http://127.0.0.1:5000/api/v1/notifications/receipts"
+    # Non-urgent SMS are held between these China-time hours (HH:MM-HH:MM), not dropped.
+    SMS_QUIET_HOURS: str = "21:00-08:00"
+    NOTIFY_MAX_ATTEMPTS: int = 5
+    NOTIFY_RETRY_BASE_S: float = 30.0
+    NOTIFY_RETRY_CAP_S: float = 1800.0
+    # A message "sending" this long without an answer is looked up at the provider and resent
+    # only if the provider never got it; keep it above the providers' receipt delay.
+    NOTIFY_SENDING_TIMEOUT_S: float = 300.0
+    # A message "created" and not picked up this long is enqueued again by the sweep.
+    NOTIFY_CREATED_STALE_S: float = 60.0
+    NOTIFY_DEDUP_WINDOW_S: int = 86400
+
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
@@ -86,6 +123,20 @@ class Settings:
         return self.CELERY_BROKER_URL or self.REDIS_URL
 
     @property
+    def sms_providers(self) -> list[str]:
+        return [name.strip() for name in self.SMS_PROVIDERS.split(",") if name.strip()]
+
+    @property
+    def quiet_hours(self) -> tuple[dt.time, dt.time] | None:
+        if not self.SMS_QUIET_HOURS:
+            return None
+        try:
+            start, end = (dt.time.fromisoformat(part.strip()) for part in self.SMS_QUIET_HOURS.split("-"))
+        except ValueError:
+            raise ConfigError("SMS_QUIET_HOURS must look like 21:00-08:00, or be empty") from None
+        return start, end
+
+    @property
     def celery_eager(self) -> bool:
         return self.CELERY_ALWAYS_EAGER or self.broker_url == MEMORY_REDIS_URL
 
@@ -94,6 +145,10 @@ class Settings:
             raise ConfigError(f"MINIAPP_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if self.MAX_CONTENT_LENGTH <= 0:
             raise ConfigError("MAX_CONTENT_LENGTH must be positive")
+        unknown = set(self.sms_providers) - {"aliyun", "tencent"}
+        if unknown or not self.sms_providers:
+            raise ConfigError("SMS_PROVIDERS must list aliyun and/or tencent")
+        _ = self.quiet_hours  # parses, or raises ConfigError
         if len(_decode_key("PII_ENCRYPTION_KEY", self.PII_ENCRYPTION_KEY)) != 32:
             raise ConfigError("PII_ENCRYPTION_KEY must decode to exactly 32 bytes (AES-256)")
         if len(_decode_key("PII_HASH_KEY", self.PII_HASH_KEY)) < 32:
@@ -107,6 +162,15 @@ class Settings:
             problems.append("DATABASE_URL is SQLite; production needs PostgreSQL")
         if self.uses_memory_redis or self.celery_eager:
             problems.append("REDIS_URL/CELERY_BROKER_URL use the in-process stand-in or eager tasks")
+        for name in ("WECHAT_API_BASE_URL", "SMS_ALIYUN_ENDPOINT", "SMS_TENCENT_ENDPOINT"):
+            if getattr(self, name) == EMBEDDED:
+                problems.append(f"{name} points at the embedded stand-in")
+        for name in (
+            "WECHAT_MINIAPP_SECRET", "WECHAT_OFFICIAL_SECRET", "SMS_ALIYUN_ACCESS_KEY_SECRET",
+            "SMS_TENCENT_SECRET_KEY", "SMS_RECEIPT_TOKEN",
+        ):  # fmt: skip
+            if getattr(self, name) == getattr(Settings, name):
+                problems.append(f"{name} is the development default")
         for name, default in (
             ("SECRET_KEY", DEV_SECRET_KEY),
             ("PII_ENCRYPTION_KEY", DEV_PII_ENCRYPTION_KEY),

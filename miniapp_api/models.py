@@ -5,3 +5,4 @@ from __future__ import annotations
 
 def load_all_models() -> None:
     from miniapp_api.records import models  # noqa: F401
+    from notifications import models as notification_models  # noqa: F401

@@ -16,6 +16,14 @@ SAFE_PRODUCTION = {
     "SECRET_KEY": "x" * 48,
     "PII_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
     "PII_HASH_KEY": base64.b64encode(os.urandom(32)).decode(),
+    "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",
+    "SMS_ALIYUN_ENDPOINT": "dysmsapi.aliyuncs.com",
+    "SMS_TENCENT_ENDPOINT": "sms.tencentcloudapi.com",
+    "WECHAT_MINIAPP_SECRET": "m" * 32,
+    "WECHAT_OFFICIAL_SECRET": "o" * 32,
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": "a" * 30,
+    "SMS_TENCENT_SECRET_KEY": "t" * 32,
+    "SMS_RECEIPT_TOKEN": "r" * 32,
 }
 
 
@@ -33,6 +41,9 @@ def test_a_safe_production_configuration_loads() -> None:
         ("PII_ENCRYPTION_KEY", None, "PII_ENCRYPTION_KEY"),
         ("PII_HASH_KEY", None, "PII_HASH_KEY"),
         ("CELERY_ALWAYS_EAGER", "true", "eager"),
+        ("SMS_ALIYUN_ENDPOINT", "embedded", "stand-in"),
+        ("WECHAT_API_BASE_URL", None, "stand-in"),
+        ("SMS_RECEIPT_TOKEN", None, "SMS_RECEIPT_TOKEN"),
     ],
 )
 def test_production_refuses_to_start_with_an_embedded_default(setting: str, value: str | None, complaint: str) -> None:

@@ -1,0 +1,239 @@
+"""Delivering one queued message, and the sweep that rescues messages nobody is delivering.
+
+A delivery is three steps, each a transaction of its own:
+1. claim: lock the row; only a `created` message that is due moves to `sending` (so a
+   duplicate task, or a task redelivered after a worker died, finds nothing to do);
+2. send: call the channel with the message id as the provider's reference — no row lock
+   is held across the network;
+3. settle: lock the row again and record what the channel answered.
+A worker killed between 2 and 3 leaves the row `sending`; the sweep asks the provider whether
+it has the message before sending it again, so it is neither lost nor sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from miniapp_api.db import current_session, unit_of_work, utcnow
+from miniapp_api.extensions import settings
+from notifications import templates
+from notifications.channels.base import (
+    Accepted,
+    DeliveryError,
+    Found,
+    Outgoing,
+    PermanentError,
+    SubscriptionRefused,
+    TemporaryError,
+)
+from notifications.limits import quiet_until, retry_delay_s
+from notifications.models import (
+    CREATED,
+    DELIVERED,
+    PERMANENT_FAILURE,
+    SENDING,
+    SENT,
+    TECHNICAL_FAILURE,
+    TEMPORARY_FAILURE,
+    Message,
+    NotificationAlert,
+)
+from notifications.providers import Channels, channels
+from notifications.service import enqueue_after_commit, record
+
+log = logging.getLogger(__name__)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    outgoing: Outgoing
+    channel: str
+    provider: str | None
+
+
+def deliver(message_id: str) -> str | None:
+    """Deliver one message; returns its status afterwards, or None if there was nothing to do."""
+    wiring = channels()
+    claimed = _claim(message_id, wiring)
+    if claimed is None:
+        return None
+    try:
+        accepted: Accepted | DeliveryError = _send(claimed, wiring)
+    except DeliveryError as error:
+        accepted = error
+    return _settle(message_id, claimed, accepted, wiring)
+
+
+def _claim(message_id: str, wiring: Channels) -> _Claimed | None:
+    with unit_of_work() as session:
+        message = session.get(Message, message_id, with_for_update=True)
+        now = utcnow()
+        if message is None or message.status != CREATED:
+            return None
+        if message.next_attempt_at and message.next_attempt_at > now:
+            return None  # not due: its own delayed task or the sweep brings it back
+        if message.channel == "sms" and not message.urgent:
+            resume = quiet_until(now, settings().quiet_hours)
+            if resume:
+                message.next_attempt_at = resume
+                record(message, CREATED, "静默时段，推迟发送")
+                return None
+        message.attempts += 1
+        message.sending_started_at = now
+        message.provider = wiring.balance.choose() if message.channel == "sms" else message.channel
+        record(message, SENDING, f"第{message.attempts}次，经 {message.provider}")
+        return _Claimed(_outgoing(message), message.channel, message.provider)
+
+
+def _outgoing(message: Message) -> Outgoing:
+    template = templates.get(message.kind, message.template_version)
+    rendered = templates.render(template, json.loads(message.personalisation))
+    return Outgoing(message.id, template, rendered, message.phone, message.wechat_openid)
+
+
+def _send(claimed: _Claimed, wiring: Channels) -> Accepted:
+    if claimed.channel != "sms":
+        return wiring.wechat.send(claimed.channel, claimed.outgoing)
+    assert claimed.provider is not None
+    provider = wiring.sms[claimed.provider]
+    try:
+        accepted = provider.send(claimed.outgoing, wiring.sign_name)
+    except TemporaryError:
+        wiring.balance.record_failure(claimed.provider)
+        raise
+    wiring.balance.record_success(claimed.provider)
+    return accepted
+
+
+def _settle(message_id: str, claimed: _Claimed, outcome: Accepted | DeliveryError, wiring: Channels) -> str:
+    config = settings()
+    with unit_of_work() as session:
+        message = session.get_one(Message, message_id, with_for_update=True)
+        if message.status != SENDING:
+            # A receipt or the sweep got here first; keep what they recorded.
+            if isinstance(outcome, Accepted) and not message.provider_reference:
+                message.provider_reference = outcome.reference
+            return message.status
+        if isinstance(outcome, Accepted):
+            _accepted(message, outcome, wiring)
+        elif isinstance(outcome, SubscriptionRefused) and message.phone and "sms" in claimed.outgoing.template.channels:
+            message.channel = "sms"
+            message.provider = None
+            message.next_attempt_at = None if message.urgent else quiet_until(utcnow(), config.quiet_hours)
+            record(message, CREATED, f"微信未送达（{outcome.code}），改发短信")
+            enqueue_after_commit(message.id, message.next_attempt_at)
+        elif isinstance(outcome, PermanentError):
+            message.failure_reason = str(outcome)[:300]
+            record(message, PERMANENT_FAILURE, outcome.code)
+        elif message.attempts >= config.NOTIFY_MAX_ATTEMPTS:
+            message.failure_reason = str(outcome)[:300]
+            record(message, TECHNICAL_FAILURE, f"{message.attempts}次均失败：{outcome.code}")
+            session.add(NotificationAlert(message_id=message.id, reason=f"{message.kind} 发送失败：{outcome}"[:300]))
+            log.error("message %s gave up after %d attempts: %s", message.id, message.attempts, outcome.code)
+        else:
+            delay = retry_delay_s(
+                message.attempts,
+                base_s=config.NOTIFY_RETRY_BASE_S,
+                cap_s=config.NOTIFY_RETRY_CAP_S,
+                urgent=message.urgent,
+            )
+            message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+            record(message, CREATED, f"{outcome.code}，{delay:.0f}秒后重试")
+            enqueue_after_commit(message.id, message.next_attempt_at)
+        return message.status
+
+
+def _accepted(message: Message, accepted: Accepted, wiring: Channels) -> None:
+    message.provider_reference = accepted.reference
+    if message.channel == "sms":
+        message.segments = templates.sms_segments(_outgoing(message).rendered.sms_text, wiring.sign_name)
+        record(message, SENT, f"{accepted.provider} 已受理，{message.segments}条计费")
+    else:
+        # WeChat answers errcode 0 once the message is in the user's WeChat; there are no receipts.
+        record(message, SENT, f"{accepted.provider} 已受理")
+        record(message, DELIVERED, "微信已推送")
+
+
+def sweep() -> dict[str, int]:
+    """Re-queue stale `created` rows; resolve `sending` rows whose worker never came back."""
+    config = settings()
+    now = utcnow()
+    counts = {"requeued": 0, "resolved": 0, "resent": 0}
+    with unit_of_work() as session:
+        stale = session.scalars(
+            select(Message)
+            .where(
+                Message.status == CREATED,
+                or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+                Message.status_at <= now - dt.timedelta(seconds=config.NOTIFY_CREATED_STALE_S),
+            )
+            .order_by(Message.status_at)
+            .limit(SWEEP_BATCH)
+        ).all()
+        for message in stale:
+            message.status_at = now  # so the next sweep gives its task time to run
+            enqueue_after_commit(message.id)
+        counts["requeued"] = len(stale)
+    timed_out_ids = _timed_out_sending(now - dt.timedelta(seconds=config.NOTIFY_SENDING_TIMEOUT_S))
+    wiring = channels()
+    for message_id in timed_out_ids:
+        outcome = _resolve_timed_out(message_id, wiring)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def _timed_out_sending(before: dt.datetime) -> list[str]:
+    with unit_of_work() as session:
+        return list(
+            session.scalars(
+                select(Message.id)
+                .where(Message.status == SENDING, Message.sending_started_at <= before)
+                .limit(SWEEP_BATCH)
+            )
+        )
+
+
+def _resolve_timed_out(message_id: str, wiring: Channels) -> str | None:
+    with unit_of_work() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.status != SENDING:
+            return None
+        provider, phone, started = message.provider, message.phone, message.sending_started_at
+    found: Found | None = None
+    if provider in wiring.sms and phone and started:
+        try:
+            found = wiring.sms[provider].lookup(message_id, phone, started)
+        except TemporaryError as error:
+            log.warning("lookup of %s at %s failed (%s); will try again", message_id, provider, error.code)
+            return None
+    with unit_of_work() as session:
+        message = session.get_one(Message, message_id, with_for_update=True)
+        if message.status != SENDING:
+            return None
+        if found is None:
+            record(message, CREATED, f"发送超时，{provider} 无此短信记录，重新发送")
+            enqueue_after_commit(message.id)
+            return "resent"
+        message.provider_reference = message.provider_reference or found.reference
+        status = {True: DELIVERED, False: TEMPORARY_FAILURE, None: SENT}[found.delivered]
+        record(message, status, f"发送超时，{provider} 查询到已受理")
+        return "resolved"
+
+
+def pending_count() -> int:
+    """Messages not yet in a final status (for benchmarks and health)."""
+    from sqlalchemy import func
+
+    return int(
+        current_session().scalar(
+            select(func.count()).select_from(Message).where(Message.status.in_((CREATED, SENDING, SENT)))
+        )
+        or 0
+    )

@@ -1,0 +1,81 @@
+"""The outbox: one row per message, its status history, and alerts for staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from miniapp_api.db import Base, TimestampMixin, utcnow
+from miniapp_api.pii import EncryptedText
+
+CREATED, SENDING, SENT, DELIVERED = "created", "sending", "sent", "delivered"
+TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE = "temporary_failure", "permanent_failure", "technical_failure"
+STATUSES = (CREATED, SENDING, SENT, DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE)
+FINAL_STATUSES = frozenset({DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE})
+
+
+class Message(TimestampMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="status"),
+        UniqueConstraint("dedup_key", "dedup_bucket"),
+        Index("ix_messages_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    # Also the reference handed to the provider (OutId / SessionContext), so receipts and
+    # look-ups find the message even if the worker died before recording the provider's id.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    template_version: Mapped[int] = mapped_column(Integer)
+    recipient_kind: Mapped[str] = mapped_column(String(20))
+    recipient_id: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(EncryptedText("message.phone"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # JSON; encrypted because it may hold login codes and names.
+    personalisation: Mapped[str] = mapped_column(EncryptedText("message.personalisation"))
+    channel: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default=CREATED)
+    status_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sending_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    provider: Mapped[str | None] = mapped_column(String(20))
+    provider_reference: Mapped[str | None] = mapped_column(String(64), index=True)
+    segments: Mapped[int | None] = mapped_column(Integer)
+    dedup_key: Mapped[str | None] = mapped_column(String(120))
+    dedup_bucket: Mapped[int | None] = mapped_column(Integer)
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+
+    events: Mapped[list[MessageEvent]] = relationship(
+        back_populates="message", order_by="MessageEvent.id", lazy="selectin"
+    )
+
+
+class MessageEvent(Base):
+    """Every status a message passed through, when, and why."""
+
+    __tablename__ = "message_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+    message: Mapped[Message] = relationship(back_populates="events")
+
+
+class NotificationAlert(Base):
+    """A message the service gave up on, for staff to follow up by other means."""
+
+    __tablename__ = "notification_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

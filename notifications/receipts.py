@@ -1,0 +1,87 @@
+"""Delivery receipts from the SMS providers: map their codes to our statuses and apply them.
+
+Receipts may repeat and may arrive late or out of order; a message already in a final
+status keeps it. A receipt may also arrive for a message still `sending` (the worker died
+after the provider accepted it), which is exactly how such a message is settled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifications.models import DELIVERED, FINAL_STATUSES, PERMANENT_FAILURE, TEMPORARY_FAILURE, Message
+from notifications.service import record
+
+# Codes that mean the number itself is wrong: trying again later cannot help.
+_PERMANENT_CODES = {
+    "MK:0001",
+    "MK:0012",
+    "MN:0001",
+    "IC:0001",
+    "UNDELIV:EMPTY",
+    "EMPTY_NUMBER",
+    "MOBILE_NUMBER_ILLEGAL",
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message_id: str | None  # our id, when the provider echoes it (Alibaba Cloud's out_id)
+    reference: str  # the provider's id for the send
+    delivered: bool
+    code: str
+
+
+def parse(provider: str, items: list[dict[str, Any]]) -> list[Receipt]:
+    if provider == "aliyun":
+        return [
+            Receipt(
+                item.get("out_id") or None,
+                str(item.get("biz_id", "")),
+                bool(item.get("success")),
+                str(item.get("err_code", "")),
+            )
+            for item in items
+        ]
+    return [
+        Receipt(None, str(item.get("sid", "")), item.get("report_status") == "SUCCESS", str(item.get("errmsg", "")))
+        for item in items
+    ]
+
+
+def status_for(receipt: Receipt) -> str:
+    if receipt.delivered:
+        return DELIVERED
+    return PERMANENT_FAILURE if receipt.code in _PERMANENT_CODES else TEMPORARY_FAILURE
+
+
+def apply(session: Session, provider: str, receipts: list[Receipt]) -> dict[str, int]:
+    counts = {"applied": 0, "ignored": 0, "unknown": 0}
+    for receipt in receipts:
+        message = _find(session, provider, receipt)
+        if message is None:
+            counts["unknown"] += 1
+            continue
+        if message.status in FINAL_STATUSES:
+            counts["ignored"] += 1
+            continue
+        message.provider_reference = message.provider_reference or receipt.reference
+        record(message, status_for(receipt), f"{provider} 回执：{receipt.code or '成功'}")
+        counts["applied"] += 1
+    return counts
+
+
+def _find(session: Session, provider: str, receipt: Receipt) -> Message | None:
+    if receipt.message_id:
+        return session.get(Message, receipt.message_id, with_for_update=True)
+    if not receipt.reference:
+        return None
+    return session.scalars(
+        select(Message)
+        .where(Message.provider == provider, Message.provider_reference == receipt.reference)
+        .with_for_update()
+    ).first()

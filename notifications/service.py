@@ -1,0 +1,150 @@
+"""Sending a message: the outbox row is written in the caller's transaction and delivered by
+a task only after that transaction commits, so a message exists exactly when the business
+change that caused it does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.db import after_commit, current_session, utcnow
+from miniapp_api.extensions import redis_store, settings
+from miniapp_api.pii import mask_phone
+from miniapp_api.records.service import phone_hash
+from notifications import templates
+from notifications.limits import check_recipient_limits, quiet_until
+from notifications.models import CREATED, Message, MessageEvent
+
+
+class Undeliverable(ValueError):
+    """The recipient has no address for any of the message's channels."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # "person", "employer_contact", "staff"
+    id: int | None = None
+    phone: str | None = None
+    openid: str | None = None
+
+
+def record(message: Message, status: str, detail: str | None = None, *, at: dt.datetime | None = None) -> None:
+    """Move `message` to `status` and keep the transition in its history."""
+    moment = at or utcnow()
+    message.status = status
+    message.status_at = moment
+    current_session().add(MessageEvent(message_id=message.id, status=status, at=moment, detail=detail))
+
+
+def first_channel(template: templates.Template, recipient: Recipient) -> str:
+    for channel in template.channels:
+        if channel == "sms" and recipient.phone:
+            return channel
+        if channel.startswith("wechat") and recipient.openid:
+            return channel
+    raise Undeliverable(f"{template.kind}: recipient has neither a phone nor a WeChat openid for {template.channels}")
+
+
+def send(
+    kind: str,
+    recipient: Recipient,
+    personalisation: dict[str, Any],
+    *,
+    dedup_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Message:
+    """Queue a message in the current unit of work; it is delivered after the commit.
+
+    `dedup_key` names the logical message (e.g. "claim:42:approved"): the same key within the
+    dedup window returns the message already queued instead of a second one.
+    """
+    session = current_session()
+    config = settings()
+    now = now or utcnow()
+    template = templates.latest(kind)
+    templates.render(template, personalisation)  # every placeholder filled, or an error now
+    channel = first_channel(template, recipient)
+    bucket = int(now.timestamp()) // config.NOTIFY_DEDUP_WINDOW_S if dedup_key else None
+    if dedup_key:
+        existing = _recent_duplicate(session, dedup_key, now, config.NOTIFY_DEDUP_WINDOW_S)
+        if existing:
+            return existing
+    hashed = phone_hash(recipient.phone) if recipient.phone else None
+    if hashed and template.limits:
+        check_recipient_limits(redis_store(), template, hashed)
+    message = Message(
+        id=uuid.uuid4().hex,
+        kind=kind,
+        template_version=template.version,
+        recipient_kind=recipient.kind,
+        recipient_id=recipient.id,
+        phone=recipient.phone,
+        phone_hash=hashed,
+        wechat_openid=recipient.openid,
+        personalisation=json.dumps(personalisation, ensure_ascii=False, default=str),
+        channel=channel,
+        urgent=template.urgent,
+        attempts=0,
+        dedup_key=dedup_key,
+        dedup_bucket=bucket,
+        created_at=now,
+    )
+    if channel == "sms" and not template.urgent:
+        message.next_attempt_at = quiet_until(now, config.quiet_hours)
+    session.add(message)
+    session.flush()
+    held = f"（静默时段，{message.next_attempt_at:%H:%M} UTC 后发送）" if message.next_attempt_at else ""
+    record(message, CREATED, f"{channel}{held}", at=now)
+    enqueue_after_commit(message.id, message.next_attempt_at)
+    return message
+
+
+def _recent_duplicate(session: Session, key: str, now: dt.datetime, window_s: int) -> Message | None:
+    return session.scalars(
+        select(Message)
+        .where(Message.dedup_key == key, Message.created_at >= now - dt.timedelta(seconds=window_s))
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def enqueue_after_commit(message_id: str, not_before: dt.datetime | None = None) -> None:
+    from notifications.tasks import deliver_message
+
+    def enqueue() -> None:
+        deliver_message.apply_async((message_id,), eta=not_before)
+
+    after_commit(enqueue)
+
+
+def history_for_recipient(
+    session: Session, *, phone: str | None = None, openid: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """A recipient's messages, newest first, with every status change; numbers masked (staff look-up)."""
+    query = select(Message).order_by(Message.created_at.desc()).limit(limit)
+    if phone:
+        query = query.where(Message.phone_hash == phone_hash(phone))
+    elif openid:
+        query = query.where(Message.wechat_openid == openid)
+    else:
+        raise ValueError("give a phone or an openid")
+    return [
+        {
+            "id": message.id,
+            "kind": message.kind,
+            "template_version": message.template_version,
+            "channel": message.channel,
+            "phone": mask_phone(message.phone),
+            "status": message.status,
+            "provider": message.provider,
+            "created_at": message.created_at,
+            "history": [{"status": e.status, "at": e.at, "detail": e.detail} for e in message.events],
+        }
+        for message in session.scalars(query)
+    ]
