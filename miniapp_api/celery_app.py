@@ -7,10 +7,12 @@ embedded in-memory Redis the tasks run eagerly, in-process, right after the comm
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from miniapp_api.config import Settings
 from miniapp_api.db import unit_of_work
@@ -23,6 +25,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
     "outbox-sweep": {"task": "notifications.sweep", "schedule": 30.0, "options": {"expires": 25}},
 }
+
+
+def task(name: str) -> Task:
+    """The task `name` of the current app's Celery (shared tasks bind to the last app made)."""
+    celery: Celery = current_app.extensions["celery"]
+    return celery.tasks[name]
 
 
 def init_celery(app: Flask, settings: Settings) -> Celery:
@@ -45,7 +53,8 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             request_id = (getattr(self.request, "headers", None) or {}).get("request_id")
             set_request_id(request_id or getattr(self.request, "request_id", None))
-            with app.app_context():
+            # Eager tasks run inside the caller's app; a worker has none and pushes its own.
+            with contextlib.nullcontext() if has_app_context() else app.app_context():
                 if self.own_transactions:
                     return self.run(*args, **kwargs)
                 with unit_of_work():
@@ -70,6 +79,8 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         # Keep the service's masked JSON log handler; Celery would otherwise replace it.
         worker_hijack_root_logger=False,
     )
+    for module in TASK_MODULES:  # registers the shared tasks with this app, worker or not
+        importlib.import_module(module)
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

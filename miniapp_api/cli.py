@@ -28,6 +28,7 @@ from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
+from notifications.service import history_for_recipient
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, load_dotenv=False)
@@ -140,6 +141,28 @@ def import_command(path: Path, kind: str | None, operator: str | None, wait: flo
         lock.release()
     for result in results:
         click.echo(f"{result.file_name}: {result.kind} 新增 {result.inserted} 行，更新 {result.updated} 行")
+
+
+@main.command("messages")
+@click.option("--phone", default=None, help="the recipient's mobile number")
+@click.option("--openid", default=None, help="the recipient's WeChat openid")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+def messages_command(phone: str | None, openid: str | None, limit: int) -> None:
+    """Staff look-up: a recipient's messages, newest first, with their status history."""
+    if not phone and not openid:
+        click.echo("请提供 --phone 或 --openid。", err=True)
+        sys.exit(2)
+    with unit_of_work() as session:
+        found = history_for_recipient(session, phone=phone, openid=openid, limit=limit)
+    if not found:
+        click.echo("没有找到发给该收件人的消息。")
+    for item in found:
+        click.echo(
+            f"{item['created_at']:%Y-%m-%d %H:%M:%S} {item['kind']} v{item['template_version']} "
+            f"{item['channel']} {item['phone']} → {item['status']} ({item['provider'] or '-'})"
+        )
+        for event in item["history"]:
+            click.echo(f"    {event['at']:%H:%M:%S} {event['status']:<18} {event['detail'] or ''}")
 
 
 @main.command("seed-demo")

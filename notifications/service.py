@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.celery_app import task
 from miniapp_api.db import after_commit, current_session, utcnow
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_phone
@@ -115,10 +116,10 @@ def _recent_duplicate(session: Session, key: str, now: dt.datetime, window_s: in
 
 
 def enqueue_after_commit(message_id: str, not_before: dt.datetime | None = None) -> None:
-    from notifications.tasks import deliver_message
+    deliver = task("notifications.deliver")
 
     def enqueue() -> None:
-        deliver_message.apply_async((message_id,), eta=not_before)
+        deliver.apply_async((message_id,), eta=not_before)
 
     after_commit(enqueue)
 

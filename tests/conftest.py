@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 import redis
 from flask import Flask
 from sqlalchemy import create_engine, delete, text
+from werkzeug.serving import make_server
 
 from miniapp_api import create_app
 from miniapp_api.config import MEMORY_REDIS_URL
@@ -24,8 +26,11 @@ from miniapp_api.db import Base, unit_of_work
 from miniapp_api.extensions import database, redis_store
 from miniapp_api.migrations_runner import upgrade
 from miniapp_api.models import load_all_models
+from notifications.standins.sms_server import SmsStandIn
+from notifications.standins.wechat_server import WeChatStandIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
+RECEIPT_TOKEN = "test-receipt-token"
 
 
 def _database_url(tmp_root: Path) -> str:
@@ -59,12 +64,33 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def base_settings(database_url: str, redis_url: str) -> dict[str, Any]:
+def wechat_standin() -> Iterator[WeChatStandIn]:
+    server = WeChatStandIn().start()
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sms_standin() -> Iterator[SmsStandIn]:
+    server = SmsStandIn(receipt_token=RECEIPT_TOKEN).start()
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_settings(
+    database_url: str, redis_url: str, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn
+) -> dict[str, Any]:
     return {
         "MINIAPP_ENV": "test",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CELERY_ALWAYS_EAGER": True,
+        "WECHAT_API_BASE_URL": wechat_standin.url,
+        "SMS_ALIYUN_ENDPOINT": sms_standin.address,
+        "SMS_TENCENT_ENDPOINT": sms_standin.address,
+        "SMS_RECEIPT_TOKEN": RECEIPT_TOKEN,
+        "SMS_QUIET_HOURS": "",
     }
 
 
@@ -76,15 +102,31 @@ def _shared_app(base_settings: dict[str, Any]) -> Iterator[Flask]:
         database().dispose()
 
 
+@pytest.fixture(scope="session")
+def live_server(_shared_app: Flask, sms_standin: SmsStandIn) -> Iterator[str]:
+    """The shared app served over HTTP on loopback, where the SMS stand-in posts receipts."""
+    server = make_server("127.0.0.1", 0, _shared_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    sms_standin.receipt_url = f"{url}/api/v1/notifications/receipts"
+    yield url
+    server.shutdown()
+
+
 @pytest.fixture
-def app(_shared_app: Flask) -> Iterator[Flask]:
+def app(_shared_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn) -> Iterator[Flask]:
     with _shared_app.app_context():
         yield _shared_app
         _empty_everything(_shared_app)
+        wechat_standin.reset()
+        sms_standin.reset()
 
 
 @pytest.fixture
-def make_app(base_settings: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+def make_app(
+    base_settings: dict[str, Any], wechat_standin: WeChatStandIn, sms_standin: SmsStandIn
+) -> Iterator[Callable[..., Flask]]:
     """A fresh app with extra settings, for tests that add routes or break a dependency."""
     made: list[Flask] = []
 
@@ -99,6 +141,8 @@ def make_app(base_settings: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
             if database().url == base_settings["DATABASE_URL"]:
                 _empty_everything(built)
             database().dispose()
+    wechat_standin.reset()
+    sms_standin.reset()
 
 
 def _empty_everything(app: Flask) -> None:

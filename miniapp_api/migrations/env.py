@@ -8,7 +8,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, engine_from_config, pool
 
-from miniapp_api.db import Base
+from miniapp_api.db import Base, UtcDateTime
 from miniapp_api.models import load_all_models
 from miniapp_api.pii import EncryptedText
 
@@ -21,6 +21,8 @@ def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | L
     # Encrypted columns are plain binary in the schema; the cipher lives in the model only.
     if kind == "type" and isinstance(obj, EncryptedText):
         return "sa.LargeBinary()"
+    if kind == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
     return False
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from miniapp_api.db import Base, TimestampMixin, utcnow
+from miniapp_api.db import Base, TimestampMixin, UtcDateTime, utcnow
 from miniapp_api.pii import EncryptedText
 
 SEXES = ("M", "F")
@@ -63,7 +62,7 @@ class RegionParameter(Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     citation: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Person(TimestampMixin, Base):
@@ -99,7 +98,7 @@ class PersonPhoto(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_type: Mapped[str] = mapped_column(String(30))
     sha256: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="photo")
 
@@ -159,7 +158,7 @@ class StopContributionEvent(Base):
     stop_date: Mapped[dt.date] = mapped_column(Date)
     reason_code: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(20))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class PersonEvent(Base):
@@ -176,7 +175,7 @@ class PersonEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))
     event_date: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(50))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ImportBatch(Base):
@@ -191,4 +190,4 @@ class ImportBatch(Base):
     rows_inserted: Mapped[int] = mapped_column(Integer)
     rows_updated: Mapped[int] = mapped_column(Integer)
     operator: Mapped[str] = mapped_column(String(100))
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

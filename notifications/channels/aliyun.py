@@ -14,15 +14,21 @@ from darabonba.runtime import RuntimeOptions
 from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError
 
 CHINA = ZoneInfo("Asia/Shanghai")
-_THROTTLED = {"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "Throttling.User", "isv.OUT_OF_SERVICE"}
+# Throttling and account-level trouble: retry, and let the other provider take the load.
+_THROTTLED = {
+    "isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "Throttling.User", "isv.OUT_OF_SERVICE",
+    "isv.AMOUNT_NOT_ENOUGH", "isv.ACCOUNT_ABNORMAL", "isv.ACCOUNT_NOT_EXISTS", "InvalidAccessKeyId.NotFound",
+    "SignatureDoesNotMatch",
+}  # fmt: skip
 _DELIVERED, _FAILED = 3, 2
 
 
 def classify(code: str, message: str) -> PermanentError | TemporaryError:
-    # isp.* is the platform's own trouble; isv.* is about our request, except for throttling.
-    if code.startswith("isp.") or code in _THROTTLED:
-        return TemporaryError(f"aliyun:{code}", message)
-    return PermanentError(f"aliyun:{code}", message)
+    # isv.* is about our request (number, template, signature), except throttling and account
+    # trouble; isp.* and anything unrecognised is the platform's, worth retrying.
+    if code.startswith("isv.") and code not in _THROTTLED:
+        return PermanentError(f"aliyun:{code}", message)
+    return TemporaryError(f"aliyun:{code}", message)
 
 
 class AliyunSms:

@@ -12,13 +12,18 @@ from tencentcloud.sms.v20210111 import models, sms_client
 
 from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError
 
-_TEMPORARY_PREFIXES = ("InternalError", "LimitExceeded", "RequestLimitExceeded", "ClientNetworkError")
+# Errors about this message itself (number, template, parameters): no retry can help.
+_MESSAGE_LEVEL_PREFIXES = ("InvalidParameterValue", "InvalidParameter", "MissingParameter", "FailedOperation")
+# …except account-level trouble, where retrying (and failing over meanwhile) is right.
+_ACCOUNT_LEVEL = {"FailedOperation.InsufficientBalanceInSmsPackage"}
 
 
 def classify(code: str, message: str) -> PermanentError | TemporaryError:
-    if code.startswith(_TEMPORARY_PREFIXES):
-        return TemporaryError(f"tencent:{code}", message)
-    return PermanentError(f"tencent:{code}", message)
+    # Anything else — outages, throttling, auth, a response the SDK could not read — is retried
+    # a bounded number of times while the other provider takes the load.
+    if code.startswith(_MESSAGE_LEVEL_PREFIXES) and code not in _ACCOUNT_LEVEL:
+        return PermanentError(f"tencent:{code}", message)
+    return TemporaryError(f"tencent:{code}", message)
 
 
 class TencentSms:
@@ -49,6 +54,8 @@ class TencentSms:
             raise classify(error.code or "ClientNetworkError", error.message or "") from error
         except Exception as error:
             raise TemporaryError("tencent:transport", type(error).__name__) from error
+        if not response.SendStatusSet:
+            raise TemporaryError("tencent:empty_response", "SendStatusSet missing")
         status = response.SendStatusSet[0]
         if status.Code != "Ok":
             raise classify(status.Code, status.Message or "")

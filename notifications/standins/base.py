@@ -44,7 +44,9 @@ class StandInServer(abc.ABC):
                     status, body = server.scripted(request) or server.answer(request)
                 payload = json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                # Exactly this, as the real APIs send it: the Tencent SDK looks for errors only
+                # when the Content-Type is exactly "application/json".
+                self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

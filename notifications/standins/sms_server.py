@@ -44,6 +44,15 @@ class SmsStandIn(StandInServer):
         self._wake = threading.Condition(self._state)
         threading.Thread(target=self._post_receipts, name="sms-standin-receipts", daemon=True).start()
 
+    def reset(self) -> None:
+        super().reset()
+        with self._state:
+            self.accepted.clear()
+            self.sends_by_reference.clear()
+            self.receipt_outcomes.clear()
+            self._due.clear()
+            self.receipts_posted = self.receipt_failures = 0
+
     # -- routing ---------------------------------------------------------------------------
     def script_key(self, request: Request) -> str:
         if "x-tc-action" in request.headers:

@@ -24,6 +24,14 @@ class WeChatStandIn(StandInServer):
     def script_key(self, request: Request) -> str:
         return request.path
 
+    def reset(self) -> None:
+        super().reset()
+        with self._state:
+            self.tokens.clear()
+            self.token_fetches.clear()
+            self.sent.clear()
+            self.sessions.clear()
+
     def answer(self, request: Request) -> tuple[int, Any]:
         if request.path == "/cgi-bin/token":
             return self._token(request)
