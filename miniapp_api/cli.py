@@ -29,6 +29,9 @@ from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
 from notifications.service import history_for_recipient
+from notifications.standins.base import StandInServer
+from notifications.standins.sms_server import SmsStandIn
+from notifications.standins.wechat_server import WeChatStandIn
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, load_dotenv=False)
@@ -141,6 +144,36 @@ def import_command(path: Path, kind: str | None, operator: str | None, wait: flo
         lock.release()
     for result in results:
         click.echo(f"{result.file_name}: {result.kind} 新增 {result.inserted} 行，更新 {result.updated} 行")
+
+
+@main.command("standin")
+@click.argument("kind", type=click.Choice(["sms", "wechat"]))
+@click.option("--port", default=0, type=int, help="0 = any free port (printed)")
+@click.option(
+    "--receipt-url", default=None, help="SMS: where to post delivery receipts (…/api/v1/notifications/receipts)"
+)
+@click.option("--receipt-delay", default=0.05, show_default=True, type=float, help="SMS: seconds before a receipt")
+def standin_command(kind: str, port: int, receipt_url: str | None, receipt_delay: float) -> None:
+    """Run the local WeChat or SMS stand-in server (loopback only) until interrupted."""
+    config = settings()
+    server: StandInServer
+    if kind == "sms":
+        server = SmsStandIn(
+            port,
+            receipt_url=receipt_url or config.SMS_RECEIPT_CALLBACK_URL,
+            receipt_token=config.SMS_RECEIPT_TOKEN,
+            receipt_delay_s=receipt_delay,
+        )
+    else:
+        server = WeChatStandIn(port)
+    server.start()
+    click.echo(f"{kind} stand-in listening on {server.url}", err=True)
+    click.echo(server.address)  # for scripts: the endpoint to configure
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
 
 
 @main.command("messages")

@@ -88,6 +88,8 @@ class Settings:
     # A message "sending" this long without an answer is looked up at the provider and resent
     # only if the provider never got it; keep it above the providers' receipt delay.
     NOTIFY_SENDING_TIMEOUT_S: float = 300.0
+    # An SMS "sent" this long without a receipt is looked up at its provider.
+    NOTIFY_RECEIPT_TIMEOUT_S: float = 600.0
     # A message "created" and not picked up this long is enqueued again by the sweep.
     NOTIFY_CREATED_STALE_S: float = 60.0
     NOTIFY_DEDUP_WINDOW_S: int = 86400

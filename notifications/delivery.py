@@ -48,6 +48,8 @@ from notifications.service import enqueue_after_commit, record
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
+# As GOV.UK Notify does: a text with no receipt after 72 hours is taken as not delivered.
+RECEIPT_GIVE_UP_H = 72
 
 
 @dataclass(frozen=True)
@@ -180,30 +182,36 @@ def sweep() -> dict[str, int]:
             message.status_at = now  # so the next sweep gives its task time to run
             enqueue_after_commit(message.id)
         counts["requeued"] = len(stale)
-    timed_out_ids = _timed_out_sending(now - dt.timedelta(seconds=config.NOTIFY_SENDING_TIMEOUT_S))
     wiring = channels()
-    for message_id in timed_out_ids:
-        outcome = _resolve_timed_out(message_id, wiring)
+    for message_id in _waiting(SENDING, now - dt.timedelta(seconds=config.NOTIFY_SENDING_TIMEOUT_S)):
+        outcome = _resolve(message_id, SENDING, wiring)
+        if outcome:
+            counts[outcome] += 1
+    # A receipt can be lost (or come before we knew the provider's id for it): ask.
+    for message_id in _waiting(SENT, now - dt.timedelta(seconds=config.NOTIFY_RECEIPT_TIMEOUT_S)):
+        outcome = _resolve(message_id, SENT, wiring)
         if outcome:
             counts[outcome] += 1
     return counts
 
 
-def _timed_out_sending(before: dt.datetime) -> list[str]:
+def _waiting(status: str, since_before: dt.datetime) -> list[str]:
     with unit_of_work() as session:
         return list(
             session.scalars(
                 select(Message.id)
-                .where(Message.status == SENDING, Message.sending_started_at <= before)
+                .where(Message.status == status, Message.channel == "sms", Message.sending_started_at <= since_before)
+                .order_by(Message.sending_started_at)
                 .limit(SWEEP_BATCH)
             )
         )
 
 
-def _resolve_timed_out(message_id: str, wiring: Channels) -> str | None:
+def _resolve(message_id: str, waiting_in: str, wiring: Channels) -> str | None:
+    """Settle a message stuck in `waiting_in` by what its provider knows of it."""
     with unit_of_work() as session:
         message = session.get(Message, message_id)
-        if message is None or message.status != SENDING:
+        if message is None or message.status != waiting_in:
             return None
         provider, phone, started = message.provider, message.phone, message.sending_started_at
     found: Found | None = None
@@ -215,15 +223,23 @@ def _resolve_timed_out(message_id: str, wiring: Channels) -> str | None:
             return None
     with unit_of_work() as session:
         message = session.get_one(Message, message_id, with_for_update=True)
-        if message.status != SENDING:
+        if message.status != waiting_in:
             return None
-        if found is None:
+        if found is None and waiting_in == SENDING:
             record(message, CREATED, f"发送超时，{provider} 无此短信记录，重新发送")
             enqueue_after_commit(message.id)
             return "resent"
+        if found is None or found.delivered is None:
+            if waiting_in == SENT and started and started < utcnow() - dt.timedelta(hours=RECEIPT_GIVE_UP_H):
+                record(message, TEMPORARY_FAILURE, f"{RECEIPT_GIVE_UP_H}小时内未收到回执")
+                return "resolved"
+            if waiting_in == SENDING:
+                message.provider_reference = message.provider_reference or (found.reference if found else None)
+                record(message, SENT, f"发送超时，{provider} 查询到已受理")
+                return "resolved"
+            return None
         message.provider_reference = message.provider_reference or found.reference
-        status = {True: DELIVERED, False: TEMPORARY_FAILURE, None: SENT}[found.delivered]
-        record(message, status, f"发送超时，{provider} 查询到已受理")
+        record(message, DELIVERED if found.delivered else TEMPORARY_FAILURE, f"{provider} 查询结果")
         return "resolved"
 
 

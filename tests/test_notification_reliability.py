@@ -22,6 +22,7 @@ from notifications.providers import channels
 from notifications.standins.sms_server import SmsStandIn
 from tests.conftest import RECEIPT_TOKEN
 from tests.notify_helpers import APPROVED, LOGIN_CODE, PHONE, message, queue, statuses, wait_for_status
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.usefixtures("live_server")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -283,3 +284,22 @@ def test_staff_see_a_recipients_messages_with_history_and_the_number_masked(app:
     for status in ("created", "sending", "sent", "delivered"):
         assert status in result.output
     assert "482913" not in result.output  # the code itself is nobody's business
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_a_lost_receipt_is_made_good_by_asking_the_provider(
+    make_app: Callable[..., Flask], sms_standin: SmsStandIn, live_server: str, provider: str
+) -> None:
+    receipts_to = sms_standin.receipt_url
+    sms_standin.receipt_url = "http://127.0.0.1:9/nowhere"  # the provider's callbacks never arrive
+    try:
+        with make_app(SMS_PROVIDERS=provider, NOTIFY_RECEIPT_TIMEOUT_S=0.0).app_context():
+            message_id = queue("login_code", LOGIN_CODE)
+            assert message(message_id).status == "sent"
+            # The provider learns of the delivery in its own time; its callback is what is lost.
+            assert wait_until(lambda: sms_standin.accepted[-1]["delivered"], timeout_s=10)
+            assert delivery.sweep()["resolved"] == 1
+            assert message(message_id).status == "delivered"
+            assert sms_standin.sends_by_reference[message_id] == 1
+    finally:
+        sms_standin.receipt_url = receipts_to

@@ -9,3 +9,8 @@ from miniapp_api.health.service import record_heartbeat
 def heartbeat() -> None:
     """Beat runs this every minute, so /healthz can tell operators the scheduler is alive."""
     record_heartbeat()
+
+
+@shared_task(name="ops.ping", ignore_result=True)
+def ping() -> None:
+    """Does nothing: shows a worker consumes, and measures the broker/worker ceiling."""
