@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from miniapp_api.db import current_session, unit_of_work, utcnow
-from miniapp_api.extensions import settings
-from notifications import templates
+from miniapp_api.db import after_commit, current_session, unit_of_work, utcnow
+from miniapp_api.extensions import redis_store, settings
+from notifications import receipts, templates
 from notifications.channels.base import (
     Accepted,
     DeliveryError,
@@ -156,10 +156,16 @@ def _accepted(message: Message, accepted: Accepted, wiring: Channels) -> None:
     if message.channel == "sms":
         message.segments = templates.sms_segments(_outgoing(message).rendered.sms_text, wiring.sign_name)
         record(message, SENT, f"{accepted.provider} 已受理，{message.segments}条计费")
+        after_commit(lambda: _apply_early_receipt(accepted))
     else:
         # WeChat answers errcode 0 once the message is in the user's WeChat; there are no receipts.
         record(message, SENT, f"{accepted.provider} 已受理")
         record(message, DELIVERED, "微信已推送")
+
+
+def _apply_early_receipt(accepted: Accepted) -> None:
+    with unit_of_work() as session:
+        receipts.apply_held(session, redis_store(), accepted.provider, accepted.reference)
 
 
 def sweep() -> dict[str, int]:

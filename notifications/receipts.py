@@ -7,15 +7,18 @@ after the provider accepted it), which is exactly how such a message is settled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.redis_store import RedisStore
 from notifications.models import DELIVERED, FINAL_STATUSES, PERMANENT_FAILURE, TEMPORARY_FAILURE, Message
 from notifications.service import record
 
+HOLD_S = 3600
 # Codes that mean the number itself is wrong: trying again later cannot help.
 _PERMANENT_CODES = {
     "MK:0001",
@@ -59,20 +62,50 @@ def status_for(receipt: Receipt) -> str:
     return PERMANENT_FAILURE if receipt.code in _PERMANENT_CODES else TEMPORARY_FAILURE
 
 
-def apply(session: Session, provider: str, receipts: list[Receipt]) -> dict[str, int]:
-    counts = {"applied": 0, "ignored": 0, "unknown": 0}
+def apply(session: Session, store: RedisStore, provider: str, receipts: list[Receipt]) -> dict[str, int]:
+    counts = {"applied": 0, "ignored": 0, "held": 0}
     for receipt in receipts:
         message = _find(session, provider, receipt)
-        if message is None:
-            counts["unknown"] += 1
-            continue
-        if message.status in FINAL_STATUSES:
-            counts["ignored"] += 1
-            continue
-        message.provider_reference = message.provider_reference or receipt.reference
-        record(message, status_for(receipt), f"{provider} 回执：{receipt.code or '成功'}")
-        counts["applied"] += 1
+        if message is None and receipt.reference:
+            # The receipt beat our own record of the provider's id (Tencent's receipts carry
+            # only that id). Hold it; whoever comes second — this look-up or the delivery
+            # recording the id — applies it, so it cannot fall between the two.
+            hold(store, provider, receipt)
+            message = _find(session, provider, receipt)
+            if message is None:
+                counts["held"] += 1
+                continue
+            release(store, provider, receipt.reference)
+        counts[_apply_one(message, provider, receipt)] += 1
     return counts
+
+
+def _apply_one(message: Message | None, provider: str, receipt: Receipt) -> str:
+    if message is None or message.status in FINAL_STATUSES:
+        return "ignored"
+    message.provider_reference = message.provider_reference or receipt.reference
+    record(message, status_for(receipt), f"{provider} 回执：{receipt.code or '成功'}")
+    return "applied"
+
+
+def _held_key(store: RedisStore, provider: str, reference: str) -> str:
+    return store.key("receipt", provider, reference)
+
+
+def hold(store: RedisStore, provider: str, receipt: Receipt) -> None:
+    store.client.set(_held_key(store, provider, receipt.reference), json.dumps(asdict(receipt)), ex=HOLD_S)
+
+
+def release(store: RedisStore, provider: str, reference: str) -> Receipt | None:
+    raw = store.client.getdel(_held_key(store, provider, reference))
+    return Receipt(**json.loads(raw)) if raw else None
+
+
+def apply_held(session: Session, store: RedisStore, provider: str, reference: str) -> None:
+    """Called once the provider's id is on record: apply a receipt that came before it."""
+    receipt = release(store, provider, reference)
+    if receipt:
+        _apply_one(_find(session, provider, receipt), provider, receipt)
 
 
 def _find(session: Session, provider: str, receipt: Receipt) -> Message | None:

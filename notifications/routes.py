@@ -11,7 +11,7 @@ from flask.views import MethodView
 from miniapp_api.api import Blueprint, ErrorEnvelope
 from miniapp_api.db import current_session
 from miniapp_api.errors import AppError, NotFoundError, ValidationFailed
-from miniapp_api.extensions import settings
+from miniapp_api.extensions import redis_store, settings
 from notifications import receipts, schemas
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="短信回执")
@@ -42,5 +42,5 @@ class Receipts(MethodView):
         items = payload if isinstance(payload, list) else [payload] if isinstance(payload, dict) else None
         if not items or not all(isinstance(item, dict) for item in items):
             raise ValidationFailed("回执应为 JSON 对象或对象数组", code="RECEIPT_MALFORMED")
-        receipts.apply(current_session(), provider, receipts.parse(provider, items))
+        receipts.apply(current_session(), redis_store(), provider, receipts.parse(provider, items))
         return _ACKNOWLEDGEMENTS[provider]

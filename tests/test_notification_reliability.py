@@ -303,3 +303,21 @@ def test_a_lost_receipt_is_made_good_by_asking_the_provider(
             assert sms_standin.sends_by_reference[message_id] == 1
     finally:
         sms_standin.receipt_url = receipts_to
+
+
+def test_a_receipt_that_arrives_before_the_providers_id_is_on_record_is_applied_when_it_is(
+    make_app: Callable[..., Flask], sms_standin: SmsStandIn, client: Any
+) -> None:
+    receipts_to = sms_standin.receipt_url
+    sms_standin.receipt_url = "http://127.0.0.1:9/nowhere"  # only the early receipt below arrives
+    try:
+        early = [{"sid": "te0000000001", "report_status": "SUCCESS", "errmsg": "DELIVRD", "mobile": PHONE}]
+        assert _receipt(client, "tencent", early).status_code == 200  # held: no message has that id yet
+        with make_app(SMS_PROVIDERS="tencent").app_context():
+            message_id = queue("login_code", LOGIN_CODE)
+            delivered = message(message_id)
+        assert delivered.provider_reference == "te0000000001"
+        assert delivered.status == "delivered"
+        assert statuses(message_id) == ["created", "sending", "sent", "delivered"]
+    finally:
+        sms_standin.receipt_url = receipts_to
