@@ -60,37 +60,49 @@ class _Claimed:
 
 
 def deliver(message_id: str) -> str | None:
-    """Deliver one message; returns its status afterwards, or None if there was nothing to do."""
+    """Deliver one message; its status afterwards, or None if there was nothing to do."""
+    return deliver_many([message_id]).get(message_id)
+
+
+def deliver_many(message_ids: list[str]) -> dict[str, str]:
+    """Deliver a batch: one transaction to claim them all, the sends, one to settle them all."""
     wiring = channels()
-    claimed = _claim(message_id, wiring)
-    if claimed is None:
-        return None
-    try:
-        accepted: Accepted | DeliveryError = _send(claimed, wiring)
-    except DeliveryError as error:
-        accepted = error
-    return _settle(message_id, claimed, accepted, wiring)
+    claimed = _claim(message_ids, wiring)
+    if not claimed:
+        return {}
+    outcomes: dict[str, Accepted | DeliveryError] = {}
+    for item in claimed:
+        try:
+            outcomes[item.outgoing.message_id] = _send(item, wiring)
+        except DeliveryError as error:
+            outcomes[item.outgoing.message_id] = error
+    return _settle(claimed, outcomes, wiring)
 
 
-def _claim(message_id: str, wiring: Channels) -> _Claimed | None:
+def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
+    config = settings()
     with unit_of_work() as session:
-        message = session.get(Message, message_id, with_for_update=True)
+        # SKIP LOCKED: a row locked by another claim is that claim's to deliver.
+        rows = session.scalars(
+            select(Message).where(Message.id.in_(message_ids)).order_by(Message.id).with_for_update(skip_locked=True)
+        ).all()
         now = utcnow()
-        if message is None or message.status != CREATED:
-            return None
-        if message.next_attempt_at and message.next_attempt_at > now:
-            return None  # not due: its own delayed task or the sweep brings it back
-        if message.channel == "sms" and not message.urgent:
-            resume = quiet_until(now, settings().quiet_hours)
-            if resume:
-                message.next_attempt_at = resume
-                record(message, CREATED, "静默时段，推迟发送")
-                return None
-        message.attempts += 1
-        message.sending_started_at = now
-        message.provider = wiring.balance.choose() if message.channel == "sms" else message.channel
-        record(message, SENDING, f"第{message.attempts}次，经 {message.provider}")
-        return _Claimed(_outgoing(message), message.channel, message.provider)
+        claimed = []
+        for message in rows:
+            if message.status != CREATED or (message.next_attempt_at and message.next_attempt_at > now):
+                continue  # done already, or not due: its own delayed task or the sweep brings it back
+            if message.channel == "sms" and not message.urgent:
+                resume = quiet_until(now, config.quiet_hours)
+                if resume:
+                    message.next_attempt_at = resume
+                    record(message, CREATED, "静默时段，推迟发送")
+                    continue
+            message.attempts += 1
+            message.sending_started_at = now
+            message.provider = wiring.balance.choose() if message.channel == "sms" else message.channel
+            record(message, SENDING, f"第{message.attempts}次，经 {message.provider}")
+            claimed.append(_Claimed(_outgoing(message), message.channel, message.provider))
+        return claimed
 
 
 def _outgoing(message: Message) -> Outgoing:
@@ -113,42 +125,57 @@ def _send(claimed: _Claimed, wiring: Channels) -> Accepted:
     return accepted
 
 
-def _settle(message_id: str, claimed: _Claimed, outcome: Accepted | DeliveryError, wiring: Channels) -> str:
-    config = settings()
+def _settle(claimed: list[_Claimed], outcomes: dict[str, Accepted | DeliveryError], wiring: Channels) -> dict[str, str]:
+    by_id = {item.outgoing.message_id: item for item in claimed}
+    statuses: dict[str, str] = {}
+    early_receipts: list[Accepted] = []
     with unit_of_work() as session:
-        message = session.get_one(Message, message_id, with_for_update=True)
-        if message.status != SENDING:
-            # A receipt or the sweep got here first; keep what they recorded.
-            if isinstance(outcome, Accepted) and not message.provider_reference:
-                message.provider_reference = outcome.reference
-            return message.status
-        if isinstance(outcome, Accepted):
-            _accepted(message, outcome, wiring)
-        elif isinstance(outcome, SubscriptionRefused) and message.phone and "sms" in claimed.outgoing.template.channels:
-            message.channel = "sms"
-            message.provider = None
-            message.next_attempt_at = None if message.urgent else quiet_until(utcnow(), config.quiet_hours)
-            record(message, CREATED, f"微信未送达（{outcome.code}），改发短信")
-            enqueue_after_commit(message.id, message.next_attempt_at)
-        elif isinstance(outcome, PermanentError):
-            message.failure_reason = str(outcome)[:300]
-            record(message, PERMANENT_FAILURE, outcome.code)
-        elif message.attempts >= config.NOTIFY_MAX_ATTEMPTS:
-            message.failure_reason = str(outcome)[:300]
-            record(message, TECHNICAL_FAILURE, f"{message.attempts}次均失败：{outcome.code}")
-            session.add(NotificationAlert(message_id=message.id, reason=f"{message.kind} 发送失败：{outcome}"[:300]))
-            log.error("message %s gave up after %d attempts: %s", message.id, message.attempts, outcome.code)
-        else:
-            delay = retry_delay_s(
-                message.attempts,
-                base_s=config.NOTIFY_RETRY_BASE_S,
-                cap_s=config.NOTIFY_RETRY_CAP_S,
-                urgent=message.urgent,
-            )
-            message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
-            record(message, CREATED, f"{outcome.code}，{delay:.0f}秒后重试")
-            enqueue_after_commit(message.id, message.next_attempt_at)
-        return message.status
+        rows = session.scalars(
+            select(Message).where(Message.id.in_(list(by_id))).order_by(Message.id).with_for_update()
+        ).all()
+        for message in rows:
+            outcome = outcomes[message.id]
+            if message.status != SENDING:
+                # A receipt or the sweep got here first; keep what they recorded.
+                if isinstance(outcome, Accepted) and not message.provider_reference:
+                    message.provider_reference = outcome.reference
+            elif isinstance(outcome, Accepted):
+                _accepted(message, outcome, wiring)
+                if message.channel == "sms":
+                    early_receipts.append(outcome)
+            else:
+                _failed(message, by_id[message.id], outcome)
+            statuses[message.id] = message.status
+        if early_receipts:
+            after_commit(lambda: _apply_early_receipts(early_receipts))
+    return statuses
+
+
+def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None:
+    config = settings()
+    if isinstance(outcome, SubscriptionRefused) and message.phone and "sms" in claimed.outgoing.template.channels:
+        message.channel = "sms"
+        message.provider = None
+        message.next_attempt_at = None if message.urgent else quiet_until(utcnow(), config.quiet_hours)
+        record(message, CREATED, f"微信未送达（{outcome.code}），改发短信")
+        enqueue_after_commit(message.id, message.next_attempt_at)
+    elif isinstance(outcome, PermanentError):
+        message.failure_reason = str(outcome)[:300]
+        record(message, PERMANENT_FAILURE, outcome.code)
+    elif message.attempts >= config.NOTIFY_MAX_ATTEMPTS:
+        message.failure_reason = str(outcome)[:300]
+        record(message, TECHNICAL_FAILURE, f"{message.attempts}次均失败：{outcome.code}")
+        current_session().add(
+            NotificationAlert(message_id=message.id, reason=f"{message.kind} 发送失败：{outcome}"[:300])
+        )
+        log.error("message %s gave up after %d attempts: %s", message.id, message.attempts, outcome.code)
+    else:
+        delay = retry_delay_s(
+            message.attempts, base_s=config.NOTIFY_RETRY_BASE_S, cap_s=config.NOTIFY_RETRY_CAP_S, urgent=message.urgent
+        )
+        message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+        record(message, CREATED, f"{outcome.code}，{delay:.0f}秒后重试")
+        enqueue_after_commit(message.id, message.next_attempt_at)
 
 
 def _accepted(message: Message, accepted: Accepted, wiring: Channels) -> None:
@@ -156,16 +183,15 @@ def _accepted(message: Message, accepted: Accepted, wiring: Channels) -> None:
     if message.channel == "sms":
         message.segments = templates.sms_segments(_outgoing(message).rendered.sms_text, wiring.sign_name)
         record(message, SENT, f"{accepted.provider} 已受理，{message.segments}条计费")
-        after_commit(lambda: _apply_early_receipt(accepted))
     else:
         # WeChat answers errcode 0 once the message is in the user's WeChat; there are no receipts.
         record(message, SENT, f"{accepted.provider} 已受理")
         record(message, DELIVERED, "微信已推送")
 
 
-def _apply_early_receipt(accepted: Accepted) -> None:
+def _apply_early_receipts(accepted: list[Accepted]) -> None:
     with unit_of_work() as session:
-        receipts.apply_held(session, redis_store(), accepted.provider, accepted.reference)
+        receipts.apply_held(session, redis_store(), [(a.provider, a.reference) for a in accepted])
 
 
 def sweep() -> dict[str, int]:

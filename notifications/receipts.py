@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.redis_store import RedisStore
@@ -64,8 +64,9 @@ def status_for(receipt: Receipt) -> str:
 
 def apply(session: Session, store: RedisStore, provider: str, receipts: list[Receipt]) -> dict[str, int]:
     counts = {"applied": 0, "ignored": 0, "held": 0}
+    known = _load(session, provider, receipts)
     for receipt in receipts:
-        message = _find(session, provider, receipt)
+        message = known.get(receipt.message_id or "") or known.get(receipt.reference)
         if message is None and receipt.reference:
             # The receipt beat our own record of the provider's id (Tencent's receipts carry
             # only that id). Hold it; whoever comes second — this look-up or the delivery
@@ -101,11 +102,36 @@ def release(store: RedisStore, provider: str, reference: str) -> Receipt | None:
     return Receipt(**json.loads(raw)) if raw else None
 
 
-def apply_held(session: Session, store: RedisStore, provider: str, reference: str) -> None:
-    """Called once the provider's id is on record: apply a receipt that came before it."""
-    receipt = release(store, provider, reference)
-    if receipt:
-        _apply_one(_find(session, provider, receipt), provider, receipt)
+def apply_held(session: Session, store: RedisStore, sent: list[tuple[str, str]]) -> None:
+    """Called once the providers' ids are on record: apply receipts that came before them."""
+    pipe = store.client.pipeline(transaction=False)
+    for provider, reference in sent:
+        pipe.getdel(_held_key(store, provider, reference))
+    for (provider, _reference), raw in zip(sent, pipe.execute(), strict=True):
+        if raw:
+            receipt = Receipt(**json.loads(raw))
+            _apply_one(_find(session, provider, receipt), provider, receipt)
+
+
+def _load(session: Session, provider: str, receipts: list[Receipt]) -> dict[str, Message]:
+    """The batch's messages in one query, locked in id order (as deliveries lock them), keyed
+    by our id and by the provider's reference."""
+    ids = [r.message_id for r in receipts if r.message_id]
+    references = [r.reference for r in receipts if not r.message_id and r.reference]
+    conditions: list[ColumnElement[bool]] = []
+    if ids:
+        conditions.append(Message.id.in_(ids))
+    if references:
+        conditions.append(and_(Message.provider == provider, Message.provider_reference.in_(references)))
+    if not conditions:
+        return {}
+    rows = session.scalars(select(Message).where(or_(*conditions)).order_by(Message.id).with_for_update()).all()
+    found: dict[str, Message] = {}
+    for message in rows:
+        found[message.id] = message
+        if message.provider_reference:
+            found[message.provider_reference] = message
+    return found
 
 
 def _find(session: Session, provider: str, receipt: Receipt) -> Message | None:

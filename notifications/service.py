@@ -22,6 +22,9 @@ from notifications import templates
 from notifications.limits import check_recipient_limits, quiet_until
 from notifications.models import CREATED, Message, MessageEvent
 
+DELIVERY_BATCH = 20
+_DUE_NOW = "notifications_due_now"
+
 
 class Undeliverable(ValueError):
     """The recipient has no address for any of the message's channels."""
@@ -98,8 +101,7 @@ def send(
     )
     if channel == "sms" and not template.urgent:
         message.next_attempt_at = quiet_until(now, config.quiet_hours)
-    session.add(message)
-    session.flush()
+    session.add(message)  # no flush: the id is ours, and rows go in together at commit
     held = f"（静默时段，{message.next_attempt_at:%H:%M} UTC 后发送）" if message.next_attempt_at else ""
     record(message, CREATED, f"{channel}{held}", at=now)
     enqueue_after_commit(message.id, message.next_attempt_at)
@@ -116,12 +118,27 @@ def _recent_duplicate(session: Session, key: str, now: dt.datetime, window_s: in
 
 
 def enqueue_after_commit(message_id: str, not_before: dt.datetime | None = None) -> None:
+    """Have the message delivered once the current transaction commits.
+
+    Messages due now are batched: all of one transaction's go out in tasks of up to
+    DELIVERY_BATCH ids, so a bulk reminder run costs a few tasks and commits, not thousands.
+    """
     deliver = task("notifications.deliver")
+    if not_before is not None:
+        after_commit(lambda: deliver.apply_async(([message_id],), eta=not_before))
+        return
+    info = current_session().info
+    due: list[str] | None = info.get(_DUE_NOW)
+    if due is None:
+        due = info[_DUE_NOW] = []
+        after_commit(lambda: enqueue_batches(due))
+    due.append(message_id)
 
-    def enqueue() -> None:
-        deliver.apply_async((message_id,), eta=not_before)
 
-    after_commit(enqueue)
+def enqueue_batches(message_ids: list[str]) -> None:
+    deliver = task("notifications.deliver")
+    for start in range(0, len(message_ids), DELIVERY_BATCH):
+        deliver.apply_async((message_ids[start : start + DELIVERY_BATCH],))
 
 
 def history_for_recipient(

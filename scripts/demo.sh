@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export MINIAPP_ENV=development
+# The embedded SMS stand-in posts delivery receipts back to this server.
+export SMS_RECEIPT_CALLBACK_URL="http://127.0.0.1:${PORT:-5000}/api/v1/notifications/receipts"
 .venv/bin/miniapp db upgrade
 .venv/bin/miniapp seed-demo
 exec .venv/bin/miniapp serve --host 127.0.0.1 --port "${PORT:-5000}"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from notifications.standins.base import Request, StandInServer
 
 CHINA = ZoneInfo("Asia/Shanghai")
+RECEIPT_BATCH = 100
 
 
 class SmsStandIn(StandInServer):
@@ -198,14 +199,21 @@ class SmsStandIn(StandInServer):
         }]  # fmt: skip
 
     def _post_receipts(self) -> None:
+        """Post due receipts, batched per provider as both providers' push APIs do."""
         while True:
+            batches: dict[str, list[dict[str, Any]]] = {}
             with self._state:
                 while not self._due or self._due[0][0] > time.monotonic():
                     self._wake.wait(timeout=0.05 if self._due else 1.0)
-                _, _, provider, record = heapq.heappop(self._due)
-                outcome = self.receipt_outcomes.pop(0) if self.receipt_outcomes else "delivered"
-                record["delivered"] = outcome == "delivered"
-            self._post(provider, self._receipt_body(provider, record, outcome))
+                while self._due and self._due[0][0] <= time.monotonic() and len(batches.get("all", [])) < RECEIPT_BATCH:
+                    _, _, provider, record = heapq.heappop(self._due)
+                    outcome = self.receipt_outcomes.pop(0) if self.receipt_outcomes else "delivered"
+                    record["delivered"] = outcome == "delivered"
+                    batches.setdefault(provider, []).extend(self._receipt_body(provider, record, outcome))
+                    batches.setdefault("all", []).append(record)
+            batches.pop("all", None)
+            for provider, body in batches.items():
+                self._post(provider, body)
 
     def _post(self, provider: str, body: list[dict[str, Any]]) -> None:
         url = f"{self.receipt_url}/{provider}?token={self.receipt_token}"
@@ -218,7 +226,7 @@ class SmsStandIn(StandInServer):
                 with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                     response.read()
                 with self._state:
-                    self.receipts_posted += 1
+                    self.receipts_posted += len(body)
                 return
             except OSError:
                 time.sleep(0.2 * (attempt + 1))
