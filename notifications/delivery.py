@@ -57,6 +57,7 @@ class _Claimed:
     outgoing: Outgoing
     channel: str
     provider: str | None
+    weights: dict[str, int]  # the providers' weights when the batch was claimed
 
 
 def deliver(message_id: str) -> str | None:
@@ -87,6 +88,7 @@ def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
             select(Message).where(Message.id.in_(message_ids)).order_by(Message.id).with_for_update(skip_locked=True)
         ).all()
         now = utcnow()
+        weights = wiring.balance.weights()
         claimed = []
         for message in rows:
             if message.status != CREATED or (message.next_attempt_at and message.next_attempt_at > now):
@@ -99,9 +101,9 @@ def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
                     continue
             message.attempts += 1
             message.sending_started_at = now
-            message.provider = wiring.balance.choose() if message.channel == "sms" else message.channel
+            message.provider = wiring.balance.choose(weights=weights) if message.channel == "sms" else message.channel
             record(message, SENDING, f"第{message.attempts}次，经 {message.provider}")
-            claimed.append(_Claimed(_outgoing(message), message.channel, message.provider))
+            claimed.append(_Claimed(_outgoing(message), message.channel, message.provider, weights))
         return claimed
 
 
@@ -121,7 +123,7 @@ def _send(claimed: _Claimed, wiring: Channels) -> Accepted:
     except TemporaryError:
         wiring.balance.record_failure(claimed.provider)
         raise
-    wiring.balance.record_success(claimed.provider)
+    wiring.balance.record_success(claimed.provider, known=claimed.weights)
     return accepted
 
 
@@ -140,7 +142,7 @@ def _settle(claimed: list[_Claimed], outcomes: dict[str, Accepted | DeliveryErro
                 if isinstance(outcome, Accepted) and not message.provider_reference:
                     message.provider_reference = outcome.reference
             elif isinstance(outcome, Accepted):
-                _accepted(message, outcome, wiring)
+                _accepted(message, by_id[message.id], outcome, wiring)
                 if message.channel == "sms":
                     early_receipts.append(outcome)
             else:
@@ -178,10 +180,10 @@ def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None
         enqueue_after_commit(message.id, message.next_attempt_at)
 
 
-def _accepted(message: Message, accepted: Accepted, wiring: Channels) -> None:
+def _accepted(message: Message, claimed: _Claimed, accepted: Accepted, wiring: Channels) -> None:
     message.provider_reference = accepted.reference
     if message.channel == "sms":
-        message.segments = templates.sms_segments(_outgoing(message).rendered.sms_text, wiring.sign_name)
+        message.segments = templates.sms_segments(claimed.outgoing.rendered.sms_text, wiring.sign_name)
         record(message, SENT, f"{accepted.provider} 已受理，{message.segments}条计费")
     else:
         # WeChat answers errcode 0 once the message is in the user's WeChat; there are no receipts.

@@ -26,15 +26,18 @@ class ProviderBalance:
         stored = self._store.client.hgetall(self._key)
         return {name: int(stored.get(name, base)) for name, base in self.base.items()}
 
-    def choose(self, rng: random.Random | None = None) -> str:
-        weights = self.weights()
+    def choose(self, rng: random.Random | None = None, *, weights: dict[str, int] | None = None) -> str:
+        """Pick a provider by weight; pass `weights` (one read for a whole batch) to save a round trip."""
+        weights = weights or self.weights()
         names = list(weights)
         return (rng or random).choices(names, [weights[n] for n in names])[0]
 
     def record_failure(self, name: str) -> None:
         self._adjust(name, -FAILURE_PENALTY)
 
-    def record_success(self, name: str) -> None:
+    def record_success(self, name: str, *, known: dict[str, int] | None = None) -> None:
+        if known is not None and known.get(name) == self.base.get(name):
+            return  # already at full weight: nothing to earn back, no write
         self._adjust(name, SUCCESS_REWARD)
 
     def _adjust(self, name: str, delta: int) -> None:

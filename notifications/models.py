@@ -50,9 +50,8 @@ class Message(TimestampMixin, Base):
     dedup_bucket: Mapped[int | None] = mapped_column(Integer)
     failure_reason: Mapped[str | None] = mapped_column(String(300))
 
-    events: Mapped[list[MessageEvent]] = relationship(
-        back_populates="message", order_by="MessageEvent.id", lazy="selectin"
-    )
+    # Loaded only where the history is wanted (look-ups); deliveries never need it.
+    events: Mapped[list[MessageEvent]] = relationship(back_populates="message", order_by="MessageEvent.id")
 
 
 class MessageEvent(Base):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.celery_app import task
 from miniapp_api.db import after_commit, current_session, utcnow
@@ -145,7 +145,7 @@ def history_for_recipient(
     session: Session, *, phone: str | None = None, openid: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """A recipient's messages, newest first, with every status change; numbers masked (staff look-up)."""
-    query = select(Message).order_by(Message.created_at.desc()).limit(limit)
+    query = select(Message).options(selectinload(Message.events)).order_by(Message.created_at.desc()).limit(limit)
     if phone:
         query = query.where(Message.phone_hash == phone_hash(phone))
     elif openid:

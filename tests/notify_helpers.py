@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy.orm import selectinload
+
 from miniapp_api.db import unit_of_work
 from notifications import service
 from notifications.models import Message
@@ -23,7 +25,7 @@ def queue(
 
 def message(message_id: str) -> Message:
     with unit_of_work() as session:
-        found = session.get(Message, message_id)
+        found = session.get(Message, message_id, options=[selectinload(Message.events)])
         assert found is not None
         session.expunge(found)
         return found
