@@ -113,10 +113,13 @@ def main() -> None:
         broker.flushdb()
     print(f"messages: {n}, worker concurrency: {args.concurrency} (prefork), cores: 2")
     print(f"ceiling, empty Celery tasks:           {ceiling:7.1f} tasks/s")
+    print(f"outbox -> delivered (SDK + receipts):  {from_outbox:7.1f} messages/s, from the commit of the outbox rows")
     print(
-        f"outbox -> delivered (SDK + receipts):  {delivered:7.1f} messages/s (writing the outbox took {queued:.2f} s)"
+        f"  including writing them:              {end_to_end:7.1f} messages/s (writing {n} rows took {writing:.2f} s)"
     )
-    print(f"ratio: {delivered / ceiling:.2f} (goal >= 0.5)")
+    print(
+        f"ratio outbox -> delivered / ceiling: {from_outbox / ceiling:.2f} (goal >= 0.5); with the writes {end_to_end / ceiling:.2f}"
+    )
 
 
 if __name__ == "__main__":
