@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from miniapp_api import create_app
 from miniapp_api.celery_app import task
-from miniapp_api.db import unit_of_work
+from miniapp_api.db import after_commit, unit_of_work
 from miniapp_api.migrations_runner import upgrade
 from notifications import service
 from notifications.models import Message
