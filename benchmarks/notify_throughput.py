@@ -117,9 +117,8 @@ def main() -> None:
     print(
         f"  including writing them:              {end_to_end:7.1f} messages/s (writing {n} rows took {writing:.2f} s)"
     )
-    print(
-        f"ratio outbox -> delivered / ceiling: {from_outbox / ceiling:.2f} (goal >= 0.5); with the writes {end_to_end / ceiling:.2f}"
-    )
+    ratio, with_writes = from_outbox / ceiling, end_to_end / ceiling
+    print(f"ratio outbox -> delivered / ceiling: {ratio:.2f} (goal >= 0.5); with the writes {with_writes:.2f}")
 
 
 if __name__ == "__main__":
