@@ -152,3 +152,19 @@ def test_many_workers_needing_a_token_at_once_fetch_it_once(app: Flask, wechat_s
         tokens = set(pool.map(fresh_worker_token, range(16)))
     assert len(tokens) == 1
     assert wechat_standin.token_fetches[config.WECHAT_MINIAPP_APPID] == 1
+
+
+def test_the_embedded_stand_ins_start_by_themselves_for_the_demo(
+    make_app: Callable[..., Flask], live_server: str
+) -> None:
+    app = make_app(
+        WECHAT_API_BASE_URL="embedded",
+        SMS_ALIYUN_ENDPOINT="embedded",
+        SMS_TENCENT_ENDPOINT="embedded",
+        SMS_RECEIPT_CALLBACK_URL=f"{live_server}/api/v1/notifications/receipts",
+    )
+    with app.app_context():
+        by_sms = queue("login_code", LOGIN_CODE)
+        by_wechat = queue("claim_approved", APPROVED, openid=OPENID)
+        assert wait_for_status(by_sms, "delivered").status == "delivered"
+        assert message(by_wechat).status == "delivered"
