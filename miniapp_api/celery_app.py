@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
+import threading
+import time
 from typing import Any
 
 from celery import Celery, Task
@@ -17,6 +20,8 @@ from flask import Flask, current_app, has_app_context
 from miniapp_api.config import Settings
 from miniapp_api.db import unit_of_work
 from miniapp_api.request_context import current_request_id, set_request_id
+
+log = logging.getLogger(__name__)
 
 TASK_MODULES = ["miniapp_api.health.tasks", "notifications.tasks"]
 
@@ -84,3 +89,27 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def start_embedded_beat(app: Flask, *, tick_s: float = 1.0) -> threading.Event:
+    """With eager tasks there is no beat process; run the same schedule on a daemon thread
+    (the embedded demo), so deferred and stuck messages are still swept. Set the returned
+    event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        last_run: dict[str, float] = {}
+        while not stop.is_set():
+            now = time.monotonic()
+            for name, entry in BEAT_SCHEDULE.items():
+                if now - last_run.get(name, -entry["schedule"]) >= entry["schedule"]:
+                    last_run[name] = now
+                    with app.app_context():
+                        try:
+                            task(entry["task"]).delay()
+                        except Exception:  # one failing sweep must not stop the others
+                            log.exception("embedded beat: %s failed", name)
+            stop.wait(tick_s)
+
+    threading.Thread(target=loop, name="embedded-beat", daemon=True).start()
+    return stop

@@ -23,6 +23,7 @@ from werkzeug.serving import run_simple
 
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
+from miniapp_api.celery_app import start_embedded_beat
 from miniapp_api.db import unit_of_work
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_text
@@ -48,6 +49,8 @@ def serve(host: str, port: int, workers: int) -> None:
     config = settings()
     click.echo(f"API: http://{host}:{port}/   接口文档 /docs: http://{host}:{port}/docs")
     if not config.is_production:
+        if config.celery_eager:
+            start_embedded_beat(current_app._get_current_object())  # type: ignore[attr-defined]
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
         return

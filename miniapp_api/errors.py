@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from miniapp_api.request_context import current_request_id
@@ -191,14 +192,16 @@ def handle_unexpected(error: Exception) -> Response:
     return envelope(500, code, message)
 
 
-def handle_integrity_error(error: IntegrityError) -> Response:
-    # Two requests raced to create the same thing; the database's constraint decided.
-    log.warning("integrity error: %s", error.orig.__class__.__name__ if error.orig else "unknown")
+def handle_integrity_error(error: IntegrityError | StaleDataError) -> Response:
+    # Two requests raced to create or change the same thing; the database decided.
+    log.warning("write conflict: %s", type(getattr(error, "orig", None) or error).__name__)
     return envelope(409, "CONFLICT", "数据已被其他请求修改或已存在，请刷新后重试")
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    # Another request changed the same row first (optimistic version check): same answer.
+    app.register_error_handler(StaleDataError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from miniapp_api.db import after_commit, current_session, unit_of_work, utcnow
 from miniapp_api.extensions import redis_store, settings
@@ -68,7 +69,10 @@ def deliver(message_id: str) -> str | None:
 def deliver_many(message_ids: list[str]) -> dict[str, str]:
     """Deliver a batch: one transaction to claim them all, the sends, one to settle them all."""
     wiring = channels()
-    claimed = _claim(message_ids, wiring)
+    try:
+        claimed = _claim(message_ids, wiring)
+    except StaleDataError:
+        return {}  # another delivery claimed them first; the sweep catches any left behind
     if not claimed:
         return {}
     outcomes: dict[str, Accepted | DeliveryError] = {}

@@ -49,6 +49,11 @@ class Message(TimestampMixin, Base):
     dedup_key: Mapped[str | None] = mapped_column(String(120))
     dedup_bucket: Mapped[int | None] = mapped_column(Integer)
     failure_reason: Mapped[str | None] = mapped_column(String(300))
+    # Every update checks it: two writers that both read the row (possible on SQLite, which
+    # has no row locks) cannot both move it — the second gets StaleDataError.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
 
     # Loaded only where the history is wanted (look-ups); deliveries never need it.
     events: Mapped[list[MessageEvent]] = relationship(back_populates="message", order_by="MessageEvent.id")

@@ -41,3 +41,17 @@ def test_a_real_worker_consumes_the_job_from_the_redis_broker(make_app: Callable
         while time.monotonic() < deadline and not store.client.get(store.key("ops", "beat")):
             time.sleep(0.1)
         assert store.client.get(store.key("ops", "beat")) is not None
+
+
+def test_the_embedded_beat_runs_the_schedule_without_a_beat_process(app: Flask) -> None:
+    from miniapp_api.celery_app import start_embedded_beat
+
+    stop = start_embedded_beat(app, tick_s=0.05)
+    try:
+        store = redis_store()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not store.client.get(store.key("ops", "beat")):
+            time.sleep(0.05)
+        assert store.client.get(store.key("ops", "beat")) is not None
+    finally:
+        stop.set()

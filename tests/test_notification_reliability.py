@@ -321,3 +321,26 @@ def test_a_receipt_that_arrives_before_the_providers_id_is_on_record_is_applied_
         assert statuses(message_id) == ["created", "sending", "sent", "delivered"]
     finally:
         sms_standin.receipt_url = receipts_to
+
+
+def test_two_writers_that_read_the_same_message_cannot_both_move_it(make_app: Callable[..., Flask]) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from miniapp_api.extensions import database
+
+    app = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL="memory://")  # queued, not delivered
+    with app.app_context():
+        celery = app.extensions["celery"]
+        celery.conf.task_always_eager, celery.conf.broker_url = False, "memory://"
+        message_id = queue("claim_approved", APPROVED)
+        first, second = database().sessions(), database().sessions()
+        try:
+            one, other = first.get_one(Message, message_id), second.get_one(Message, message_id)
+            one.status = "sending"
+            first.commit()
+            other.status = "sending"
+            with pytest.raises(StaleDataError):
+                second.commit()
+        finally:
+            first.close()
+            second.close()

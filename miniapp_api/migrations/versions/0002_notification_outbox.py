@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('dedup_key', sa.String(length=120), nullable=True),
     sa.Column('dedup_bucket', sa.Integer(), nullable=True),
     sa.Column('failure_reason', sa.String(length=300), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.CheckConstraint("status IN ('created', 'sending', 'sent', 'delivered', 'temporary_failure', 'permanent_failure', 'technical_failure')", name=op.f('ck_messages_status')),
