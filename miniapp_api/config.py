@@ -76,6 +76,9 @@ class Settings:
     SMS_TENCENT_SECRET_KEY: str = "dev-tencent-key"  # noqa: S105 - development default, refused in production
     SMS_TENCENT_APP_ID: str = "1400000000"
     SMS_SIGN_NAME: str = "失业保险服务"
+    # How long to wait for a provider's answer; after that the outcome is unknown and the
+    # message is looked up before any resend.
+    SMS_TIMEOUT_S: float = 5.0
     # Shared secret the providers' delivery-receipt callbacks carry (?token=…).
     SMS_RECEIPT_TOKEN: str = "dev-receipt-token"  # noqa: S105 - development default, refused in production
     # Where the embedded SMS stand-in posts its delivery receipts.

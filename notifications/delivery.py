@@ -27,6 +27,7 @@ from notifications.channels.base import (
     Accepted,
     DeliveryError,
     Found,
+    OutcomeUnknown,
     Outgoing,
     PermanentError,
     SubscriptionRefused,
@@ -49,6 +50,7 @@ from notifications.service import enqueue_after_commit, record
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
+SETTLE_TRIES = 3
 # As GOV.UK Notify does: a text with no receipt after 72 hours is taken as not delivered.
 RECEIPT_GIVE_UP_H = 72
 
@@ -59,6 +61,7 @@ class _Claimed:
     channel: str
     provider: str | None
     weights: dict[str, int]  # the providers' weights when the batch was claimed
+    attempt: int  # settle records an outcome only for the attempt it belongs to
 
 
 def deliver(message_id: str) -> str | None:
@@ -81,7 +84,17 @@ def deliver_many(message_ids: list[str]) -> dict[str, str]:
             outcomes[item.outgoing.message_id] = _send(item, wiring)
         except DeliveryError as error:
             outcomes[item.outgoing.message_id] = error
-    return _settle(claimed, outcomes, wiring)
+        except Exception as error:  # one odd failure must not strand the rest of the batch
+            log.exception("unexpected error sending %s", item.outgoing.message_id)
+            outcomes[item.outgoing.message_id] = TemporaryError("unexpected", type(error).__name__)
+    for attempt in range(SETTLE_TRIES):
+        try:
+            return _settle(claimed, outcomes, wiring)
+        except StaleDataError:
+            # SQLite only (no row locks): a receipt changed a row between read and write.
+            log.warning("settle conflict, retrying (%d)", attempt + 1)
+    log.error("settle gave up after %d conflicts; the sweep will settle these", SETTLE_TRIES)
+    return {}
 
 
 def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
@@ -107,7 +120,7 @@ def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
             message.sending_started_at = now
             message.provider = wiring.balance.choose(weights=weights) if message.channel == "sms" else message.channel
             record(message, SENDING, f"第{message.attempts}次，经 {message.provider}")
-            claimed.append(_Claimed(_outgoing(message), message.channel, message.provider, weights))
+            claimed.append(_Claimed(_outgoing(message), message.channel, message.provider, weights, message.attempts))
         return claimed
 
 
@@ -141,10 +154,18 @@ def _settle(claimed: list[_Claimed], outcomes: dict[str, Accepted | DeliveryErro
         ).all()
         for message in rows:
             outcome = outcomes[message.id]
-            if message.status != SENDING:
-                # A receipt or the sweep got here first; keep what they recorded.
-                if isinstance(outcome, Accepted) and not message.provider_reference:
-                    message.provider_reference = outcome.reference
+            if message.attempts != by_id[message.id].attempt:
+                pass  # the sweep gave up on this attempt and another one owns the row now
+            elif message.status != SENDING:
+                # A receipt or the sweep got here first; keep their status, add what we know.
+                if isinstance(outcome, Accepted):
+                    message.provider_reference = message.provider_reference or outcome.reference
+                    if message.channel == "sms" and message.segments is None:
+                        message.segments = templates.sms_segments(
+                            by_id[message.id].outgoing.rendered.sms_text, wiring.sign_name
+                        )
+            elif isinstance(outcome, OutcomeUnknown):
+                record(message, SENDING, f"{outcome.code}：结果未知，超时后向服务商查询")
             elif isinstance(outcome, Accepted):
                 _accepted(message, by_id[message.id], outcome, wiring)
                 if message.channel == "sms":
@@ -201,13 +222,15 @@ def _apply_early_receipts(accepted: list[Accepted]) -> None:
 
 
 def sweep() -> dict[str, int]:
-    """Re-queue stale `created` rows; resolve `sending` rows whose worker never came back."""
+    """Re-queue `created` rows nobody picked up; settle `sending` rows whose worker never came
+    back and `sent` rows whose receipt never came, by asking their provider."""
     config = settings()
     now = utcnow()
-    counts = {"requeued": 0, "resolved": 0, "resent": 0}
+    counts = {"requeued": 0, "resolved": 0, "resent": 0, "waiting": 0}
+    store = redis_store()
     with unit_of_work() as session:
         stale = session.scalars(
-            select(Message)
+            select(Message.id)
             .where(
                 Message.status == CREATED,
                 or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
@@ -216,78 +239,86 @@ def sweep() -> dict[str, int]:
             .order_by(Message.status_at)
             .limit(SWEEP_BATCH)
         ).all()
-        for message in stale:
-            message.status_at = now  # so the next sweep gives its task time to run
-            enqueue_after_commit(message.id)
-        counts["requeued"] = len(stale)
+        # No write to the rows (a worker may be claiming them right now); a short-lived Redis
+        # mark keeps the next sweeps from enqueueing the same ones again and again.
+        fresh = [i for i in stale if store.claim_nonce("requeued", i, ttl_s=int(config.NOTIFY_CREATED_STALE_S) + 1)]
+        for message_id in fresh:
+            enqueue_after_commit(message_id)
+        counts["requeued"] = len(fresh)
     wiring = channels()
-    for message_id in _waiting(SENDING, now - dt.timedelta(seconds=config.NOTIFY_SENDING_TIMEOUT_S)):
-        outcome = _resolve(message_id, SENDING, wiring)
-        if outcome:
-            counts[outcome] += 1
-    # A receipt can be lost (or come before we knew the provider's id for it): ask.
-    for message_id in _waiting(SENT, now - dt.timedelta(seconds=config.NOTIFY_RECEIPT_TIMEOUT_S)):
-        outcome = _resolve(message_id, SENT, wiring)
-        if outcome:
-            counts[outcome] += 1
+    for message_id in _stuck(SENDING, now - dt.timedelta(seconds=config.NOTIFY_SENDING_TIMEOUT_S)):
+        counts[_resolve(message_id, SENDING, wiring)] += 1
+    for message_id in _stuck(SENT, now - dt.timedelta(seconds=config.NOTIFY_RECEIPT_TIMEOUT_S)):
+        counts[_resolve(message_id, SENT, wiring)] += 1
     return counts
 
 
-def _waiting(status: str, since_before: dt.datetime) -> list[str]:
+def _stuck(status: str, before: dt.datetime) -> list[str]:
+    """Rows in `status` since before `before`, those asked about longest ago first."""
     with unit_of_work() as session:
         return list(
             session.scalars(
                 select(Message.id)
-                .where(Message.status == status, Message.channel == "sms", Message.sending_started_at <= since_before)
-                .order_by(Message.sending_started_at)
+                .where(
+                    Message.status == status,
+                    Message.sending_started_at <= before,
+                    or_(Message.checked_at.is_(None), Message.checked_at <= before),
+                )
+                .order_by(Message.checked_at.is_not(None), Message.checked_at, Message.sending_started_at)
                 .limit(SWEEP_BATCH)
             )
         )
 
 
-def _resolve(message_id: str, waiting_in: str, wiring: Channels) -> str | None:
+def _resolve(message_id: str, waiting_in: str, wiring: Channels) -> str:
     """Settle a message stuck in `waiting_in` by what its provider knows of it."""
     with unit_of_work() as session:
         message = session.get(Message, message_id)
         if message is None or message.status != waiting_in:
-            return None
-        provider, phone, started = message.provider, message.phone, message.sending_started_at
+            return "waiting"
+        provider, phone, started, channel = message.provider, message.phone, message.sending_started_at, message.channel
     found: Found | None = None
-    if provider in wiring.sms and phone and started:
+    if channel == "sms" and provider in wiring.sms and phone and started:
         try:
             found = wiring.sms[provider].lookup(message_id, phone, started)
         except TemporaryError as error:
             log.warning("lookup of %s at %s failed (%s); will try again", message_id, provider, error.code)
-            return None
-    with unit_of_work() as session:
-        message = session.get_one(Message, message_id, with_for_update=True)
-        if message.status != waiting_in:
-            return None
-        if found is None and waiting_in == SENDING:
-            record(message, CREATED, f"发送超时，{provider} 无此短信记录，重新发送")
-            enqueue_after_commit(message.id)
-            return "resent"
-        if found is None or found.delivered is None:
-            if waiting_in == SENT and started and started < utcnow() - dt.timedelta(hours=RECEIPT_GIVE_UP_H):
-                record(message, TEMPORARY_FAILURE, f"{RECEIPT_GIVE_UP_H}小时内未收到回执")
-                return "resolved"
-            if waiting_in == SENDING:
-                message.provider_reference = message.provider_reference or (found.reference if found else None)
-                record(message, SENT, f"发送超时，{provider} 查询到已受理")
-                return "resolved"
-            return None
+            return "waiting"
+    try:
+        with unit_of_work() as session:
+            message = session.get_one(Message, message_id, with_for_update=True)
+            if message.status != waiting_in:
+                return "waiting"
+            message.checked_at = utcnow()
+            return _apply_lookup(message, waiting_in, found)
+    except StaleDataError:
+        return "waiting"  # a receipt or a worker changed it meanwhile; next sweep looks again
+
+
+def _apply_lookup(message: Message, waiting_in: str, found: Found | None) -> str:
+    provider = message.provider
+    if waiting_in == SENDING and message.channel != "sms":
+        # WeChat has no look-up: resending risks a duplicate notice, not resending loses it.
+        record(message, CREATED, "发送结果未知（微信无查询接口），重新发送")
+        enqueue_after_commit(message.id)
+        return "resent"
+    if found is None and waiting_in == SENDING:
+        # A provider's records can lag: resend only when it has said "no such message" twice.
+        if redis_store().claim_nonce("lookup-miss", message.id, ttl_s=24 * 3600):
+            return "waiting"
+        record(message, CREATED, f"发送超时，{provider} 两次查询均无此短信记录，重新发送")
+        enqueue_after_commit(message.id)
+        return "resent"
+    if found is not None and found.delivered is not None:
         message.provider_reference = message.provider_reference or found.reference
         record(message, DELIVERED if found.delivered else TEMPORARY_FAILURE, f"{provider} 查询结果")
         return "resolved"
-
-
-def pending_count() -> int:
-    """Messages not yet in a final status (for benchmarks and health)."""
-    from sqlalchemy import func
-
-    return int(
-        current_session().scalar(
-            select(func.count()).select_from(Message).where(Message.status.in_((CREATED, SENDING, SENT)))
-        )
-        or 0
-    )
+    if waiting_in == SENDING:
+        message.provider_reference = message.provider_reference or (found.reference if found else None)
+        record(message, SENT, f"发送超时，{provider} 查询到已受理")
+        return "resolved"
+    started = message.sending_started_at
+    if started and started < utcnow() - dt.timedelta(hours=RECEIPT_GIVE_UP_H):
+        record(message, TEMPORARY_FAILURE, f"{RECEIPT_GIVE_UP_H}小时内未收到回执")
+        return "resolved"
+    return "waiting"

@@ -43,6 +43,8 @@ class Message(TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     sending_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # When the sweep last asked the provider about this message (so it asks each in turn).
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     provider: Mapped[str | None] = mapped_column(String(20))
     provider_reference: Mapped[str | None] = mapped_column(String(64), index=True)
     segments: Mapped[int | None] = mapped_column(Integer)

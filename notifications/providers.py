@@ -73,12 +73,14 @@ def build(config: Settings) -> Channels:
             endpoint=_sms_endpoint(config, config.SMS_ALIYUN_ENDPOINT),
             access_key_id=config.SMS_ALIYUN_ACCESS_KEY_ID,
             access_key_secret=config.SMS_ALIYUN_ACCESS_KEY_SECRET,
+            timeout_s=config.SMS_TIMEOUT_S,
         ),
         "tencent": TencentSms(
             endpoint=_sms_endpoint(config, config.SMS_TENCENT_ENDPOINT),
             secret_id=config.SMS_TENCENT_SECRET_ID,
             secret_key=config.SMS_TENCENT_SECRET_KEY,
             app_id=config.SMS_TENCENT_APP_ID,
+            timeout_s=config.SMS_TIMEOUT_S,
         ),
     }
     sms = {name: available[name] for name in config.sms_providers}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.celery_app import task
@@ -101,7 +102,19 @@ def send(
     )
     if channel == "sms" and not template.urgent:
         message.next_attempt_at = quiet_until(now, config.quiet_hours)
-    session.add(message)  # no flush: the id is ours, and rows go in together at commit
+    if dedup_key:
+        # Two senders of one logical message at the same moment: the unique key lets one
+        # insert win; the other gets the winner's message, and its own transaction lives on.
+        try:
+            with session.begin_nested():
+                session.add(message)
+        except IntegrityError:
+            existing = _recent_duplicate(session, dedup_key, now, config.NOTIFY_DEDUP_WINDOW_S)
+            if existing is None:
+                raise
+            return existing
+    else:
+        session.add(message)  # no flush: the id is ours, and rows go in together at commit
     held = f"（静默时段，{message.next_attempt_at:%H:%M} UTC 后发送）" if message.next_attempt_at else ""
     record(message, CREATED, f"{channel}{held}", at=now)
     enqueue_after_commit(message.id, message.next_attempt_at)

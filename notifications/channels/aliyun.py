@@ -11,7 +11,7 @@ from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi.models import Config
 from darabonba.runtime import RuntimeOptions
 
-from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError
+from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError, transport_error
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # Throttling and account-level trouble: retry, and let the other provider take the load.
@@ -34,7 +34,8 @@ def classify(code: str, message: str) -> PermanentError | TemporaryError:
 class AliyunSms:
     name = "aliyun"
 
-    def __init__(self, *, endpoint: str, access_key_id: str, access_key_secret: str, timeout_ms: int = 5000) -> None:
+    def __init__(self, *, endpoint: str, access_key_id: str, access_key_secret: str, timeout_s: float = 5.0) -> None:
+        timeout_ms = int(timeout_s * 1000)
         local = endpoint.startswith(("127.", "localhost"))
         config = Config(
             access_key_id=access_key_id,
@@ -64,7 +65,7 @@ class AliyunSms:
             code = getattr(error, "code", None)
             if code:
                 raise classify(str(code), str(getattr(error, "message", ""))) from error
-            raise TemporaryError("aliyun:transport", type(error).__name__) from error
+            raise transport_error("aliyun", error) from error
         if body.code != "OK":
             raise classify(body.code or "unknown", body.message or "")
         return Accepted(self.name, body.biz_id)

@@ -24,6 +24,20 @@ class PermanentError(DeliveryError):
     """Trying again cannot help (bad number, bad openid, template rejected)."""
 
 
+class OutcomeUnknown(DeliveryError):
+    """The request went out but no answer came back (read timeout): the provider may have the
+    message. Never resend blindly; the sweep asks the provider first."""
+
+
+def transport_error(prefix: str, error: Exception) -> DeliveryError:
+    """A connection that never reached the provider can be retried; a timeout while waiting
+    for its answer may hide an accepted message."""
+    text = f"{type(error).__name__}: {error}"
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return OutcomeUnknown(f"{prefix}:timeout", type(error).__name__)
+    return TemporaryError(f"{prefix}:transport", type(error).__name__)
+
+
 class SubscriptionRefused(PermanentError):
     """WeChat 43101: the user refused or used up the subscription; send by SMS instead."""
 

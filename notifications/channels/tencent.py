@@ -10,7 +10,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError
+from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError, transport_error
 
 # Errors about this message itself (number, template, parameters): no retry can help.
 _MESSAGE_LEVEL_PREFIXES = ("InvalidParameterValue", "InvalidParameter", "MissingParameter", "FailedOperation")
@@ -29,7 +29,7 @@ def classify(code: str, message: str) -> PermanentError | TemporaryError:
 class TencentSms:
     name = "tencent"
 
-    def __init__(self, *, endpoint: str, secret_id: str, secret_key: str, app_id: str, timeout_s: int = 5) -> None:
+    def __init__(self, *, endpoint: str, secret_id: str, secret_key: str, app_id: str, timeout_s: float = 5.0) -> None:
         http = HttpProfile(endpoint=endpoint, reqTimeout=timeout_s)
         if endpoint.startswith(("127.", "localhost")):
             http.scheme = "http"
@@ -51,9 +51,11 @@ class TencentSms:
         try:
             response = self._client.SendSms(request)
         except TencentCloudSDKException as error:
+            if error.code == "ClientNetworkError":
+                raise transport_error("tencent", error) from error
             raise classify(error.code or "ClientNetworkError", error.message or "") from error
         except Exception as error:
-            raise TemporaryError("tencent:transport", type(error).__name__) from error
+            raise transport_error("tencent", error) from error
         if not response.SendStatusSet:
             raise TemporaryError("tencent:empty_response", "SendStatusSet missing")
         status = response.SendStatusSet[0]

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sending_started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('provider', sa.String(length=20), nullable=True),
     sa.Column('provider_reference', sa.String(length=64), nullable=True),
     sa.Column('segments', sa.Integer(), nullable=True),
