@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -139,7 +138,3 @@ class PersonEventRow(Row):
 def blank_to_missing(row: dict[str, Any]) -> dict[str, Any]:
     """CSV has no null: an empty cell means "not given"."""
     return {key: value for key, value in row.items() if not (isinstance(value, str) and value.strip() == "")}
-
-
-def is_future(day: dt.date) -> bool:
-    return day > dt.date.today()
