@@ -213,7 +213,9 @@ class SmsStandIn(StandInServer):
                     batches.setdefault("all", []).append(record)
             batches.pop("all", None)
             for provider, body in batches.items():
-                self._post(provider, body)
+                # Each batch on its own thread: a callback that is slow or retrying must not
+                # hold back the receipts behind it.
+                threading.Thread(target=self._post, args=(provider, body), daemon=True).start()
 
     def _post(self, provider: str, body: list[dict[str, Any]]) -> None:
         url = f"{self.receipt_url}/{provider}?token={self.receipt_token}"
