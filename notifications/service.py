@@ -20,7 +20,7 @@ from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_phone
 from miniapp_api.records.service import phone_hash
 from notifications import templates
-from notifications.limits import check_recipient_limits, quiet_until
+from notifications.limits import CHINA, check_recipient_limits, quiet_until
 from notifications.models import CREATED, Message, MessageEvent
 
 DELIVERY_BATCH = 20
@@ -115,7 +115,8 @@ def send(
             return existing
     else:
         session.add(message)  # no flush: the id is ours, and rows go in together at commit
-    held = f"（静默时段，{message.next_attempt_at:%H:%M} UTC 后发送）" if message.next_attempt_at else ""
+    resume = message.next_attempt_at.astimezone(CHINA) if message.next_attempt_at else None
+    held = f"（静默时段，北京时间{resume:%m-%d %H:%M}后发送）" if resume else ""
     record(message, CREATED, f"{channel}{held}", at=now)
     enqueue_after_commit(message.id, message.next_attempt_at)
     return message
