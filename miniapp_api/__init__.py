@@ -50,10 +50,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_routes(app: Flask, api: Any) -> None:
+    from miniapp_api.benefits.routes import blp as benefits_blp
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.records.routes import blp as records_blp
     from notifications.routes import blp as notifications_blp
 
     api.register_blueprint(health_blp)
     api.register_blueprint(records_blp)
+    api.register_blueprint(benefits_blp)
     api.register_blueprint(notifications_blp)

@@ -151,12 +151,19 @@ def envelope(status: int, code: str, message: str, details: dict[str, Any] | Non
     return response
 
 
-def _validation_response(messages: dict[str, Any], status: int = 422) -> Response:
+def field_label(schema: Any, name: str) -> str:
+    """The Chinese name of a field ("出生日期"), from its `label` metadata; else the field name."""
+    field = getattr(schema, "fields", {}).get(name.split(".", 1)[0])
+    label = field.metadata.get("label") if field is not None else None
+    return f"{label}（{name}）" if label else name
+
+
+def _validation_response(messages: dict[str, Any], status: int = 422, schema: Any = None) -> Response:
     by_location = {loc: _flatten(msgs) for loc, msgs in messages.items()}
     fields = {name: texts for loc in by_location.values() for name, texts in loc.items()}
     if "_schema" in fields and fields["_schema"] == ["请求体不是有效的 JSON"]:
         return envelope(400, "MALFORMED_JSON", "请求体不是有效的 JSON，请检查格式")
-    summary = "；".join(f"{name}：{'，'.join(texts)}" for name, texts in fields.items())
+    summary = "；".join(f"{field_label(schema, name)}：{'，'.join(texts)}" for name, texts in fields.items())
     return envelope(status, "VALIDATION_FAILED", f"提交的数据有误：{summary}", {"fields": fields})
 
 
@@ -168,7 +175,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None)
     if isinstance(data, dict) and isinstance(data.get("messages"), dict):
-        return _validation_response(data["messages"], status)
+        return _validation_response(data["messages"], status, data.get("schema"))
     code, message = HTTP_ERRORS.get(status, ("HTTP_ERROR", "请求无法处理"))
     details: dict[str, Any] = {}
     if status == 413:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from zoneinfo import ZoneInfo
 
+from miniapp_api.clock import CHINA
 from miniapp_api.errors import AppError
 from miniapp_api.redis_store import RedisStore
 from notifications.templates import Template
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class TooManyMessages(AppError):

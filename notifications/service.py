@@ -15,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.celery_app import task
+from miniapp_api.clock import CHINA
 from miniapp_api.db import after_commit, current_session, utcnow
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_phone
 from miniapp_api.records.service import phone_hash
 from notifications import templates
-from notifications.limits import CHINA, check_recipient_limits, quiet_until
+from notifications.limits import check_recipient_limits, quiet_until
 from notifications.models import CREATED, Message, MessageEvent
 
 DELIVERY_BATCH = 20

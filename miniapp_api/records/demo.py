@@ -34,6 +34,7 @@ from miniapp_api.records.models import (
 )
 from miniapp_api.records.parameters import validate_parameter_value
 from miniapp_api.records.service import id_number_hash, phone_hash
+from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 BANKS = (
@@ -45,7 +46,7 @@ BANKS = (
     ("中国邮政储蓄银行", "621799"),
 )
 _QUALIFYING = [code for code, reason in SEPARATION_REASONS.items() if reason.qualifying]
-_NOT_QUALIFYING = ["resigned", "mutual_by_worker"]
+_NOT_QUALIFYING = ["resigned", "mutual_employee_proposed"]
 RECORD_TABLES = (
     ImportBatch,
     PersonEvent,
@@ -301,6 +302,32 @@ def seed_demo(
         stats.person_events += len(events)
         progress(batch)
     return stats
+
+
+def seed_regions(session: Session) -> DemoStats:
+    """Only the demo regions and their dated parameters (no people)."""
+    stats = DemoStats()
+    _seed_regions(session, _load("regions.json"), stats)
+    return stats
+
+
+def demo_parameters(region_code: str) -> RegionParameters:
+    """The demo region's parameters as the rules read them, straight from the data file."""
+    data = _load("regions.json")
+    return RegionParameters(
+        region_code,
+        (
+            ParameterVersion(
+                region_code,
+                row["kind"],
+                dt.date.fromisoformat(row["effective_from"]),
+                validate_parameter_value(row["kind"], row["value"]),
+                row["citation"],
+            )
+            for row in data["parameters"]
+            if row["region_code"] in (region_code, "*")
+        ),
+    )
 
 
 def _chunks(total: int, size: int) -> Iterator[int]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from miniapp_api.clock import china_today
 from miniapp_api.identifiers import IdentifierError, normalise, parse_credit_code, parse_id_number
 
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -90,8 +91,8 @@ class RegionCode(_Code):
         return code
 
 
-class PastDate(ma.fields.Date):
-    """A calendar date that is not in the future (events the records report have happened)."""
+class Day(ma.fields.Date):
+    """A calendar date written YYYY-MM-DD, between 1900 and 2100."""
 
     default_error_messages = {
         **REQUIRED,
@@ -101,7 +102,17 @@ class PastDate(ma.fields.Date):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
         day: dt.date = super()._deserialize(value, attr, data, **kwargs)
-        if day > dt.date.today():
+        if not 1900 <= day.year <= 2100:
+            raise ma.ValidationError("日期应在1900年至2100年之间")
+        return day
+
+
+class PastDate(Day):
+    """A calendar date that is not in the future (events the records report have happened)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        day: dt.date = super()._deserialize(value, attr, data, **kwargs)
+        if day > china_today():
             raise ma.ValidationError("日期不能晚于今天")
         return day
 
@@ -116,7 +127,7 @@ class Month(ma.fields.Field):  # type: ignore[type-arg]
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise self.make_error("invalid")
         month = dt.date(int(match.group(1)), int(match.group(2)), 1)
-        if month > dt.date.today().replace(day=1):
+        if month > china_today().replace(day=1):
             raise ma.ValidationError("月份不能晚于本月")
         return month
 

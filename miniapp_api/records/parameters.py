@@ -94,14 +94,22 @@ class PaymentSchedule(_Strict):
     cutoff_day = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=28))
 
 
-PARAMETER_KINDS: dict[str, tuple[type[ma.Schema], str]] = {
-    "minimum_wage": (MonthlyAmount, "最低工资标准（月）"),
-    "minimum_living_allowance": (MonthlyAmount, "城市居民最低生活保障标准（月）"),
-    "benefit_rate": (BenefitRate, "失业保险金标准"),
-    "duration_scale": (DurationScale, "领取期限档次"),
-    "termination_filing_limit": (FilingLimit, "用人单位停保备案时限"),
-    "objection_reply_limit": (ReplyLimit, "异议答复时限"),
-    "payment_schedule": (PaymentSchedule, "失业保险金发放时间"),
+class ContinuedPayment(_Strict):
+    """Continued payment (续发) when the period ends less than this many months before retirement."""
+
+    months_before_retirement = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=24))
+
+
+# Each kind's value shape; the kinds' Chinese names live with the rules (PARAMETER_LABELS).
+PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
+    "minimum_wage": MonthlyAmount,
+    "minimum_living_allowance": MonthlyAmount,
+    "benefit_rate": BenefitRate,
+    "duration_scale": DurationScale,
+    "continued_payment": ContinuedPayment,
+    "termination_filing_limit": FilingLimit,
+    "objection_reply_limit": ReplyLimit,
+    "payment_schedule": PaymentSchedule,
 }
 
 
@@ -109,8 +117,7 @@ def validate_parameter_value(kind: str, value: Any) -> dict[str, Any]:
     """Return the value in its canonical form, or raise ValidationError with Chinese messages."""
     if kind not in PARAMETER_KINDS:
         raise ma.ValidationError(f"未知的参数类型：{kind}", "kind")
-    schema_cls, _label = PARAMETER_KINDS[kind]
-    schema = schema_cls()
+    schema = PARAMETER_KINDS[kind]()
     loaded = schema.load(value)
     dumped: dict[str, Any] = schema.dump(loaded)
     return dumped

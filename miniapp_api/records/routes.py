@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 from flask.views import MethodView
 
 from miniapp_api.api import Blueprint, ErrorEnvelope
+from miniapp_api.clock import china_today
 from miniapp_api.db import current_session
 from miniapp_api.errors import NotFoundError, ValidationFailed
 from miniapp_api.identifiers import IdentifierError, parse_credit_code, parse_id_number
@@ -40,7 +40,7 @@ class RegionParameters(MethodView):
         region = session.get(Region, code) if REGION_CODE.fullmatch(code) else None
         if region is None:
             raise NotFoundError(f"统筹地区 {code} 不存在", code="REGION_NOT_FOUND")
-        on = query["on"] or dt.date.today()
+        on = query["on"] or china_today()
         return {"region": region, "on": on, "parameters": region_parameters(session, code, on)}
 
 

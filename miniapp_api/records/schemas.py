@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from miniapp_api.api import Schema
 from miniapp_api.records import fields as f
-from miniapp_api.records.parameters import PARAMETER_KINDS
+from miniapp_api.rules.parameters import PARAMETER_LABELS
 
 
 class RegionOut(Schema):
@@ -22,7 +22,7 @@ class ParametersQuery(Schema):
 
 class ParameterOut(Schema):
     kind = ma.fields.String()
-    label = ma.fields.Function(lambda row: PARAMETER_KINDS[row.kind][1])
+    label = ma.fields.Function(lambda row: PARAMETER_LABELS[row.kind])
     effective_from = ma.fields.Date()
     value = ma.fields.Dict()
     citation = ma.fields.String()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.pii import cipher
 from miniapp_api.records.models import Person, Region, RegionParameter
+from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 
 
 def id_number_hash(id_number: str) -> str:
@@ -52,3 +53,14 @@ def region_parameters(session: Session, region_code: str, on: dt.date) -> list[R
     for row in rows:
         latest.setdefault(row.kind, row)
     return list(latest.values())
+
+
+def rules_parameters(session: Session, region_code: str) -> RegionParameters | None:
+    """Every dated parameter version of the region, for the rules; None if the region is unknown."""
+    if session.get(Region, region_code) is None:
+        return None
+    rows = session.scalars(select(RegionParameter).where(RegionParameter.region_code == region_code))
+    return RegionParameters(
+        region_code,
+        (ParameterVersion(region_code, row.kind, row.effective_from, row.value, row.citation) for row in rows),
+    )

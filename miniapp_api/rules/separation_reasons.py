@@ -17,6 +17,15 @@ class SeparationReason:
     qualifying: bool
     basis: str
 
+    @property
+    def refusal_code(self) -> str | None:
+        """The reason code a non-qualifying separation is refused with (None when it qualifies)."""
+        if self.qualifying:
+            return None
+        return {"retired": "SEPARATION_BY_RETIREMENT", "deceased": "SEPARATION_BY_DEATH"}.get(
+            self.code, "VOLUNTARY_SEPARATION"
+        )
+
 
 _REASONS = (
     SeparationReason("contract_expired", "劳动合同期满终止", True, "劳动合同法第四十四条第（一）项"),
@@ -28,16 +37,16 @@ _REASONS = (
         "劳动合同法第四十四条第（五）项",
     ),
     SeparationReason("dismissed_for_cause", "用人单位依法解除（过失性辞退）", True, "劳动合同法第三十九条"),
-    SeparationReason("dismissed_without_fault", "用人单位依法解除（无过失性辞退）", True, "劳动合同法第四十条"),
+    SeparationReason("dismissed_no_fault", "用人单位依法解除（无过失性辞退）", True, "劳动合同法第四十条"),
     SeparationReason("economic_layoff", "经济性裁员", True, "劳动合同法第四十一条"),
     SeparationReason(
-        "mutual_by_employer", "用人单位提出协商一致解除", True, "劳动合同法第三十六条；人社部令第13号第十三条"
+        "mutual_employer_proposed", "用人单位提出协商一致解除", True, "劳动合同法第三十六条；人社部令第13号第十三条"
     ),
-    SeparationReason("quit_for_employer_fault", "因用人单位过错由本人解除", True, "劳动合同法第三十八条"),
+    SeparationReason("quit_employer_fault", "因用人单位过错由本人解除", True, "劳动合同法第三十八条"),
     SeparationReason("expelled", "被用人单位开除、除名或辞退", True, "人社部令第13号第十三条"),
     SeparationReason("resigned", "本人提出解除（辞职）", False, "劳动合同法第三十七条"),
     SeparationReason(
-        "mutual_by_worker", "本人提出协商一致解除", False, "劳动合同法第三十六条；吉政办发〔2003〕4号第五条"
+        "mutual_employee_proposed", "本人提出协商一致解除", False, "劳动合同法第三十六条；吉政办发〔2003〕4号第五条"
     ),
     SeparationReason("retired", "开始依法享受基本养老保险待遇", False, "劳动合同法第四十四条第（二）项"),
     SeparationReason("deceased", "劳动者死亡或被宣告死亡、失踪", False, "劳动合同法第四十四条第（三）项"),

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 from alibabacloud_dysmsapi20170525 import models
 from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi.models import Config
 from darabonba.runtime import RuntimeOptions
 
+from miniapp_api.clock import CHINA
 from notifications.channels.base import Accepted, Found, Outgoing, PermanentError, TemporaryError, transport_error
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # Throttling and account-level trouble: retry, and let the other provider take the load.
 _THROTTLED = {
     "isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "Throttling.User", "isv.OUT_OF_SERVICE",

@@ -12,11 +12,10 @@ import time
 import urllib.request
 from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from miniapp_api.clock import CHINA
 from notifications.standins.base import Request, StandInServer
 
-CHINA = ZoneInfo("Asia/Shanghai")
 RECEIPT_BATCH = 100
 
 

@@ -1,0 +1,1 @@
+"""Benefit estimates (待遇测算) over the rules, for claimants before they apply."""

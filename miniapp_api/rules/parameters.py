@@ -1,0 +1,188 @@
+"""Dated regional parameters, as the rules read them.
+
+The caller (the database layer, a test, a benchmark) hands in every version it has for one
+pooling region; each kind's versions are kept sorted so the one in force on a date is a
+bisection away. Values are parsed into Decimals and tuples once, here, so evaluating a rule
+never re-reads JSON. Where a region has no version of a kind in force, the national default
+of that kind applies (the law's own caps), and the trace says so.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from miniapp_api.rules.errors import ParameterMissing
+
+NATIONAL = "*"
+_MAX_REMEMBERED = 20_000  # lookups remembered per region (the schedule asks the same months again and again)
+
+PARAMETER_LABELS = {
+    "minimum_wage": "最低工资标准（月）",
+    "minimum_living_allowance": "城市居民最低生活保障标准（月）",
+    "benefit_rate": "失业保险金标准",
+    "duration_scale": "领取期限档次",
+    "continued_payment": "领取期满距法定退休年龄不足一年的续发",
+    "termination_filing_limit": "用人单位停保备案时限",
+    "objection_reply_limit": "异议答复时限",
+    "payment_schedule": "失业保险金发放时间",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RateBand:
+    from_month: int
+    to_month: int | None
+    percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DurationStep:
+    min_contribution_months: int
+    entitlement_months: int
+
+
+def _parse(kind: str, value: Mapping[str, Any]) -> Any:
+    """The value in the shape the rules use (a Decimal, a tuple of bands, an int...)."""
+    if kind in ("minimum_wage", "minimum_living_allowance"):
+        return Decimal(str(value["monthly"]))
+    if kind == "benefit_rate":
+        return tuple(
+            RateBand(band["from_month"], band.get("to_month"), Decimal(str(band["percent"]))) for band in value["bands"]
+        )
+    if kind == "duration_scale":
+        steps = (DurationStep(s["min_contribution_months"], s["entitlement_months"]) for s in value["steps"])
+        return tuple(sorted(steps, key=lambda step: step.min_contribution_months))
+    if kind == "continued_payment":
+        return int(value["months_before_retirement"])
+    if kind == "payment_schedule":
+        return int(value["cutoff_day"])
+    return value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ParameterVersion:
+    region_code: str
+    kind: str
+    effective_from: dt.date
+    value: Mapping[str, Any]
+    citation: str
+    parsed: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parsed", _parse(self.kind, self.value))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": PARAMETER_LABELS.get(self.kind, self.kind),
+            "region_code": self.region_code,
+            "effective_from": self.effective_from,
+            "value": dict(self.value),
+            "citation": self.citation,
+        }
+
+
+# The law's own numbers, used where a region has set nothing finer.
+NATIONAL_DEFAULTS = (
+    ParameterVersion(
+        NATIONAL,
+        "duration_scale",
+        dt.date(1999, 1, 22),
+        {
+            "steps": [
+                {"min_contribution_months": 12, "entitlement_months": 12},
+                {"min_contribution_months": 60, "entitlement_months": 18},
+                {"min_contribution_months": 120, "entitlement_months": 24},
+            ]
+        },
+        "社会保险法第四十六条；失业保险条例第十七条（全国上限：满1年不足5年最长12个月，满5年不足10年最长18个月，"
+        "10年以上最长24个月）",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "continued_payment",
+        dt.date(2019, 12, 1),
+        {"months_before_retirement": 12},
+        "人社厅发〔2020〕24号第一条（自2019年12月起，领取期满仍未就业且距法定退休年龄不足1年的，"
+        "继续发放至法定退休年龄）",
+    ),
+)
+
+
+class _Versions:
+    __slots__ = ("dates", "versions")
+
+    def __init__(self, versions: list[ParameterVersion]) -> None:
+        versions.sort(key=lambda version: version.effective_from)
+        self.versions = versions
+        self.dates = [version.effective_from for version in versions]
+
+    def on(self, day: dt.date) -> ParameterVersion | None:
+        index = bisect.bisect_right(self.dates, day)
+        return self.versions[index - 1] if index else None
+
+    def next_after(self, day: dt.date) -> dt.date | None:
+        index = bisect.bisect_right(self.dates, day)
+        return self.dates[index] if index < len(self.dates) else None
+
+
+class RegionParameters:
+    """Every dated version of every parameter kind for one pooling region."""
+
+    def __init__(
+        self,
+        region_code: str,
+        versions: Iterable[ParameterVersion],
+        defaults: Iterable[ParameterVersion] = NATIONAL_DEFAULTS,
+    ) -> None:
+        self.region_code = region_code
+        self._own = self._index(versions)
+        self._defaults = self._index(defaults)
+        self._found: dict[tuple[str, dt.date], ParameterVersion | None] = {}
+
+    @staticmethod
+    def _index(versions: Iterable[ParameterVersion]) -> dict[str, _Versions]:
+        by_kind: dict[str, list[ParameterVersion]] = {}
+        for version in versions:
+            by_kind.setdefault(version.kind, []).append(version)
+        return {kind: _Versions(items) for kind, items in by_kind.items()}
+
+    def optional(self, kind: str, on: dt.date) -> ParameterVersion | None:
+        key = (kind, on)
+        try:
+            return self._found[key]
+        except KeyError:
+            pass
+        if len(self._found) > _MAX_REMEMBERED:
+            self._found.clear()
+        found = self._found[key] = self._lookup(kind, on)
+        return found
+
+    def _lookup(self, kind: str, on: dt.date) -> ParameterVersion | None:
+        own = self._own.get(kind)
+        found = own.on(on) if own else None
+        if found is None and (default := self._defaults.get(kind)):
+            found = default.on(on)
+        return found
+
+    def next_change(self, kinds: Iterable[str], after: dt.date) -> dt.date | None:
+        """The first date after `after` on which a new version of any of `kinds` takes effect."""
+        dates = [
+            changed
+            for kind in kinds
+            for index in (self._own, self._defaults)
+            if (versions := index.get(kind)) and (changed := versions.next_after(after))
+        ]
+        return min(dates, default=None)
+
+    def in_force(self, kind: str, on: dt.date) -> ParameterVersion:
+        found = self.optional(kind, on)
+        if found is None:
+            label = PARAMETER_LABELS.get(kind, kind)
+            raise ParameterMissing(f"统筹地区{self.region_code}在{on.isoformat()}没有生效的“{label}”参数")
+        return found
