@@ -35,6 +35,7 @@ from miniapp_api.records.models import (
 from miniapp_api.records.parameters import validate_parameter_value
 from miniapp_api.records.service import id_number_hash, phone_hash
 from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
+from miniapp_api.rules.retirement import RetirementCategory, legal_retirement
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 BANKS = (
@@ -233,9 +234,8 @@ class _Generator:
 
     def life_events(self, person: dict[str, Any]) -> list[dict[str, Any]]:
         birth: dt.date = person["birth_date"]
-        original_age = {"male_60": 60, "female_55": 55, "female_50": 50}[person["retirement_category"]]
         events = []
-        pension_month = _add_months(birth.replace(day=1), original_age * 12 + 1)
+        pension_month = legal_retirement(birth, RetirementCategory(person["retirement_category"])).date
         if pension_month <= self.as_of and self.rng.random() < 0.6:
             events.append({"kind": "pension_start", "event_date": pension_month, "source": "养老保险待遇核定"})
         for kind, chance in (("death", 0.001), ("emigration", 0.001), ("imprisonment", 0.001)):

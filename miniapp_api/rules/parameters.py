@@ -152,6 +152,10 @@ class RegionParameters:
             by_kind.setdefault(version.kind, []).append(version)
         return {kind: _Versions(items) for kind, items in by_kind.items()}
 
+    def own_versions(self) -> list[ParameterVersion]:
+        """The region's own versions (not the national defaults), every kind."""
+        return [version for versions in self._own.values() for version in versions.versions]
+
     def optional(self, kind: str, on: dt.date) -> ParameterVersion | None:
         key = (kind, on)
         try:
