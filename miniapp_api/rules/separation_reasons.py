@@ -61,3 +61,15 @@ def reason_for(code_or_label: str) -> SeparationReason | None:
     """Find a reason by its code or by its Chinese label as written on the filing form."""
     text = (code_or_label or "").strip()
     return SEPARATION_REASONS.get(text) or _BY_LABEL.get(text)
+
+
+STOP_REASON_PREVAILS = "内人社办发〔2020〕46号第三条（失业登记原因与停保原因不一致的，以停保原因为准）"
+
+
+def prevailing_reason(stop_contribution_code: str | None, declared_code: str | None) -> SeparationReason | None:
+    """The reason a decision uses: the stop-contribution record's, when there is one, over what was
+    declared at registration (内人社办发〔2020〕46号第三条)."""
+    for code in (stop_contribution_code, declared_code):
+        if code and code in SEPARATION_REASONS:
+            return SEPARATION_REASONS[code]
+    return None

@@ -1,0 +1,41 @@
+"""Deadlines set by a region's parameters, counted on the official calendar.
+
+- The employer's filing of a termination: within 7 days (失业保险条例第十六条; some regions say
+  7 working days) or 15 days (社会保险法第五十条), per region (`termination_filing_limit`).
+- The agency's reply to an objection: a number of working days, per region
+  (`objection_reply_limit`; no national number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
+from miniapp_api.rules.working_days import CIVIL_CODE_COUNTING, add_working_days, deadline_after_days
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    due: dt.date
+    rule: str  # "7个工作日" / "15日"
+    basis: str
+    parameter: ParameterVersion
+
+
+def filing_deadline(separation_date: dt.date, parameters: RegionParameters) -> Deadline:
+    """The last day the employer may file the termination of `separation_date`."""
+    limit = parameters.in_force("termination_filing_limit", separation_date)
+    days = int(limit.value["days"])
+    basis = f"{limit.citation}；{CIVIL_CODE_COUNTING}"
+    if limit.value["working_days"]:
+        return Deadline(add_working_days(separation_date, days), f"{days}个工作日", basis, limit)
+    return Deadline(deadline_after_days(separation_date, days), f"{days}日", basis, limit)
+
+
+def objection_reply_due(filed_on: dt.date, parameters: RegionParameters) -> Deadline:
+    """The last day the agency may answer an objection filed on `filed_on`."""
+    limit = parameters.in_force("objection_reply_limit", filed_on)
+    days = int(limit.value["working_days"])
+    due = add_working_days(filed_on, days)
+    return Deadline(due, f"{days}个工作日", f"{limit.citation}；{CIVIL_CODE_COUNTING}", limit)
