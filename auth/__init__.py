@@ -1,1 +1,2 @@
-"""Who is calling: WeChat login, identity binding, tokens, roles, rate limits."""
+"""Who is calling: WeChat login and real-name binding for claimants, SMS-code login for
+employer contacts, password login for staff; sessions, assurance levels and roles."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api.api import MiniappFlask, init_api
 from miniapp_api.celery_app import init_celery
@@ -46,16 +47,28 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # After flask-smorest, which registers an HTTPException handler of its own.
     register_error_handlers(app)
     _register_routes(app, api)
+    # After the routes: the limiter wraps the views that declare a limit.
+    from auth.limits import init_limits
+
+    init_limits(app, settings)
+    if settings.PROXY_FIX_X_FOR:
+        # Behind N reverse proxies, the client address (for rate limits and logs) is the
+        # N-th from the right in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_FIX_X_FOR, x_proto=1)  # type: ignore[method-assign]
     return app
 
 
 def _register_routes(app: Flask, api: Any) -> None:
+    from auth.guard import BEARER
+    from auth.routes import blp as auth_blp
     from miniapp_api.benefits.routes import blp as benefits_blp
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.records.routes import blp as records_blp
     from notifications.routes import blp as notifications_blp
 
+    api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     api.register_blueprint(health_blp)
+    api.register_blueprint(auth_blp)
     api.register_blueprint(records_blp)
     api.register_blueprint(benefits_blp)
     api.register_blueprint(notifications_blp)

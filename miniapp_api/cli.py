@@ -21,10 +21,13 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
+from auth.models import STAFF_ROLES
+from auth.staff import create_staff, disable_staff
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
 from miniapp_api.celery_app import start_embedded_beat
 from miniapp_api.db import unit_of_work
+from miniapp_api.errors import AppError
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
@@ -224,3 +227,48 @@ def seed_demo_command(persons: int, seed: int, as_of: str | None, reset: bool) -
         f"{stats.employers} 家单位、{stats.persons} 名人员、{stats.contributions} 段缴费、"
         f"{stats.stop_events} 条停保、{stats.person_events} 条其他事件，用时 {elapsed:.1f} 秒"
     )
+
+
+@main.group()
+def staff() -> None:
+    """Agency staff accounts."""
+
+
+@staff.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="姓名（显示用）")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES), help="可重复")
+@click.option("--region", "region_code", default=None, help="所属统筹地区代码")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（用于脚本）")
+def staff_create(
+    username: str, display_name: str, roles: tuple[str, ...], region_code: str | None, password_stdin: bool
+) -> None:
+    """Create a staff account; the password is asked for (never an argument, so not in shell history)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    try:
+        with unit_of_work():
+            created = create_staff(
+                username, display_name, password, roles, region_code=region_code, operator=getpass.getuser()
+            )
+            click.echo(
+                f"已创建工作人员账号 {created.username}（{created.display_name}），岗位：{'、'.join(created.roles)}"
+            )
+    except AppError as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+
+
+@staff.command("disable")
+@click.argument("username")
+def staff_disable(username: str) -> None:
+    """Disable a staff account and end its sessions."""
+    try:
+        with unit_of_work():
+            disable_staff(username, operator=getpass.getuser())
+    except AppError as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    click.echo(f"已停用 {username}，其登录已全部失效")

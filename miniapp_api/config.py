@@ -97,6 +97,31 @@ class Settings:
     NOTIFY_CREATED_STALE_S: float = 60.0
     NOTIFY_DEDUP_WINDOW_S: int = 86400
 
+    # Sessions. Access tokens are short-lived; a refresh token rotates on every use.
+    AUTH_ACCESS_TTL_S: int = 900
+    AUTH_REFRESH_TTL_S: int = 30 * 86400
+    # Staff sessions end after a working day whatever the refreshes.
+    AUTH_STAFF_SESSION_TTL_S: int = 12 * 3600
+    # How long a passed face check lets the session do face-verified things.
+    AUTH_FACE_VERIFIED_TTL_S: int = 600
+    # Lock a login name / phone / WeChat account after this many failures within the window.
+    AUTH_LOCKOUT_FAILURES: int = 5
+    AUTH_LOCKOUT_WINDOW_S: int = 900
+    AUTH_LOCKOUT_S: int = 900
+    # One-time SMS codes for employer contacts.
+    OTP_TTL_S: int = 300
+    OTP_MAX_TRIES: int = 5
+    # Per-client request limits (flask-limiter syntax, ";" between limits), kept in Redis.
+    RATE_LIMIT_LOGIN: str = "20/minute;200/hour"
+    RATE_LIMIT_BIND: str = "10/minute;50/hour"
+    RATE_LIMIT_OTP: str = "5/minute;30/hour"
+    RATE_LIMIT_LIVENESS: str = "10/minute;60/hour"
+    # Reverse proxies in front of the API (0: none); their X-Forwarded-For gives the client address.
+    PROXY_FIX_X_FOR: int = 0
+    # The port of the embedded WeChat stand-in (0: any free port). The demo fixes it so a
+    # newcomer can ask it for a wx.login code with curl.
+    STANDIN_WECHAT_PORT: int = 0
+
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
         environ = os.environ if environ is None else environ

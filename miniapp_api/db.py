@@ -104,6 +104,7 @@ class Database:
 
 _current: ContextVar[Session | None] = ContextVar("miniapp_session", default=None)
 _AFTER_COMMIT = "miniapp_after_commit"
+_AFTER_END = "miniapp_after_end"
 
 
 @contextlib.contextmanager
@@ -117,24 +118,27 @@ def unit_of_work(database: Database | None = None) -> Iterator[Session]:
         database = _app_database()
     session = database.sessions()
     session.info[_AFTER_COMMIT] = []
+    session.info[_AFTER_END] = []
     token = _current.set(session)
+    callbacks: list[Callable[[], None]] = []
     try:
         yield session
         session.commit()
-        callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT)
+        callbacks = session.info.pop(_AFTER_COMMIT)
     except BaseException:
         session.rollback()
         raise
     finally:
         _current.reset(token)
         session.close()
-    for callback in callbacks:
-        # The work is committed: a failing follow-up (say, the broker is down) must not turn
-        # it into an error answer that invites a retry. Sweeps pick up what was not enqueued.
-        try:
-            callback()
-        except Exception:
-            log.exception("after-commit callback failed: %r", callback)
+        # The work is committed or rolled back: a failing follow-up (say, the broker is down)
+        # must not turn it into an error answer that invites a retry. Sweeps pick up what was
+        # not enqueued.
+        for callback in callbacks + session.info.pop(_AFTER_END):
+            try:
+                callback()
+            except Exception:
+                log.exception("after-transaction callback failed: %r", callback)
 
 
 def _app_database() -> Database:
@@ -156,6 +160,12 @@ def abandon_unit_of_work() -> None:
     session = current_session()
     session.rollback()
     session.info[_AFTER_COMMIT].clear()
+
+
+def after_transaction(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current unit of work has ended, committed or rolled back
+    (e.g. to keep a record of a refused attempt that the rollback would otherwise erase)."""
+    current_session().info[_AFTER_END].append(callback)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+import redis
 from flask import Flask, Response, current_app, jsonify
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,12 +34,14 @@ class AppError(Exception):
         code: str | None = None,
         status: int | None = None,
         details: dict[str, Any] | None = None,
+        retry_after_s: int | None = None,
     ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.code = code or self.code
         self.status = status or self.status
         self.details = details or {}
+        self.retry_after_s = retry_after_s
 
 
 class NotFoundError(AppError):
@@ -57,6 +60,24 @@ class ValidationFailed(AppError):
     status = 422
     code = "VALIDATION_FAILED"
     message = "提交的数据有误"
+
+
+class Unauthenticated(AppError):
+    status = 401
+    code = "UNAUTHENTICATED"
+    message = "请先登录"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "FORBIDDEN"
+    message = "没有权限执行此操作"
+
+
+class TooManyAttempts(AppError):
+    status = 429
+    code = "TOO_MANY_ATTEMPTS"
+    message = "尝试次数过多，请稍后再试"
 
 
 class ServiceUnavailable(AppError):
@@ -168,7 +189,12 @@ def _validation_response(messages: dict[str, Any], status: int = 422, schema: An
 
 
 def handle_app_error(error: AppError) -> Response:
-    return envelope(error.status, error.code, error.message, error.details)
+    response = envelope(error.status, error.code, error.message, error.details)
+    if error.retry_after_s is not None:
+        response.headers["Retry-After"] = str(max(1, int(error.retry_after_s)))
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="miniapp"'
+    return response
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -205,10 +231,16 @@ def handle_integrity_error(error: IntegrityError | StaleDataError) -> Response:
     return envelope(409, "CONFLICT", "数据已被其他请求修改或已存在，请刷新后重试")
 
 
+def handle_redis_down(error: Exception) -> Response:
+    log.error("redis unavailable: %s", type(error).__name__)
+    return envelope(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试", {"dependency": "redis"})
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     # Another request changed the same row first (optimistic version check): same answer.
     app.register_error_handler(StaleDataError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(redis.RedisError, handle_redis_down)
     app.register_error_handler(Exception, handle_unexpected)

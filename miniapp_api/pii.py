@@ -35,6 +35,15 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "****" + value[-4:] if len(value) >= 7 else "*" * len(value)
 
 
+def mask_name(value: str | None) -> str:
+    """王建国 → 王*国, 李明 → 李*: enough for a person to recognise their own name."""
+    if not value:
+        return ""
+    if len(value) <= 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
 def mask_bank_account(value: str | None) -> str:
     if not value:
         return ""

@@ -27,12 +27,13 @@ def check_recipient_limits(store: RedisStore, template: Template, recipient_hash
         result = store.hit_rate_limit(f"msg:{template.kind}:{seconds}", recipient_hash, limit=count, window_s=seconds)
         if not result.allowed:
             raise TooManyMessages(
-                f"发送过于频繁，请{_wait_words(result.retry_after_s)}后再试",
+                f"发送过于频繁，请{wait_words(result.retry_after_s)}后再试",
                 details={"retry_after_s": result.retry_after_s},
+                retry_after_s=result.retry_after_s,
             )
 
 
-def _wait_words(seconds: int) -> str:
+def wait_words(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds}秒"
     if seconds < 7200:

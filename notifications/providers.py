@@ -24,11 +24,11 @@ _embedded_wechat: WeChatStandIn | None = None
 _embedded_sms: SmsStandIn | None = None
 
 
-def embedded_wechat() -> WeChatStandIn:
+def embedded_wechat(port: int = 0) -> WeChatStandIn:
     global _embedded_wechat
     with _embedded_lock:
         if _embedded_wechat is None:
-            _embedded_wechat = WeChatStandIn().start()  # type: ignore[assignment]
+            _embedded_wechat = WeChatStandIn(port).start()  # type: ignore[assignment]
         assert _embedded_wechat is not None
         return _embedded_wechat
 
@@ -58,7 +58,11 @@ def _sms_endpoint(config: Settings, value: str) -> str:
 
 def build(config: Settings) -> Channels:
     store = redis_store()
-    wechat_base = embedded_wechat().url if config.WECHAT_API_BASE_URL == EMBEDDED else config.WECHAT_API_BASE_URL
+    wechat_base = (
+        embedded_wechat(config.STANDIN_WECHAT_PORT).url
+        if config.WECHAT_API_BASE_URL == EMBEDDED
+        else config.WECHAT_API_BASE_URL
+    )
     wechat = WeChatChannel(
         miniapp=LockedTokenClient(
             config.WECHAT_MINIAPP_APPID, config.WECHAT_MINIAPP_SECRET, base_url=wechat_base, store=store

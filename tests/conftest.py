@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import create_engine, delete, text
 from werkzeug.serving import make_server
 
+from auth.limits import reset_limits
 from miniapp_api import create_app
 from miniapp_api.config import MEMORY_REDIS_URL
 from miniapp_api.db import Base, unit_of_work
@@ -152,6 +153,7 @@ def _empty_everything(app: Flask) -> None:
             session.execute(delete(table))
     # A test that pointed Redis at a dead port has nothing to clean.
     with app.app_context(), contextlib.suppress(redis.ConnectionError):
+        reset_limits(app)
         redis_store().client.flushdb()
 
 

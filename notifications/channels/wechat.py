@@ -82,6 +82,11 @@ class WeChatChannel:
         self._official = official
         self._template_ids = template_ids
 
+    @property
+    def miniapp(self) -> LockedTokenClient:
+        """The mini-program's client (also used to exchange wx.login codes at login)."""
+        return self._miniapp
+
     def send(self, channel: str, outgoing: Outgoing) -> Accepted:
         if not outgoing.openid:
             raise SubscriptionRefused("wechat:no_openid", "收件人没有绑定微信")

@@ -51,12 +51,30 @@ class WeChatStandIn(StandInServer):
             self.token_fetches[appid] = self.token_fetches.get(appid, 0) + 1
         return 200, {"access_token": token, "expires_in": 7200}
 
+    def issue_code(self, openid: str | None = None, unionid: str | None = None) -> str:
+        """What wx.login does on the phone: a one-time code for this user of the mini-program."""
+        code = secrets.token_hex(16)
+        session = {"openid": openid or f"o{secrets.token_hex(13)}", "session_key": secrets.token_hex(12)}
+        if unionid:
+            session["unionid"] = unionid
+        with self._state:
+            self.sessions[code] = session
+        return code
+
+    def control(self, request: Request) -> tuple[int, Any]:
+        """Also POST /__control__/wx-login {"openid"?} → {"code"}, as wx.login would give the app."""
+        if request.path == "/__control__/wx-login":
+            data = request.json() or {}
+            return 200, {"code": self.issue_code(data.get("openid"), data.get("unionid"))}
+        return super().control(request)
+
     def _code_to_session(self, request: Request) -> tuple[int, Any]:
         code = request.query.get("js_code", "")
-        session = self.sessions.get(code)
+        with self._state:
+            session = self.sessions.pop(code, None)  # a code works once, as on WeChat
         if session is None:
             return 200, {"errcode": 40029, "errmsg": "invalid code"}
-        return 200, {"session_key": session["session_key"], "openid": session["openid"]}
+        return 200, {key: session[key] for key in ("session_key", "openid", "unionid") if key in session}
 
     def _send(self, request: Request) -> tuple[int, Any]:
         token = request.query.get("access_token", "")

@@ -1,0 +1,245 @@
+"""The use cases of logging in and out, one function each."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from auth import lockout, otp
+from auth.caller import Caller, Level
+from auth.models import AuthSession, StaffUser, WeChatAccount
+from auth.passwords import hash_password, needs_rehash, verify_password
+from auth.sessions import IssuedTokens, caller_for, open_session, revoke, revoke_account_sessions, rotate
+from auth.wechat_login import exchange_code
+from miniapp_api.audit.service import record, record_regardless
+from miniapp_api.db import current_session, utcnow
+from miniapp_api.errors import ConflictError, Forbidden, Unauthenticated, ValidationFailed
+from miniapp_api.extensions import redis_store, settings
+from miniapp_api.pii import mask_id_number, mask_name, mask_phone
+from miniapp_api.records.models import Employer, EmployerContact, Person
+from miniapp_api.records.service import find_person, phone_hash
+from notifications import templates
+from notifications.limits import check_recipient_limits
+from notifications.service import Recipient, send
+
+_DOTS = re.compile(r"[·•・‧∙⋅]")
+_SPACES = re.compile(r"\s+")
+
+
+def same_name(recorded: str, given: str) -> bool:
+    """Names as people type them: full-width forms folded, spaces ignored, any middle dot."""
+
+    def fold(name: str) -> str:
+        return _DOTS.sub("·", _SPACES.sub("", unicodedata.normalize("NFKC", name)))
+
+    return fold(recorded) == fold(given)
+
+
+# --- claimants -----------------------------------------------------------------------------
+
+
+def wechat_login(code: str) -> IssuedTokens:
+    identity = exchange_code(code)  # nothing is written unless WeChat accepted the code
+    db = current_session()
+    account = db.scalar(
+        select(WeChatAccount).where(WeChatAccount.appid == identity.appid, WeChatAccount.openid == identity.openid)
+    )
+    if account is None:
+        account = WeChatAccount(appid=identity.appid, openid=identity.openid)
+        db.add(account)
+    account.session_key = identity.session_key
+    account.unionid = identity.unionid or account.unionid
+    db.flush()
+    issued = open_session("claimant", wechat_account=account)
+    record("auth.wechat_login", actor=("claimant", account.id), subject=("auth_session", issued.session.id))
+    return issued
+
+
+@dataclass(frozen=True)
+class Binding:
+    person: Person
+    already_bound: bool
+
+
+def bind_identity(caller: Caller, id_number: str, name: str) -> Binding:
+    """Real-name binding: the ID number's check character has been verified by the schema;
+    here the record must exist and the name match. A failure says the same either way."""
+    scope, subject = "bind", str(caller.wechat_account_id)
+    lockout.check_not_locked(scope, subject)
+    db = current_session()
+    person = find_person(db, id_number)
+    if person is None or not same_name(person.name, name):
+        locked = lockout.record_failure(scope, subject)
+        record_regardless(
+            "auth.bind",
+            actor=caller.audit_actor,
+            detail={"id_number": mask_id_number(id_number), "locked": locked},
+        )
+        raise ValidationFailed("身份证号码与姓名不一致，或没有找到您的参保记录；请核对后重试", code="IDENTITY_MISMATCH")
+    lockout.clear_failures(scope, subject)
+    account = db.get(WeChatAccount, caller.wechat_account_id)
+    assert account is not None
+    if account.person_id == person.id:
+        return Binding(person, already_bound=True)
+    holder = db.scalar(select(WeChatAccount).where(WeChatAccount.person_id == person.id))
+    face_ok = caller.level == Level.FACE_VERIFIED or _face_verified_for(caller.session_id, person.id)
+    if (account.person_id is not None or holder is not None) and not face_ok:
+        raise ConflictError(
+            "该微信账号或该身份已有绑定；更换绑定需先完成人脸核验", code="REBIND_NEEDS_FACE_VERIFICATION"
+        )
+    if holder is not None:
+        holder.person_id = None
+        holder.bound_at = None
+        revoke_account_sessions(holder.id, "rebound_elsewhere")
+        db.flush()  # free the person before binding it here (unique person_id)
+    previous = account.person_id
+    account.person_id = person.id
+    account.bound_at = utcnow()
+    record(
+        "auth.bind",
+        actor=caller.audit_actor,
+        subject=("person", person.id),
+        detail={"previous_person_id": previous, "taken_from_account": holder.id if holder else None},
+    )
+    return Binding(person, already_bound=False)
+
+
+def _face_verified_for(session_id: int, person_id: int) -> bool:
+    session = current_session().get(AuthSession, session_id)
+    return bool(
+        session
+        and session.face_verified_person_id == person_id
+        and session.face_verified_until
+        and session.face_verified_until > utcnow()
+    )
+
+
+# --- employers -------------------------------------------------------------------------------
+
+
+def _contact(credit_code: str, phone: str) -> EmployerContact | None:
+    db = current_session()
+    employer = db.scalar(select(Employer).where(Employer.credit_code == credit_code))
+    if employer is None:
+        return None
+    return db.scalar(
+        select(EmployerContact).where(
+            EmployerContact.employer_id == employer.id, EmployerContact.phone_hash == phone_hash(phone)
+        )
+    )
+
+
+def request_employer_code(credit_code: str, phone: str) -> None:
+    """Send a login code if the phone is a contact of the employer; answer alike either way."""
+    contact = _contact(credit_code, phone)
+    if contact is None:
+        # Count the number against the same per-phone limits a real send would, so the
+        # answers (including the 429s) do not tell contacts from strangers.
+        check_recipient_limits(redis_store(), templates.latest("login_code"), phone_hash(phone))
+        record_regardless("auth.employer_code", detail={"credit_code": credit_code, "phone": mask_phone(phone)})
+        return
+    lockout.check_not_locked("employer_login", contact.phone_hash)
+    code = otp.issue(f"employer:{contact.id}")
+    minutes = max(1, settings().OTP_TTL_S // 60)
+    send(
+        "login_code", Recipient("employer_contact", contact.id, phone=contact.phone), {"code": code, "minutes": minutes}
+    )
+    record("auth.employer_code", actor=("employer", contact.id), subject=("employer", contact.employer_id))
+
+
+def employer_login(credit_code: str, phone: str, code: str) -> IssuedTokens:
+    scope = "employer_login"
+    subject = phone_hash(phone)
+    lockout.check_not_locked(scope, subject)
+    contact = _contact(credit_code, phone)
+    accepted, left = otp.check(f"employer:{contact.id}", code) if contact else (False, 0)
+    if contact is None or not accepted:
+        locked = lockout.record_failure(scope, subject)
+        record_regardless(
+            "auth.employer_login",
+            actor=("employer", contact.id) if contact else None,
+            detail={"credit_code": credit_code, "phone": mask_phone(phone), "locked": locked},
+        )
+        message = "验证码错误或已失效" + (f"，还可尝试{left}次" if left else "，请重新获取验证码")
+        raise Unauthenticated(message, code="OTP_INVALID")
+    lockout.clear_failures(scope, subject)
+    issued = open_session("employer", contact=contact)
+    record("auth.employer_login", actor=("employer", contact.id), subject=("auth_session", issued.session.id))
+    return issued
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+def staff_login(username: str, password: str) -> IssuedTokens:
+    scope = "staff_login"
+    lockout.check_not_locked(scope, username)
+    db = current_session()
+    staff = db.scalar(select(StaffUser).where(StaffUser.username == username))
+    valid = verify_password(staff.password_hash if staff else None, password)
+    if staff is None or not valid or not staff.active:
+        locked = lockout.record_failure(scope, username)
+        record_regardless("auth.staff_login", detail={"username": username, "locked": locked})
+        raise Unauthenticated("用户名或密码错误", code="LOGIN_FAILED")
+    lockout.clear_failures(scope, username)
+    if needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    issued = open_session("staff", staff=staff)
+    record("auth.staff_login", actor=("staff", staff.id), subject=("auth_session", issued.session.id))
+    return issued
+
+
+# --- every kind ----------------------------------------------------------------------------------
+
+
+def refresh(refresh_token: str) -> IssuedTokens:
+    issued = rotate(refresh_token)
+    record("auth.refresh", subject=("auth_session", issued.session.id))
+    return issued
+
+
+def logout(caller: Caller) -> None:
+    revoke(caller.session_id, "logout")
+    record("auth.logout", actor=caller.audit_actor, subject=("auth_session", caller.session_id))
+
+
+def require_staff_role(caller: Caller, *roles: str) -> None:
+    if caller.kind != "staff" or not caller.roles & set(roles):
+        raise Forbidden("您的岗位没有此项权限", code="ROLE_REQUIRED")
+
+
+def person_brief(person: Person) -> dict[str, str]:
+    return {
+        "name": mask_name(person.name),
+        "id_number": mask_id_number(person.id_number),
+        "region_code": person.region_code,
+    }
+
+
+def describe_caller(caller: Caller) -> dict[str, object]:
+    """Who the token belongs to, with personal data masked (GET /auth/me)."""
+    db = current_session()
+    answer: dict[str, object] = {"kind": caller.kind, "level": caller.level.label if caller.level else None}
+    if caller.kind == "claimant":
+        session = db.get(AuthSession, caller.session_id)
+        answer["face_verified_until"] = session.face_verified_until if caller.level == Level.FACE_VERIFIED else None  # type: ignore[union-attr]
+        person = db.get(Person, caller.person_id) if caller.person_id else None
+        answer["person"] = person_brief(person) if person else None
+    elif caller.kind == "employer":
+        employer = db.get(Employer, caller.employer_id)
+        contact = db.get(EmployerContact, caller.employer_contact_id)
+        answer["employer"] = employer
+        answer["contact_phone"] = mask_phone(contact.phone) if contact else None
+    else:
+        answer["staff"] = db.get(StaffUser, caller.staff_user_id)
+    return answer
+
+
+def current_level(session: AuthSession) -> Level | None:
+    """The assurance level a freshly issued claimant session has (None for other kinds)."""
+    if session.kind != "claimant":
+        return None
+    return caller_for(session, utcnow()).level
