@@ -4,8 +4,9 @@
     def get(self, caller: Caller) -> ...
 
 The bearer token is checked, the caller's kind, assurance level and staff roles are checked,
-and the view receives the `Caller`. Whether the caller may touch a particular record is the
-service layer's decision (it knows the record's owner); this only keeps out the wrong kind.
+and the view receives the `Caller`. The level applies to claimants only. Whether the caller
+may touch a particular record is the service layer's decision (it knows the record's owner);
+this only keeps out the wrong kind of caller.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def check_caller(caller: Caller, kinds: tuple[str, ...], level: Level | None, ro
     if caller.kind not in kinds:
         names = "、".join(_KIND_NAMES[kind] for kind in kinds)
         raise Forbidden(f"此功能仅限{names}使用", code="WRONG_ACCOUNT_KIND")
-    if level is not None and (caller.level or 0) < level:
+    if level is not None and caller.kind == "claimant" and (caller.level or 0) < level:
         code, message = _LEVEL_REFUSALS[level]
         raise Forbidden(message, code=code)
     if roles and not caller.roles & roles:

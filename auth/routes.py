@@ -48,12 +48,12 @@ class WeChatLogin(MethodView):
 @blp.route("/identity")
 class Identity(MethodView):
     @rate_limited("RATE_LIMIT_BIND")
+    @requires(blp, "claimant", level=Level.WECHAT)
     @blp.arguments(schemas.IdentityIn)
     @blp.response(200, schemas.IdentityOut)
     @blp.alt_response(409, schema=ErrorEnvelope, description="已有绑定，更换需先人脸核验")
     @blp.alt_response(422, schema=ErrorEnvelope, description="号码不正确，或与姓名、参保记录不一致")
     @blp.alt_response(429, schema=ErrorEnvelope, description="失败次数过多，暂时锁定")
-    @requires(blp, "claimant", level=Level.WECHAT)
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """实名认证：以身份证号码和姓名绑定参保记录（一个微信账号只绑定一人）"""
         binding = service.bind_identity(caller, body["id_number"], body["name"])
@@ -116,8 +116,8 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.response(204)
     @requires(blp, ("claimant", "employer", "staff"))
+    @blp.response(204)
     def post(self, caller: Caller) -> Any:
         """退出登录（本次登录的凭证全部失效）"""
         service.logout(caller)
@@ -125,8 +125,8 @@ class Logout(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.response(200, schemas.MeOut)
     @requires(blp, ("claimant", "employer", "staff"))
+    @blp.response(200, schemas.MeOut)
     def get(self, caller: Caller) -> Any:
         """当前登录者（个人信息部分隐藏）"""
         return service.describe_caller(caller)

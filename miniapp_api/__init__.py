@@ -65,6 +65,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.records.routes import blp as records_blp
     from notifications.routes import blp as notifications_blp
+    from notifications.routes import messages_blp
 
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     api.register_blueprint(health_blp)
@@ -72,3 +73,4 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(records_blp)
     api.register_blueprint(benefits_blp)
     api.register_blueprint(notifications_blp)
+    api.register_blueprint(messages_blp)

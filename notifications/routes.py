@@ -8,11 +8,13 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
+from auth.caller import Caller, Level
+from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope
 from miniapp_api.db import current_session
 from miniapp_api.errors import AppError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import redis_store, settings
-from notifications import receipts, schemas
+from notifications import inbox, receipts, schemas
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="短信回执")
 
@@ -44,3 +46,38 @@ class Receipts(MethodView):
             raise ValidationFailed("回执应为 JSON 对象或对象数组", code="RECEIPT_MALFORMED")
         receipts.apply(current_session(), redis_store(), provider, receipts.parse(provider, items))
         return _ACKNOWLEDGEMENTS[provider]
+
+
+messages_blp = Blueprint(
+    "messages", __name__, url_prefix="/api/v1", description="消息记录（本人、本单位或工作人员查询）"
+)
+
+
+@messages_blp.route("/messages")
+class MyMessages(MethodView):
+    @requires(messages_blp, ("claimant", "employer"), level=Level.BOUND)
+    @messages_blp.arguments(schemas.MessageListQuery, location="query")
+    @messages_blp.response(200, schemas.MessageOut(many=True))
+    def get(self, query: dict[str, Any], caller: Caller) -> Any:
+        """发给本人（申领人）或本单位联系人（用人单位）的消息及其状态"""
+        return inbox.my_messages(caller, query["limit"])
+
+
+@messages_blp.route("/messages/<string:message_id>")
+class OneMessage(MethodView):
+    @requires(messages_blp, ("claimant", "employer", "staff"), level=Level.BOUND)
+    @messages_blp.response(200, schemas.MessageOut)
+    @messages_blp.alt_response(404, schema=ErrorEnvelope, description="消息不存在或不属于您")
+    def get(self, message_id: str, caller: Caller) -> Any:
+        """一条消息的状态记录"""
+        return inbox.one_message(caller, message_id)
+
+
+@messages_blp.route("/staff/messages")
+class StaffMessages(MethodView):
+    @requires(messages_blp, "staff", roles=inbox.STAFF_READERS)
+    @messages_blp.arguments(schemas.StaffMessageQuery, location="query")
+    @messages_blp.response(200, schemas.MessageOut(many=True))
+    def get(self, query: dict[str, Any], caller: Caller) -> Any:
+        """工作人员按手机号或 openid 查询消息及状态（号码部分隐藏）"""
+        return inbox.staff_lookup(caller, query["phone"], query["openid"], query["limit"])

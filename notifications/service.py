@@ -156,6 +156,21 @@ def enqueue_batches(message_ids: list[str]) -> None:
         deliver.apply_async((message_ids[start : start + DELIVERY_BATCH],))
 
 
+def describe(message: Message) -> dict[str, Any]:
+    """A message as people may see it: no personalisation (it may hold a login code), number masked."""
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "template_version": message.template_version,
+        "channel": message.channel,
+        "phone": mask_phone(message.phone),
+        "status": message.status,
+        "provider": message.provider,
+        "created_at": message.created_at,
+        "history": [{"status": e.status, "at": e.at, "detail": e.detail} for e in message.events],
+    }
+
+
 def history_for_recipient(
     session: Session, *, phone: str | None = None, openid: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
@@ -167,17 +182,4 @@ def history_for_recipient(
         query = query.where(Message.wechat_openid == openid)
     else:
         raise ValueError("give a phone or an openid")
-    return [
-        {
-            "id": message.id,
-            "kind": message.kind,
-            "template_version": message.template_version,
-            "channel": message.channel,
-            "phone": mask_phone(message.phone),
-            "status": message.status,
-            "provider": message.provider,
-            "created_at": message.created_at,
-            "history": [{"status": e.status, "at": e.at, "detail": e.detail} for e in message.events],
-        }
-        for message in session.scalars(query)
-    ]
+    return [describe(message) for message in session.scalars(query)]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from miniapp_api.identifiers import make_credit_code, make_id_number
-from miniapp_api.records.models import Employer, Person, Region
+from miniapp_api.records.models import Employer, EmployerContact, Person, Region
 from miniapp_api.records.service import id_number_hash, phone_hash
 
 _sequence = itertools.count(1)
@@ -62,6 +62,20 @@ def employer(session: Session, **fields: Any) -> Employer:
         credit_code=fields.pop("credit_code", make_credit_code(region_code, f"{next(_sequence):08d}X")),
         name=fields.pop("name", "唐山宏达机械制造有限公司"),
         region_code=region_code,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def contact(session: Session, employer_row: Employer, **fields: Any) -> EmployerContact:
+    phone = fields.pop("phone", f"137{next(_sequence):08d}")
+    row = EmployerContact(
+        employer_id=employer_row.id,
+        name=fields.pop("name", "李会计"),
+        phone=phone,
+        phone_hash=phone_hash(phone),
         **fields,
     )
     session.add(row)

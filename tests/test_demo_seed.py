@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any
 
 from flask import Flask
-from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from miniapp_api.cli import main
 from miniapp_api.db import unit_of_work
 from miniapp_api.identifiers import parse_credit_code, parse_id_number
 from miniapp_api.records import demo
 from miniapp_api.records.models import ContributionPeriod, Employer, Person, RegionParameter, StopContributionEvent
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
+from tests.cli_helpers import run_cli
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -89,15 +87,11 @@ def test_the_same_seed_gives_the_same_people_and_another_seed_other_people(app: 
     assert _id_numbers() != first
 
 
-def _cli(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app))
-
-
 def test_seed_demo_command_reports_counts_and_then_leaves_existing_records_alone(app: Flask) -> None:
-    result = _cli(app, "seed-demo", "--persons", "50", "--as-of", "2026-11-01")
+    result = run_cli(app, "seed-demo", "--persons", "50", "--as-of", "2026-11-01")
     assert result.exit_code == 0, result.output
     assert "50 名人员" in result.output
-    again = _cli(app, "seed-demo", "--persons", "50")
+    again = run_cli(app, "seed-demo", "--persons", "50")
     assert again.exit_code == 0
     assert "跳过" in again.output
     with unit_of_work() as session:

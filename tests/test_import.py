@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from miniapp_api.cli import main
 from miniapp_api.db import unit_of_work
 from miniapp_api.identifiers import make_id_number
 from miniapp_api.records.importer import ImportRejected, import_path
@@ -27,6 +25,7 @@ from miniapp_api.records.models import (
     StopContributionEvent,
 )
 from miniapp_api.records.service import find_person
+from tests.cli_helpers import run_cli
 from tests.conftest import FIXTURES
 
 GOOD = FIXTURES / "import_ok"
@@ -35,10 +34,6 @@ MAN = make_id_number("130203", dt.date(1968, 3, 9), 11)
 
 def _count(session: Session, model: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _cli(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 
 def _persons_csv(tmp_path: Path, *lines: str) -> Path:
@@ -156,14 +151,14 @@ def test_a_parameter_with_a_malformed_value_is_refused(app: Flask, tmp_path: Pat
 
 def test_the_import_command_exits_non_zero_and_lists_errors_in_chinese(app: Flask, tmp_path: Path) -> None:
     path = _persons_csv(tmp_path, f"{MAN},王建国,男,1968-03-09,male_60,,130200,,,")
-    result = _cli(app, "import", str(path), "--operator", "clerk")
+    result = run_cli(app, "import", str(path), "--operator", "clerk")
     assert result.exit_code == 1
     assert "导入失败，未写入任何数据" in result.output
     assert "第2行 region_code：统筹地区不存在" in result.output
 
 
 def test_the_import_command_reports_what_it_wrote(app: Flask) -> None:
-    result = _cli(app, "import", str(GOOD))
+    result = run_cli(app, "import", str(GOOD))
     assert result.exit_code == 0, result.output
     assert "persons.csv: persons 新增 2 行，更新 0 行" in result.output
 
@@ -171,7 +166,7 @@ def test_the_import_command_reports_what_it_wrote(app: Flask) -> None:
 def test_a_file_whose_name_says_no_kind_is_refused(app: Flask, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text("a,b\n1,2\n", encoding="utf-8")
-    result = _cli(app, "import", str(path))
+    result = run_cli(app, "import", str(path))
     assert result.exit_code == 1
     assert "无法从文件名判断数据类别" in result.output
 
@@ -296,7 +291,7 @@ def test_an_import_while_another_runs_is_refused(app: Flask) -> None:
     held = redis_store().lock("records-import", timeout_s=30)
     assert held.acquire()
     try:
-        result = _cli(app, "import", str(GOOD), "--wait", "0.2")
+        result = run_cli(app, "import", str(GOOD), "--wait", "0.2")
     finally:
         held.release()
     assert result.exit_code == 1
@@ -306,6 +301,6 @@ def test_an_import_while_another_runs_is_refused(app: Flask) -> None:
 def test_the_import_command_masks_personal_data_in_its_error_list(app: Flask, tmp_path: Path) -> None:
     path = tmp_path / "persons.csv"
     path.write_text(f"{MAN},王建国\n{MAN},王建国\n", encoding="utf-8")  # no header: row 1 is taken as one
-    result = _cli(app, "import", str(path))
+    result = run_cli(app, "import", str(path))
     assert result.exit_code == 1
     assert MAN not in result.output

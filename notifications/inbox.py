@@ -1,0 +1,51 @@
+"""The messages a caller may see: a claimant their own, an employer those sent to its
+contacts, staff (handler, auditor, admin) anyone's. Someone else's message is "not found"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from auth.caller import Caller
+from auth.service import require_staff_role
+from miniapp_api.db import current_session
+from miniapp_api.errors import NotFoundError, ValidationFailed
+from miniapp_api.records.models import EmployerContact
+from notifications.models import Message
+from notifications.service import describe, history_for_recipient
+
+STAFF_READERS = ("handler", "auditor", "admin")
+
+
+def _visible_to(caller: Caller) -> Select[Any]:
+    query = select(Message).options(selectinload(Message.events))
+    if caller.kind == "claimant":
+        return query.where(Message.recipient_kind == "person", Message.recipient_id == caller.person_id)
+    if caller.kind == "employer":
+        contacts = select(EmployerContact.id).where(EmployerContact.employer_id == caller.employer_id)
+        return query.where(Message.recipient_kind == "employer_contact", Message.recipient_id.in_(contacts))
+    require_staff_role(caller, *STAFF_READERS)
+    return query
+
+
+def my_messages(caller: Caller, limit: int) -> list[dict[str, Any]]:
+    if caller.kind == "staff":
+        raise ValidationFailed("工作人员请按手机号或 openid 查询（/api/v1/staff/messages）", code="USE_STAFF_LOOKUP")
+    query = _visible_to(caller).order_by(Message.created_at.desc()).limit(limit)
+    return [describe(message) for message in current_session().scalars(query)]
+
+
+def one_message(caller: Caller, message_id: str) -> dict[str, Any]:
+    found = current_session().scalar(_visible_to(caller).where(Message.id == message_id))
+    if found is None:
+        raise NotFoundError("消息不存在", code="MESSAGE_NOT_FOUND")
+    return describe(found)
+
+
+def staff_lookup(caller: Caller, phone: str | None, openid: str | None, limit: int) -> list[dict[str, Any]]:
+    require_staff_role(caller, *STAFF_READERS)
+    if not phone and not openid:
+        raise ValidationFailed("请提供手机号（phone）或 openid", code="RECIPIENT_REQUIRED")
+    return history_for_recipient(current_session(), phone=phone, openid=openid, limit=limit)

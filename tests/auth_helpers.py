@@ -1,0 +1,79 @@
+"""Logging in as each kind of caller, the way the clients do it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auth.sessions import mark_face_verified
+from auth.staff import create_staff
+from miniapp_api.db import unit_of_work
+from notifications.standins.sms_server import SmsStandIn
+from notifications.standins.wechat_server import WeChatStandIn
+
+STAFF_PASSWORD = "Correct-Horse-42"
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def wechat_login(client: Any, wechat: WeChatStandIn, openid: str | None = None) -> dict[str, Any]:
+    response = client.post("/api/v1/auth/wechat/login", json={"code": wechat.issue_code(openid)})
+    assert response.status_code == 200, response.get_json()
+    tokens: dict[str, Any] = response.get_json()
+    return tokens
+
+
+def bind(client: Any, tokens: dict[str, Any], id_number: str, name: str) -> Any:
+    return client.post("/api/v1/auth/identity", json={"id_number": id_number, "name": name}, headers=bearer(tokens))
+
+
+def bound_claimant(client: Any, wechat: WeChatStandIn, id_number: str, name: str) -> dict[str, Any]:
+    tokens = wechat_login(client, wechat)
+    response = bind(client, tokens, id_number, name)
+    assert response.status_code == 200, response.get_json()
+    return tokens
+
+
+def face_verify(tokens: dict[str, Any], person_id: int) -> None:
+    """What a passed liveness check does to the session (the liveness module calls this)."""
+    from auth.sessions import authenticate
+
+    with unit_of_work():
+        caller = authenticate(tokens["access_token"])
+        mark_face_verified(caller.session_id, person_id)
+
+
+def sent_code(sms: SmsStandIn, phone: str) -> str:
+    """The login code the SMS stand-in accepted for `phone` last."""
+    for record in reversed(sms.accepted):
+        if record["phone"].endswith(phone):
+            params = json.loads(record["params"])
+            values = params if isinstance(params, list) else list(params.values())
+            return str(values[0])
+    raise AssertionError(f"no SMS was sent to {phone}")
+
+
+def employer_login(client: Any, sms: SmsStandIn, credit_code: str, phone: str) -> dict[str, Any]:
+    answer = client.post("/api/v1/auth/employer/code", json={"credit_code": credit_code, "phone": phone})
+    assert answer.status_code == 202, answer.get_json()
+    response = client.post(
+        "/api/v1/auth/employer/login", json={"credit_code": credit_code, "phone": phone, "code": sent_code(sms, phone)}
+    )
+    assert response.status_code == 200, response.get_json()
+    tokens: dict[str, Any] = response.get_json()
+    return tokens
+
+
+def staff_account(username: str, *roles: str) -> None:
+    with unit_of_work():
+        create_staff(username, f"工作人员{username}", STAFF_PASSWORD, roles, region_code=None, operator="test")
+
+
+def staff_login(client: Any, username: str, *roles: str) -> dict[str, Any]:
+    staff_account(username, *roles)
+    response = client.post("/api/v1/auth/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    tokens: dict[str, Any] = response.get_json()
+    return tokens

@@ -1,0 +1,171 @@
+"""Every endpoint × every kind of caller × their own and someone else's records.
+
+The table below must name every route the app has: a new endpoint fails this test until its
+row says who may call it. Someone else's record is "not found" (404), never a 403 that would
+confirm it exists, and no refusal carries the record's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from miniapp_api.db import unit_of_work
+from notifications.service import Recipient, send
+from notifications.standins.sms_server import SmsStandIn
+from notifications.standins.wechat_server import WeChatStandIn
+from tests import factories
+from tests.auth_helpers import bearer, bound_claimant, employer_login, staff_login, wechat_login
+from tests.notify_helpers import APPROVED
+
+CALLERS = ("anonymous", "claimant_unbound", "claimant", "employer", "handler", "reviewer", "auditor", "admin")
+PUBLIC = dict.fromkeys(CALLERS, 200)
+ANY_LOGIN = {**dict.fromkeys(CALLERS, 200), "anonymous": 401}
+
+# (method, route as in url_map, concrete path, body) → expected status per caller.
+# "{own}" / "{other}" in a path are the caller's own record and someone else's.
+MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
+    ("GET", "/healthz", "/healthz", None, PUBLIC),
+    ("GET", "/openapi.json", "/openapi.json", None, PUBLIC),
+    ("GET", "/docs", "/docs", None, PUBLIC),
+    ("GET", "/docs/assets/<path:filename>", "/docs/assets/swagger-ui.css", None, PUBLIC),
+    ("GET", "/api/v1/regions", "/api/v1/regions", None, PUBLIC),
+    ("GET", "/api/v1/regions/<string:code>/parameters", "/api/v1/regions/130200/parameters", None, PUBLIC),
+    ("POST", "/api/v1/identifiers/id-number/check", "/api/v1/identifiers/id-number/check",
+     {"id_number": "11010519491231002X"}, PUBLIC),
+    ("POST", "/api/v1/identifiers/credit-code/check", "/api/v1/identifiers/credit-code/check",
+     {"credit_code": "91350100M000100Y43"}, PUBLIC),
+    ("GET", "/api/v1/benefits/separation-reasons", "/api/v1/benefits/separation-reasons", None, PUBLIC),
+    ("POST", "/api/v1/benefits/estimate", "/api/v1/benefits/estimate",
+     {"region": "999999", "birth_date": "1980-01-01", "sex": "male", "contribution_months": 20,
+      "separation_date": "2026-01-31", "separation_reason": "contract_expired"}, dict.fromkeys(CALLERS, 422)),
+    # Provider callbacks authenticate with their shared token, not a bearer token.
+    ("POST", "/api/v1/notifications/receipts/<string:provider>", "/api/v1/notifications/receipts/aliyun",
+     [], dict.fromkeys(CALLERS, 401)),
+    ("POST", "/api/v1/auth/wechat/login", "/api/v1/auth/wechat/login", {"code": "not-issued"},
+     dict.fromkeys(CALLERS, 401)),
+    ("POST", "/api/v1/auth/identity", "/api/v1/auth/identity", {"id_number": "11010519491231002X", "name": "某"},
+     {"anonymous": 401, "claimant_unbound": 422, "claimant": 422, "employer": 403, "handler": 403,
+      "reviewer": 403, "auditor": 403, "admin": 403}),
+    # A fresh phone per caller: codes to one phone are limited to one a minute.
+    ("POST", "/api/v1/auth/employer/code", "/api/v1/auth/employer/code",
+     lambda caller: {"credit_code": "91350100M000100Y43", "phone": f"1370000000{CALLERS.index(caller)}"},
+     dict.fromkeys(CALLERS, 202)),
+    # Fresh names too: five failures lock a phone or a username.
+    ("POST", "/api/v1/auth/employer/login", "/api/v1/auth/employer/login",
+     lambda caller: {"credit_code": "91350100M000100Y43", "phone": f"1360000000{CALLERS.index(caller)}",
+                     "code": "123456"}, dict.fromkeys(CALLERS, 401)),
+    ("POST", "/api/v1/auth/staff/login", "/api/v1/auth/staff/login",
+     lambda caller: {"username": f"nobody{CALLERS.index(caller)}", "password": "x"}, dict.fromkeys(CALLERS, 401)),
+    ("POST", "/api/v1/auth/refresh", "/api/v1/auth/refresh", {"refresh_token": "rt_not-a-real-token"},
+     dict.fromkeys(CALLERS, 401)),
+    ("GET", "/api/v1/auth/me", "/api/v1/auth/me", None, ANY_LOGIN),
+    ("GET", "/api/v1/messages", "/api/v1/messages", None,
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 200, "handler": 403,
+      "reviewer": 403, "auditor": 403, "admin": 403}),
+    ("GET", "/api/v1/messages/<string:message_id>", "/api/v1/messages/{own}", None,
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 200, "handler": 200,
+      "reviewer": 403, "auditor": 200, "admin": 200}),
+    ("GET", "/api/v1/messages/<string:message_id>", "/api/v1/messages/{other}", None,
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 404, "handler": 200,
+      "reviewer": 403, "auditor": 200, "admin": 200}),
+    ("GET", "/api/v1/staff/messages", "/api/v1/staff/messages?phone=13900000001", None,
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 403, "employer": 403, "handler": 200,
+      "reviewer": 403, "auditor": 200, "admin": 200}),
+    # Last: logging out ends the caller's session.
+    ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
+]  # fmt: skip
+
+
+@pytest.fixture
+def matrix_app(make_app: Any) -> Iterator[Flask]:
+    """The app with request limits out of the way: this test is about who, not how often."""
+    generous = "10000/minute"
+    app: Flask = make_app(RATE_LIMIT_LOGIN=generous, RATE_LIMIT_OTP=generous, RATE_LIMIT_BIND=generous)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn) -> dict[str, Any]:
+    """Two claimants, two employers, staff of each role, and a message to each of them."""
+    client = matrix_app.test_client()
+    with unit_of_work() as session:
+        mine = factories.person(session, name="王建国", phone="13900000001")
+        theirs = factories.person(session, name="赵敏", phone="13900000002")
+        my_employer, their_employer = factories.employer(session), factories.employer(session)
+        my_contact = factories.contact(session, my_employer, phone="13800000001")
+        their_contact = factories.contact(session, their_employer, phone="13800000002")
+        people = {
+            key: (row.id, row.id_number, row.name, row.phone) for key, row in (("mine", mine), ("theirs", theirs))
+        }
+        contacts = {"mine": (my_contact.id, my_contact.phone), "theirs": (their_contact.id, their_contact.phone)}
+        credit_code = my_employer.credit_code
+    messages = {}
+    with unit_of_work():
+        for key, (person_id, _number, _name, phone) in people.items():
+            messages[("claimant", key)] = send(
+                "claim_approved", Recipient("person", person_id, phone=phone), APPROVED
+            ).id
+        for key, (contact_id, phone) in contacts.items():
+            personalisation = {
+                "employer_name": "某单位", "worker_name": "某人", "checked_on": "2026-11-20", "notice_url": "https://x"
+            }  # fmt: skip
+            messages[("employer", key)] = send(
+                "employer_notice_escalation", Recipient("employer_contact", contact_id, phone=phone), personalisation
+            ).id
+    tokens = {
+        "claimant_unbound": wechat_login(client, wechat_standin),
+        "claimant": bound_claimant(client, wechat_standin, people["mine"][1], people["mine"][2]),
+        "employer": employer_login(client, sms_standin, credit_code, contacts["mine"][1]),
+    }
+    for role in ("handler", "reviewer", "auditor", "admin"):
+        tokens[role] = staff_login(client, f"{role}.one", role)
+    return {"client": client, "tokens": tokens, "messages": messages}
+
+
+def test_the_matrix_names_every_route(app: Flask) -> None:
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods or ()}
+    routes = {
+        (method, rule)
+        for method, rule in routes
+        if method not in ("HEAD", "OPTIONS") and rule != "/static/<path:filename>"
+    }
+    assert routes == {(method, rule) for method, rule, *_ in MATRIX}
+
+
+def test_each_caller_reaches_exactly_what_the_matrix_allows(world: dict[str, Any]) -> None:
+    client, tokens, messages = world["client"], world["tokens"], world["messages"]
+    failures = []
+    for method, _rule, path, body, expected in MATRIX:
+        for caller in CALLERS:
+            kind = "employer" if caller == "employer" else "claimant"
+            concrete = path.format(own=messages[(kind, "mine")], other=messages[(kind, "theirs")])
+            headers = bearer(tokens[caller]) if caller in tokens else {}
+            payload = body(caller) if callable(body) else body
+            response = client.open(concrete, method=method, json=payload, headers=headers)
+            if response.status_code != expected[caller]:
+                failures.append(f"{caller} {method} {concrete}: {response.status_code} != {expected[caller]}")
+            text = response.get_data(as_text=True)
+            response.close()
+            if response.status_code in (403, 404) and "{other}" in path:
+                assert messages[(kind, "theirs")] not in text
+                assert "13800000002" not in text
+    assert failures == []
+
+
+def test_the_message_lists_hold_only_the_callers_own_messages(world: dict[str, Any]) -> None:
+    client, tokens, messages = world["client"], world["tokens"], world["messages"]
+    claimant = client.get("/api/v1/messages", headers=bearer(tokens["claimant"])).get_json()
+    assert [item["id"] for item in claimant] == [messages[("claimant", "mine")]]
+    assert claimant[0]["phone"] == "139****0001"
+    employer = client.get("/api/v1/messages", headers=bearer(tokens["employer"])).get_json()
+    # The escalation to this employer's contact and the login code that contact received.
+    assert {item["kind"] for item in employer} == {"employer_notice_escalation", "login_code"}
+    assert messages[("employer", "mine")] in {item["id"] for item in employer}
+    assert {item["phone"] for item in employer} == {"138****0001"}
+    found = client.get("/api/v1/staff/messages?phone=13900000002", headers=bearer(tokens["auditor"])).get_json()
+    assert [item["id"] for item in found] == [messages[("claimant", "theirs")]]
