@@ -26,12 +26,14 @@ from auth.staff import create_staff, disable_staff
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
 from miniapp_api.celery_app import start_embedded_beat
+from miniapp_api.config import EMBEDDED
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import AppError
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
+from notifications.providers import channels, embedded_sms
 from notifications.service import history_for_recipient
 from notifications.standins.base import StandInServer
 from notifications.standins.sms_server import SmsStandIn
@@ -54,6 +56,11 @@ def serve(host: str, port: int, workers: int) -> None:
     if not config.is_production:
         if config.celery_eager:
             start_embedded_beat(current_app._get_current_object())  # type: ignore[attr-defined]
+        if config.WECHAT_API_BASE_URL == EMBEDDED:
+            # Up before the first login, so a newcomer can ask it for a wx.login code.
+            click.echo(f"微信接口替身: {channels().wechat.miniapp.API_BASE_URL.removesuffix('/cgi-bin/')}")
+        if EMBEDDED in (config.SMS_ALIYUN_ENDPOINT, config.SMS_TENCENT_ENDPOINT):
+            click.echo(f"短信接口替身: {embedded_sms(config).url}（/__control__/inbox?phone=… 查看收到的短信）")
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
         return
@@ -226,6 +233,11 @@ def seed_demo_command(persons: int, seed: int, as_of: str | None, reset: bool) -
         f"演示数据已生成（种子 {seed}，基准日 {reference}）：{stats.regions} 个统筹地区、{stats.parameters} 项参数、"
         f"{stats.employers} 家单位、{stats.persons} 名人员、{stats.contributions} 段缴费、"
         f"{stats.stop_events} 条停保、{stats.person_events} 条其他事件，用时 {elapsed:.1f} 秒"
+    )
+    claimant, employer, contact = demo.WALKTHROUGH_CLAIMANT, demo.WALKTHROUGH_EMPLOYER, demo.WALKTHROUGH_CONTACT
+    click.echo(
+        f"其中演示账号（合成数据，见 README）：申领人 {claimant['name']} 身份证号码 {claimant['id_number']}；"
+        f"单位 {employer['name']} 统一社会信用代码 {employer['credit_code']}，联系人手机 {contact['phone']}"
     )
 
 

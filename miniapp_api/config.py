@@ -121,6 +121,8 @@ class Settings:
     # The port of the embedded WeChat stand-in (0: any free port). The demo fixes it so a
     # newcomer can ask it for a wx.login code with curl.
     STANDIN_WECHAT_PORT: int = 0
+    # Likewise the embedded SMS stand-in, whose /__control__/inbox shows the texts "sent".
+    STANDIN_SMS_PORT: int = 0
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:

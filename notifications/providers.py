@@ -38,7 +38,9 @@ def embedded_sms(config: Settings) -> SmsStandIn:
     with _embedded_lock:
         if _embedded_sms is None:
             _embedded_sms = SmsStandIn(
-                receipt_url=config.SMS_RECEIPT_CALLBACK_URL, receipt_token=config.SMS_RECEIPT_TOKEN
+                config.STANDIN_SMS_PORT,
+                receipt_url=config.SMS_RECEIPT_CALLBACK_URL,
+                receipt_token=config.SMS_RECEIPT_TOKEN,
             ).start()  # type: ignore[assignment]
         assert _embedded_sms is not None
         return _embedded_sms

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import requests
 import time_machine
 from flask import Flask
 from sqlalchemy import func, select, text
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, text
 from auth.models import AuthSession, WeChatAccount
 from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
+from miniapp_api.records import demo
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
 from tests.auth_helpers import bearer, bind, bound_claimant, face_verify, staff_login, wechat_login
@@ -260,3 +262,14 @@ def test_auth_events_are_audited_without_secrets(client: Any, wechat_standin: We
         ("auth.logout", "success"),
     ]
     assert id_number not in text and tokens["access_token"] not in text and "李四" not in text
+
+
+def test_the_readme_walkthrough_logs_in_and_binds_the_demo_claimant(client: Any, wechat_standin: WeChatStandIn) -> None:
+    with unit_of_work() as session:
+        demo.seed_demo(session, persons=5, seed=1, as_of=dt.date(2026, 11, 21))
+    asked = requests.post(f"{wechat_standin.url}/__control__/wx-login", json={}, timeout=5)
+    tokens = client.post("/api/v1/auth/wechat/login", json={"code": asked.json()["code"]}).get_json()
+    walkthrough = demo.WALKTHROUGH_CLAIMANT
+    bound = bind(client, tokens, walkthrough["id_number"], walkthrough["name"])
+    assert bound.status_code == 200, bound.get_json()
+    assert client.get("/api/v1/auth/me", headers=bearer(tokens)).get_json()["person"]["name"] == "张*"

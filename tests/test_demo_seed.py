@@ -90,9 +90,10 @@ def test_the_same_seed_gives_the_same_people_and_another_seed_other_people(app: 
 def test_seed_demo_command_reports_counts_and_then_leaves_existing_records_alone(app: Flask) -> None:
     result = run_cli(app, "seed-demo", "--persons", "50", "--as-of", "2026-11-01")
     assert result.exit_code == 0, result.output
-    assert "50 名人员" in result.output
+    assert "51 名人员" in result.output  # the 50 asked for and the walkthrough claimant
+    assert "张伟" in result.output
     again = run_cli(app, "seed-demo", "--persons", "50")
     assert again.exit_code == 0
     assert "跳过" in again.output
     with unit_of_work() as session:
-        assert len(session.scalars(select(Person.id)).all()) == 50
+        assert len(session.scalars(select(Person.id)).all()) == 51

@@ -34,6 +34,7 @@ from miniapp_api.records.models import (
 )
 from miniapp_api.records.parameters import validate_parameter_value
 from miniapp_api.records.service import id_number_hash, phone_hash
+from miniapp_api.rules.months import add_months, month_number
 from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 from miniapp_api.rules.retirement import RetirementCategory, legal_retirement
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
@@ -81,15 +82,6 @@ def organisation_code(rng: random.Random) -> str:
     body = "".join(rng.choice("0123456789") for _ in range(8))
     remainder = 11 - sum(int(c) * w for c, w in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     return body + {10: "X", 11: "0"}.get(remainder, str(remainder))
-
-
-def _add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _months_between(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
 
 
 @dataclass
@@ -172,9 +164,9 @@ class _Generator:
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Contribution spells, newest last, and a stop event for each spell that ended."""
         birth: dt.date = person["birth_date"]
-        first_month = _add_months(birth.replace(day=1), 18 * 12 + 1)
+        first_month = add_months(birth.replace(day=1), 18 * 12 + 1)
         this_month = self.as_of.replace(day=1)
-        room = max(0, _months_between(first_month, this_month))
+        room = max(0, month_number(this_month) - month_number(first_month))
         total = min(int(self.rng.triangular(0, 360, 60)), room)
         if total == 0 or not employer_ids:
             return [], []
@@ -182,7 +174,7 @@ class _Generator:
         end = (
             this_month
             if status == "employed"
-            else _add_months(this_month, -self.rng.randint(1, 12) if status == "recent" else -self.rng.randint(13, 60))
+            else add_months(this_month, -self.rng.randint(1, 12) if status == "recent" else -self.rng.randint(13, 60))
         )
         spells: list[dict[str, Any]] = []
         stops: list[dict[str, Any]] = []
@@ -195,7 +187,7 @@ class _Generator:
                 if index == spell_count - 1
                 else self.rng.randint(1, max(1, remaining - (spell_count - index - 1)))
             )
-            start = _add_months(end, -(length - 1))
+            start = add_months(end, -(length - 1))
             if start < first_month:
                 start = first_month
             if end < start:
@@ -227,7 +219,7 @@ class _Generator:
             remaining -= length
             if remaining <= 0:
                 break
-            end = _add_months(start, -(1 + self.rng.randint(0, 12)))
+            end = add_months(start, -(1 + self.rng.randint(0, 12)))
             if end < first_month:
                 break
         return spells[::-1], stops[::-1]
@@ -277,6 +269,7 @@ def seed_demo(
     generator = _Generator(random.Random(seed), as_of, _load("names.json"), data["regions"])
     stats = DemoStats()
     _seed_regions(session, data, stats)
+    _seed_walkthrough(session, generator, stats)
     employers_by_region = _seed_employers(session, generator, persons, stats)
     regions = data["regions"]
     weights = [region["weight"] for region in regions]
@@ -355,6 +348,72 @@ def _seed_regions(session: Session, data: dict[str, Any], stats: DemoStats) -> N
             )
             stats.parameters += 1
     session.flush()
+
+
+# Fixed people for walking through the service by hand (README): an eligible claimant laid off
+# by an employer whose contact can log in with an SMS code. Synthetic, like everyone else here.
+WALKTHROUGH_CLAIMANT = {"name": "张伟", "id_number": make_id_number("130203", dt.date(1975, 6, 15), 37)}
+WALKTHROUGH_EMPLOYER = {"name": "唐山示范机械制造有限公司", "credit_code": make_credit_code("130203", "MA0DEM001")}
+WALKTHROUGH_CONTACT = {"name": "李会计", "phone": "13900139000"}
+_WALKTHROUGH_PHONE = "13800138000"
+
+
+def _seed_walkthrough(session: Session, generator: _Generator, stats: DemoStats) -> None:
+    generator.used_ids.add(WALKTHROUGH_CLAIMANT["id_number"])
+    generator.used_codes.add(WALKTHROUGH_EMPLOYER["credit_code"])
+    generator.used_phones.update((_WALKTHROUGH_PHONE, WALKTHROUGH_CONTACT["phone"]))
+    employer = Employer(**WALKTHROUGH_EMPLOYER, region_code="130200")
+    session.add(employer)
+    session.flush()
+    phone = WALKTHROUGH_CONTACT["phone"]
+    session.add(
+        EmployerContact(
+            employer_id=employer.id, name=WALKTHROUGH_CONTACT["name"], phone=phone, phone_hash=phone_hash(phone)
+        )
+    )
+    id_number = WALKTHROUGH_CLAIMANT["id_number"]
+    account = luhn_complete("621226" + "000013800138")
+    person = Person(
+        id_number=id_number,
+        id_number_hash=id_number_hash(id_number),
+        name=WALKTHROUGH_CLAIMANT["name"],
+        sex="M",
+        birth_date=dt.date(1975, 6, 15),
+        retirement_category="male_60",
+        phone=_WALKTHROUGH_PHONE,
+        phone_hash=phone_hash(_WALKTHROUGH_PHONE),
+        region_code="130200",
+        ss_card_number="A13800138",
+        bank_name="中国工商银行",
+        bank_account=account,
+    )
+    session.add(person)
+    session.flush()
+    last_month = add_months(generator.as_of.replace(day=1), -2)
+    session.add(
+        ContributionPeriod(
+            person_id=person.id,
+            employer_id=employer.id,
+            region_code="130200",
+            start_month=dt.date(2012, 1, 1),
+            end_month=last_month,
+        )
+    )
+    stop_day = add_months(last_month, 1) - dt.timedelta(days=1)
+    session.add(
+        StopContributionEvent(
+            person_id=person.id,
+            employer_id=employer.id,
+            stop_date=stop_day,
+            reason_code="economic_layoff",
+            source="records_feed",
+        )
+    )
+    session.flush()
+    stats.employers += 1
+    stats.persons += 1
+    stats.contributions += 1
+    stats.stop_events += 1
 
 
 def _seed_employers(session: Session, generator: _Generator, persons: int, stats: DemoStats) -> dict[str, list[int]]:

@@ -83,6 +83,16 @@ class SmsStandIn(StandInServer):
                     "receipts_posted": self.receipts_posted,
                     "receipt_failures": self.receipt_failures,
                 }
+        if request.path == "/__control__/inbox":
+            # The texts a phone would have received (GET /__control__/inbox?phone=139…), newest first.
+            phone = request.query.get("phone", "")
+            with self._state:
+                texts = [
+                    {key: record[key] for key in ("at", "provider", "template", "params")}
+                    for record in reversed(self.accepted)
+                    if record["phone"].endswith(phone)
+                ]
+            return 200, texts
         return super().control(request)
 
     # -- Alibaba Cloud ---------------------------------------------------------------------
