@@ -57,9 +57,9 @@ class Identity(MethodView):
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """实名认证：以身份证号码和姓名绑定参保记录（一个微信账号只绑定一人）"""
         binding = service.bind_identity(caller, body["id_number"], body["name"])
-        level = Level.FACE_VERIFIED if caller.level == Level.FACE_VERIFIED else Level.BOUND
+        level = service.session_level(caller.session_id)
         return {
-            "level": level.label,
+            "level": level.label if level else None,
             "already_bound": binding.already_bound,
             "person": service.person_brief(binding.person),
         }

@@ -15,7 +15,7 @@ from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.sessions import IssuedTokens, caller_for, open_session, revoke, revoke_account_sessions, rotate
 from auth.wechat_login import exchange_code
 from miniapp_api.audit.service import record, record_regardless
-from miniapp_api.db import current_session, utcnow
+from miniapp_api.db import after_commit, current_session, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, Unauthenticated, ValidationFailed
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_id_number, mask_name, mask_phone
@@ -67,26 +67,26 @@ class Binding:
 def bind_identity(caller: Caller, id_number: str, name: str) -> Binding:
     """Real-name binding: the ID number's check character has been verified by the schema;
     here the record must exist and the name match. A failure says the same either way."""
-    scope, subject = "bind", str(caller.wechat_account_id)
-    lockout.check_not_locked(scope, subject)
+    guess = lockout.attempt("bind", str(caller.wechat_account_id))
     db = current_session()
     person = find_person(db, id_number)
     if person is None or not same_name(person.name, name):
-        locked = lockout.record_failure(scope, subject)
+        locked = guess.failed()
         record_regardless(
             "auth.bind",
             actor=caller.audit_actor,
             detail={"id_number": mask_id_number(id_number), "locked": locked},
         )
         raise ValidationFailed("身份证号码与姓名不一致，或没有找到您的参保记录；请核对后重试", code="IDENTITY_MISMATCH")
-    lockout.clear_failures(scope, subject)
+    guess.succeeded(forget_failures=False)
     account = db.get(WeChatAccount, caller.wechat_account_id)
     assert account is not None
     if account.person_id == person.id:
         return Binding(person, already_bound=True)
     holder = db.scalar(select(WeChatAccount).where(WeChatAccount.person_id == person.id))
-    face_ok = caller.level == Level.FACE_VERIFIED or _face_verified_for(caller.session_id, person.id)
-    if (account.person_id is not None or holder is not None) and not face_ok:
+    # Moving a binding needs a passed face check for the person being bound, not the caller's
+    # current one: otherwise verifying one's own face would let one take anyone's identity.
+    if (account.person_id is not None or holder is not None) and not _face_verified_for(caller.session_id, person.id):
         raise ConflictError(
             "该微信账号或该身份已有绑定；更换绑定需先完成人脸核验", code="REBIND_NEEDS_FACE_VERIFICATION"
         )
@@ -134,6 +134,7 @@ def _contact(credit_code: str, phone: str) -> EmployerContact | None:
 
 def request_employer_code(credit_code: str, phone: str) -> None:
     """Send a login code if the phone is a contact of the employer; answer alike either way."""
+    lockout.check_not_locked("employer_login", phone_hash(phone))
     contact = _contact(credit_code, phone)
     if contact is None:
         # Count the number against the same per-phone limits a real send would, so the
@@ -141,8 +142,11 @@ def request_employer_code(credit_code: str, phone: str) -> None:
         check_recipient_limits(redis_store(), templates.latest("login_code"), phone_hash(phone))
         record_regardless("auth.employer_code", detail={"credit_code": credit_code, "phone": mask_phone(phone)})
         return
-    lockout.check_not_locked("employer_login", contact.phone_hash)
-    code = otp.issue(f"employer:{contact.id}")
+    code = otp.new_code()
+    subject = f"employer:{contact.id}"
+    # The code replaces the previous one only once the message is queued and committed: a
+    # refused send (too many codes) leaves the code the contact already has working.
+    after_commit(lambda: otp.store(subject, code))
     minutes = max(1, settings().OTP_TTL_S // 60)
     send(
         "login_code", Recipient("employer_contact", contact.id, phone=contact.phone), {"code": code, "minutes": minutes}
@@ -151,21 +155,19 @@ def request_employer_code(credit_code: str, phone: str) -> None:
 
 
 def employer_login(credit_code: str, phone: str, code: str) -> IssuedTokens:
-    scope = "employer_login"
-    subject = phone_hash(phone)
-    lockout.check_not_locked(scope, subject)
+    guess = lockout.attempt("employer_login", phone_hash(phone))
     contact = _contact(credit_code, phone)
-    accepted, left = otp.check(f"employer:{contact.id}", code) if contact else (False, 0)
-    if contact is None or not accepted:
-        locked = lockout.record_failure(scope, subject)
+    if contact is None or not otp.check(f"employer:{contact.id}", code):
+        locked = guess.failed()
         record_regardless(
             "auth.employer_login",
             actor=("employer", contact.id) if contact else None,
             detail={"credit_code": credit_code, "phone": mask_phone(phone), "locked": locked},
         )
-        message = "验证码错误或已失效" + (f"，还可尝试{left}次" if left else "，请重新获取验证码")
-        raise Unauthenticated(message, code="OTP_INVALID")
-    lockout.clear_failures(scope, subject)
+        # One answer for every failure, so it does not tell a contact with a pending code
+        # from a stranger.
+        raise Unauthenticated("验证码错误或已失效，请核对或重新获取验证码", code="OTP_INVALID")
+    guess.succeeded()
     issued = open_session("employer", contact=contact)
     record("auth.employer_login", actor=("employer", contact.id), subject=("auth_session", issued.session.id))
     return issued
@@ -175,16 +177,15 @@ def employer_login(credit_code: str, phone: str, code: str) -> IssuedTokens:
 
 
 def staff_login(username: str, password: str) -> IssuedTokens:
-    scope = "staff_login"
-    lockout.check_not_locked(scope, username)
+    guess = lockout.attempt("staff_login", username)
     db = current_session()
     staff = db.scalar(select(StaffUser).where(StaffUser.username == username))
     valid = verify_password(staff.password_hash if staff else None, password)
     if staff is None or not valid or not staff.active:
-        locked = lockout.record_failure(scope, username)
+        locked = guess.failed()
         record_regardless("auth.staff_login", detail={"username": username, "locked": locked})
         raise Unauthenticated("用户名或密码错误", code="LOGIN_FAILED")
-    lockout.clear_failures(scope, username)
+    guess.succeeded()
     if needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     issued = open_session("staff", staff=staff)
@@ -243,3 +244,9 @@ def current_level(session: AuthSession) -> Level | None:
     if session.kind != "claimant":
         return None
     return caller_for(session, utcnow()).level
+
+
+def session_level(session_id: int) -> Level | None:
+    """The claimant session's level as it stands now (after a binding, say)."""
+    session = current_session().get(AuthSession, session_id)
+    return current_level(session) if session else None

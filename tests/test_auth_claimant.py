@@ -178,6 +178,32 @@ def test_one_account_binds_one_person_and_switching_needs_a_face_check(
     assert bind(client, tokens, second_number, "赵敏").status_code == 200
 
 
+def test_a_face_check_for_oneself_does_not_open_someone_elses_binding(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    my_id, my_number = a_person()
+    _victim_id, victim_number = a_person(name="赵敏", sex="F", birth_date=dt.date(1985, 2, 3))
+    victim = bound_claimant(client, wechat_standin, victim_number, "赵敏")
+    attacker = bound_claimant(client, wechat_standin, my_number, NAME)
+    face_verify(attacker, my_id)
+    taken = bind(client, attacker, victim_number, "赵敏")
+    assert (taken.status_code, taken.get_json()["code"]) == (409, "REBIND_NEEDS_FACE_VERIFICATION")
+    assert client.get("/api/v1/auth/me", headers=bearer(victim)).status_code == 200
+
+
+def test_binding_ones_own_identity_does_not_wipe_earlier_failed_guesses(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    _my_id, my_number = a_person()
+    _other_id, other_number = a_person(name="赵敏", sex="F", birth_date=dt.date(1985, 2, 3))
+    tokens = bound_claimant(client, wechat_standin, my_number, NAME)
+    guesses = [bind(client, tokens, other_number, f"赵{given}").status_code for given in "一二三四"]
+    assert bind(client, tokens, my_number, NAME).status_code == 200
+    fifth = bind(client, tokens, other_number, "赵五")
+    assert guesses == [422] * 4 and fifth.status_code == 422
+    assert bind(client, tokens, my_number, NAME).get_json()["code"] == "LOCKED_OUT"
+
+
 def test_only_claimants_bind_identities(client: Any) -> None:
     staff = staff_login(client, "handler1", "handler")
     response = client.post("/api/v1/auth/identity", json={"id_number": "x", "name": "y"}, headers=bearer(staff))

@@ -72,10 +72,29 @@ def test_five_wrong_codes_void_the_code_and_lock_the_phone(client: Any, sms_stan
     ask_code(client, credit_code)
     code = sent_code(sms_standin, PHONE)
     wrong = "000000" if code != "000000" else "111111"
-    answers = [log_in(client, credit_code, wrong).get_json()["message"] for _ in range(5)]
-    assert answers[0].endswith("还可尝试4次") and answers[3].endswith("还可尝试1次")
+    answers = {log_in(client, credit_code, wrong).get_json()["code"] for _ in range(5)}
     locked = log_in(client, credit_code, code)
+    assert answers == {"OTP_INVALID"}
     assert (locked.status_code, locked.get_json()["code"]) == (429, "LOCKED_OUT")
+    asking = ask_code(client, credit_code)
+    assert (asking.status_code, asking.get_json()["code"]) == (429, "LOCKED_OUT")
+
+
+def test_a_wrong_code_reads_the_same_for_a_contact_and_a_stranger(client: Any, sms_standin: SmsStandIn) -> None:
+    credit_code = an_employer_contact()
+    ask_code(client, credit_code)
+    contact = log_in(client, credit_code, "999999" if sent_code(sms_standin, PHONE) != "999999" else "888888")
+    stranger = log_in(client, credit_code, "999999", phone="13700000009")
+    assert contact.get_json()["message"] == stranger.get_json()["message"]
+    assert contact.status_code == stranger.status_code == 401
+
+
+def test_a_refused_second_code_request_leaves_the_first_code_working(client: Any, sms_standin: SmsStandIn) -> None:
+    credit_code = an_employer_contact()
+    ask_code(client, credit_code)
+    first = sent_code(sms_standin, PHONE)
+    assert ask_code(client, credit_code).status_code == 429  # one code a minute
+    assert log_in(client, credit_code, first).status_code == 200
 
 
 def test_a_code_expires(make_app: Any, sms_standin: SmsStandIn) -> None:

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from marshmallow import ValidationError
 
-from miniapp_api.records.parameters import PARAMETER_KINDS
+from miniapp_api.records.parameters import PARAMETER_KINDS, validate_parameter_value
 from miniapp_api.rules import working_days
 from miniapp_api.rules.errors import RulesError
 from miniapp_api.rules.estimate import Estimate, estimate
@@ -97,3 +98,13 @@ def test_every_result_traces_the_parameters_it_used_with_dates_and_citations() -
 
 def test_every_parameter_kind_the_records_accept_has_a_chinese_name_the_rules_use() -> None:
     assert set(PARAMETER_KINDS) == set(PARAMETER_LABELS)
+
+
+def test_a_regional_scale_above_the_legal_caps_is_refused() -> None:
+    steps = [
+        {"min_contribution_months": 12, "entitlement_months": 12},
+        {"min_contribution_months": 36, "entitlement_months": 18},
+    ]
+    with pytest.raises(ValidationError) as caught:
+        validate_parameter_value("duration_scale", {"steps": steps})
+    assert "法定上限12个月" in str(caught.value.messages)

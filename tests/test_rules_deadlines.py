@@ -37,3 +37,4 @@ def test_the_stop_contribution_reason_prevails_over_the_declared_one() -> None:
     assert prevailing_reason("economic_layoff", "resigned").code == "economic_layoff"  # type: ignore[union-attr]
     assert prevailing_reason(None, "contract_expired").code == "contract_expired"  # type: ignore[union-attr]
     assert prevailing_reason(None, None) is None
+    assert prevailing_reason("unknown_code", "contract_expired") is None

@@ -13,6 +13,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from miniapp_api.rules.entitlement import legal_cap
+
 
 class _Strict(ma.Schema):
     class Meta:
@@ -71,6 +73,13 @@ class DurationScale(_Strict):
         steps = data["steps"]
         if steps[0]["min_contribution_months"] < 12:
             raise ma.ValidationError("缴费不满12个月不享受失业保险金（失业保险条例第十四条）", "steps")
+        for step in steps:
+            cap = legal_cap(step["min_contribution_months"])
+            if step["entitlement_months"] > cap:
+                raise ma.ValidationError(
+                    f"缴费满{step['min_contribution_months']}个月一档的领取期限超过法定上限{cap}个月（社会保险法第四十六条）",
+                    "steps",
+                )
         for before, after in itertools.pairwise(steps):
             if not (
                 after["min_contribution_months"] > before["min_contribution_months"]

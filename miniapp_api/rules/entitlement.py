@@ -13,6 +13,18 @@ from miniapp_api.rules.parameters import RegionParameters
 from miniapp_api.rules.trace import Trace
 
 MAX_ENTITLEMENT_MONTHS = 24
+CAPS_BASIS = "社会保险法第四十六条（满1年不足5年最长12个月；满5年不足10年最长18个月；10年以上最长24个月）"
+
+
+def legal_cap(contribution_months: int) -> int:
+    """The longest entitlement the law allows for this much contribution (0 under a year)."""
+    if contribution_months < 12:
+        return 0
+    if contribution_months < 60:
+        return 12
+    return 18 if contribution_months < 120 else MAX_ENTITLEMENT_MONTHS
+
+
 COMBINATION_BASIS = "社会保险法第四十六条；失业保险条例第十七条（与前次应领未领期限合并计算，最长不超过24个月）"
 
 
@@ -24,6 +36,16 @@ def entitlement_months(
     for step in scale.parsed:
         if contribution_months >= step.min_contribution_months:
             months = step.entitlement_months
+    cap = legal_cap(contribution_months)
+    if months > cap:
+        trace.step(
+            "entitlement.legal_cap",
+            "applied",
+            f"地区档次给出{months}个月，超过法定上限{cap}个月，按{cap}个月计",
+            CAPS_BASIS,
+            months=cap,
+        )
+        months = cap
     trace.step(
         "entitlement.scale",
         "applied",

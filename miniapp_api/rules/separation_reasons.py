@@ -68,8 +68,7 @@ STOP_REASON_PREVAILS = "内人社办发〔2020〕46号第三条（失业登记�
 
 def prevailing_reason(stop_contribution_code: str | None, declared_code: str | None) -> SeparationReason | None:
     """The reason a decision uses: the stop-contribution record's, when there is one, over what was
-    declared at registration (内人社办发〔2020〕46号第三条)."""
-    for code in (stop_contribution_code, declared_code):
-        if code and code in SEPARATION_REASONS:
-            return SEPARATION_REASONS[code]
-    return None
+    declared at registration (内人社办发〔2020〕46号第三条). A stop-contribution code outside the
+    vocabulary gives None (a person must look), never a fall-back to the declared reason."""
+    code = stop_contribution_code or declared_code
+    return SEPARATION_REASONS.get(code) if code else None
