@@ -12,7 +12,7 @@ from auth.caller import Caller, Level
 from auth.models import AuthSession, RefreshToken, StaffUser, WeChatAccount
 from auth.tokens import digest, new_token
 from miniapp_api.audit.service import record_regardless
-from miniapp_api.db import current_session, utcnow
+from miniapp_api.db import after_transaction, current_session, unit_of_work, utcnow
 from miniapp_api.errors import Unauthenticated
 from miniapp_api.extensions import settings
 from miniapp_api.records.models import EmployerContact
@@ -129,7 +129,6 @@ def rotate(refresh_token: str) -> IssuedTokens:
 
 def _revoke_after_reuse(session_id: int, now: dt.datetime) -> None:
     """Revoke in a transaction of its own: the refused request's own work is rolled back."""
-    from miniapp_api.db import after_transaction, unit_of_work
 
     def revoke_now() -> None:
         with unit_of_work() as db:
