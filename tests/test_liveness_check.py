@@ -1,0 +1,119 @@
+"""The liveness verdict on real frames (tests/fixtures/faces) and on attacks built from them."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from liveness.actions import ISSUABLE, Action, pick_actions
+from liveness.check import Verdict, verify
+from liveness.faces import DlibFaces, Image
+from liveness.frames import Frame, decode_clip, load_still
+
+FACES = Path(__file__).parent / "fixtures" / "faces"
+CLIP = FACES / "head_turns_clip.mp4"
+LEFT, RIGHT = Action.TURN_LEFT, Action.TURN_RIGHT
+
+
+@pytest.fixture(scope="module")
+def model() -> DlibFaces:
+    return DlibFaces()
+
+
+@pytest.fixture(scope="module")
+def miranda() -> Image:
+    return load_still(FACES / "miranda_1.png")
+
+
+def clip(first: int, last: int) -> list[Frame]:
+    return decode_clip(CLIP, max_seconds=5, first=first, last=last)
+
+
+def stills(image: Image, count: int = 30, *, warp: bool = False, noise_seed: int = 7) -> list[Frame]:
+    """A still photo shown to the camera `count` times at 30 fps: jittered by a pixel or two and
+    sensor noise, or (with `warp`) tilted back and forth like a printed photo in a hand."""
+    rng = np.random.default_rng(noise_seed)
+    height, width = image.shape[:2]
+    frames = []
+    for i in range(count):
+        if warp:
+            # Turned about its vertical axis by up to 40°: narrower by cos θ, the near edge
+            # taller and the far edge shorter by the perspective.
+            theta = np.radians(40) * np.sin(i / count * 2 * np.pi)
+            narrow = width / 2 * (1 - np.cos(theta))
+            taper = height * 0.12 * np.sin(theta)
+            corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+            moved = np.float32(
+                [
+                    [narrow, -taper],
+                    [width - narrow, taper],
+                    [width - narrow, height - taper],
+                    [narrow, height + taper],
+                ]
+            )
+            shown = cv2.warpPerspective(image, cv2.getPerspectiveTransform(corners, moved), (width, height))
+        else:
+            dx, dy = rng.integers(-2, 3, size=2)
+            shown = np.roll(image, (int(dy), int(dx)), axis=(0, 1))
+        noisy = np.clip(shown.astype(np.int16) + rng.normal(0, 3, shown.shape), 0, 255).astype(np.uint8)
+        frames.append(Frame(i + 1, i * 33.4, noisy))
+    return frames
+
+
+def test_the_right_person_turning_right_then_left_passes(model: DlibFaces, miranda: Image) -> None:
+    verdict = verify(miranda, clip(83, 162), [RIGHT, LEFT], model)
+    assert (verdict.passed, verdict.reasons) == (True, [])
+    assert verdict.match_distance is not None and verdict.match_distance <= 0.6
+    assert set(verdict.timings_ms) == {"reference", "detect_landmarks", "actions", "match"}
+
+
+def test_the_same_turns_in_the_wrong_order_fail(model: DlibFaces, miranda: Image) -> None:
+    assert verify(miranda, clip(83, 162), [LEFT, RIGHT], model).reasons == ["ACTIONS_OUT_OF_ORDER"]
+
+
+def test_a_turn_that_never_happens_is_named(model: DlibFaces, miranda: Image) -> None:
+    assert verify(miranda, clip(1, 20), [LEFT, RIGHT], model).reasons == ["TURN_RIGHT_NOT_SEEN"]
+
+
+def test_a_cut_to_another_person_mid_clip_is_caught(model: DlibFaces, miranda: Image) -> None:
+    assert "FACE_CHANGED" in verify(miranda, clip(150, 240), [LEFT, RIGHT], model).reasons
+
+
+def test_someone_else_doing_the_actions_does_not_match_the_reference(model: DlibFaces) -> None:
+    verdict = verify(load_still(FACES / "obama_1.jpg"), clip(136, 205), [LEFT, RIGHT], model)
+    assert verdict.reasons == ["FACE_MISMATCH"]
+    assert verdict.match_distance is not None and verdict.match_distance > 0.6
+
+
+def test_a_still_photo_held_to_the_camera_fails(model: DlibFaces, miranda: Image) -> None:
+    verdict: Verdict = verify(miranda, stills(miranda), [LEFT, RIGHT], model)
+    assert not verdict.passed
+    assert verdict.reasons[0] == "TURN_LEFT_NOT_SEEN"
+
+
+def test_a_printed_photo_tilted_back_and_forth_fails_as_flat(model: DlibFaces, miranda: Image) -> None:
+    verdict = verify(miranda, stills(miranda, 45, warp=True), [LEFT, RIGHT], model)
+    assert not verdict.passed
+    assert "PLANAR_FACE" in verdict.reasons
+
+
+def test_two_faces_in_the_frame_fail(model: DlibFaces, miranda: Image) -> None:
+    verdict = verify(miranda, stills(load_still(FACES / "two_people.jpg"), 6), [LEFT, RIGHT], model)
+    assert verdict.reasons == ["MULTIPLE_FACES"]
+
+
+def test_no_face_at_all_fails(model: DlibFaces, miranda: Image) -> None:
+    blank = [Frame(i + 1, i * 33.4, np.full((360, 640, 3), 128, np.uint8)) for i in range(10)]
+    assert verify(miranda, blank, [LEFT, RIGHT], model).reasons == ["NO_FACE"]
+
+
+def test_challenges_are_two_or_three_issuable_actions_never_one_twice_in_a_row() -> None:
+    for _ in range(200):
+        actions = pick_actions()
+        assert 2 <= len(actions) <= 3
+        assert set(actions) <= set(ISSUABLE)
+        assert all(a != b for a, b in itertools.pairwise(actions))
