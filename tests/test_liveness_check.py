@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from liveness.__main__ import main as liveness_cli
 from liveness.actions import ISSUABLE, Action, pick_actions
 from liveness.check import Verdict, verify
 from liveness.faces import DlibFaces, Image
@@ -117,3 +119,22 @@ def test_challenges_are_two_or_three_issuable_actions_never_one_twice_in_a_row()
         assert 2 <= len(actions) <= 3
         assert set(actions) <= set(ISSUABLE)
         assert all(a != b for a, b in itertools.pairwise(actions))
+
+
+def test_the_command_line_prints_one_json_verdict_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["verify", "--reference", str(FACES / "miranda_1.png"), "--video", str(CLIP)]
+    code = liveness_cli([*argv, "--from-frame", "83", "--to-frame", "162", "--actions", "turn_right,turn_left"])
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (printed["passed"], printed["reasons"]) == (True, [])
+    assert set(printed) == {"passed", "reasons", "match_distance", "timings_ms"}
+
+
+def test_the_command_line_exits_2_for_unusable_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    code = liveness_cli(
+        ["verify", "--reference", str(FACES / "miranda_1.png"), "--video", str(broken), "--actions", "turn_left"]
+    )
+    assert code == 2
+    assert json.loads(capsys.readouterr().out)["error"] == "MEDIA_UNREADABLE"
