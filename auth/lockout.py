@@ -37,18 +37,31 @@ def check_not_locked(scope: str, subject: str) -> None:
 
 
 @dataclass(frozen=True)
+class Policy:
+    failures: int
+    window_s: int
+    lock_s: int
+
+
+def login_policy() -> Policy:
+    config = settings()
+    return Policy(config.AUTH_LOCKOUT_FAILURES, config.AUTH_LOCKOUT_WINDOW_S, config.AUTH_LOCKOUT_S)
+
+
+@dataclass(frozen=True)
 class Attempt:
     scope: str
     subject: str
     count: int  # attempts not yet known to have succeeded in the window, this one included
+    policy: Policy
 
     def failed(self) -> bool:
         """The secret was wrong; True when this failure locks the subject."""
-        if self.count < settings().AUTH_LOCKOUT_FAILURES:
+        if self.count < self.policy.failures:
             return False
         failures, locked = _keys(self.scope, self.subject)
         client = redis_store().client
-        client.set(locked, str(int(time.time())), ex=settings().AUTH_LOCKOUT_S)
+        client.set(locked, str(int(time.time())), ex=self.policy.lock_s)
         client.delete(failures)
         return True
 
@@ -64,16 +77,16 @@ class Attempt:
             client.decr(failures)
 
 
-def attempt(scope: str, subject: str) -> Attempt:
+def attempt(scope: str, subject: str, policy: Policy | None = None) -> Attempt:
     """Count an attempt; refused (429) while locked or when it would exceed the limit."""
     check_not_locked(scope, subject)
-    config = settings()
+    policy = policy or login_policy()
     failures, _locked = _keys(scope, subject)
     pipe = redis_store().client.pipeline(transaction=True)
     pipe.incr(failures)
-    pipe.expire(failures, config.AUTH_LOCKOUT_WINDOW_S, nx=True)
+    pipe.expire(failures, policy.window_s, nx=True)
     count = int(pipe.execute()[0])
-    if count > config.AUTH_LOCKOUT_FAILURES:
+    if count > policy.failures:
         redis_store().client.decr(failures)
-        raise _locked_out(config.AUTH_LOCKOUT_S)
-    return Attempt(scope, subject, count)
+        raise _locked_out(policy.lock_s)
+    return Attempt(scope, subject, count, policy)

@@ -131,7 +131,19 @@ def verify(
     clock.lap("reference")
     if known is None:
         return Verdict(False, ["REFERENCE_UNUSABLE"], None, clock.timings)
+    return verify_against(known, frames, actions, model, thresholds, clock)
 
+
+def verify_against(
+    known: npt.NDArray[np.float64],
+    frames: Sequence[Frame],
+    actions: Sequence[Action],
+    model: FaceModel,
+    thresholds: Thresholds = Thresholds(),
+    clock: _Clock | None = None,
+) -> Verdict:
+    """As `verify`, with the reference photo's encoding already computed (and kept)."""
+    clock = clock or _Clock()
     observations, most_faces = _observe(frames, model, thresholds)
     clock.lap("detect_landmarks")
     if most_faces > 1:

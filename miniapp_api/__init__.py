@@ -62,6 +62,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from auth.guard import BEARER
     from auth.routes import blp as auth_blp
     from miniapp_api.benefits.routes import blp as benefits_blp
+    from miniapp_api.faces.routes import blp as faces_blp
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.records.routes import blp as records_blp
     from notifications.routes import blp as notifications_blp
@@ -72,5 +73,6 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(auth_blp)
     api.register_blueprint(records_blp)
     api.register_blueprint(benefits_blp)
+    api.register_blueprint(faces_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

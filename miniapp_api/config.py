@@ -108,6 +108,16 @@ class Settings:
     AUTH_LOCKOUT_FAILURES: int = 5
     AUTH_LOCKOUT_WINDOW_S: int = 900
     AUTH_LOCKOUT_S: int = 900
+    # Face verification: a challenge is answered within this many seconds, with a clip of at
+    # most LIVENESS_MAX_SECONDS or at most LIVENESS_MAX_FRAMES stills, LIVENESS_MAX_UPLOAD_BYTES
+    # in all; five failures in 15 minutes lock face verification for 30.
+    LIVENESS_CHALLENGE_TTL_S: int = 120
+    LIVENESS_MAX_SECONDS: float = 5.0
+    LIVENESS_MAX_FRAMES: int = 30
+    LIVENESS_MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024
+    FACE_LOCKOUT_FAILURES: int = 5
+    FACE_LOCKOUT_WINDOW_S: int = 900
+    FACE_LOCKOUT_S: int = 1800
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5

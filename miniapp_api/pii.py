@@ -94,15 +94,20 @@ class PiiCipher:
         return cls(base64.b64decode(encryption_key), base64.b64decode(hash_key))
 
     def encrypt(self, plaintext: str, field: str) -> bytes:
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), field.encode())
-        return _KEY_VERSION + nonce + sealed
+        return self.encrypt_bytes(plaintext.encode("utf-8"), field)
 
     def decrypt(self, blob: bytes, field: str) -> str:
+        return self.decrypt_bytes(blob, field).decode("utf-8")
+
+    def encrypt_bytes(self, plaintext: bytes, field: str) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return _KEY_VERSION + nonce + self._aead.encrypt(nonce, plaintext, field.encode())
+
+    def decrypt_bytes(self, blob: bytes, field: str) -> bytes:
         if blob[:1] != _KEY_VERSION:
             raise ValueError("unknown PII key version")
         nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        return self._aead.decrypt(nonce, sealed, field.encode()).decode("utf-8")
+        return self._aead.decrypt(nonce, sealed, field.encode())
 
     def keyed_hash(self, value: str, field: str) -> str:
         message = f"{field}:{value}".encode()
@@ -139,3 +144,20 @@ class EncryptedText(TypeDecorator[str]):
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
         return None if value is None else cipher().decrypt(bytes(value), self.field)
+
+
+class EncryptedBytes(TypeDecorator[bytes]):
+    """A binary column (a reference photo, a face encoding) stored as AES-GCM ciphertext."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, field: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field = field
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else cipher().encrypt_bytes(bytes(value), self.field)
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else cipher().decrypt_bytes(bytes(value), self.field)

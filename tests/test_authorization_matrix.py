@@ -75,6 +75,17 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/api/v1/staff/messages", "/api/v1/staff/messages?phone=13900000001", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 403, "employer": 403, "handler": 200,
       "reviewer": 403, "auditor": 200, "admin": 200}),
+    # The matrix's claimant has no reference photo in the records: the counter service instead.
+    ("POST", "/api/v1/liveness/challenges", "/api/v1/liveness/challenges", {"consent": True},
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 409, "employer": 403, "handler": 403,
+      "reviewer": 403, "auditor": 403, "admin": 403}),
+    ("POST", "/api/v1/liveness/challenges/<string:challenge_id>/response",
+     "/api/v1/liveness/challenges/0123456789abcdef0123456789abcdef/response", None,
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 403, "handler": 403,
+      "reviewer": 403, "auditor": 403, "admin": 403}),
+    ("POST", "/api/v1/liveness/decline", "/api/v1/liveness/decline", None,
+     {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 403, "handler": 403,
+      "reviewer": 403, "auditor": 403, "admin": 403}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip

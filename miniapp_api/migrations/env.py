@@ -10,7 +10,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 
 from miniapp_api.db import Base, UtcDateTime
 from miniapp_api.models import load_all_models
-from miniapp_api.pii import EncryptedText
+from miniapp_api.pii import EncryptedBytes, EncryptedText
 
 load_all_models()
 config = context.config
@@ -19,7 +19,7 @@ target_metadata = Base.metadata
 
 def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Encrypted columns are plain binary in the schema; the cipher lives in the model only.
-    if kind == "type" and isinstance(obj, EncryptedText):
+    if kind == "type" and isinstance(obj, (EncryptedText, EncryptedBytes)):
         return "sa.LargeBinary()"
     if kind == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniapp_api.db import Base, TimestampMixin, UtcDateTime, utcnow
-from miniapp_api.pii import EncryptedText
+from miniapp_api.pii import EncryptedBytes, EncryptedText
 
 SEXES = ("M", "F")
 RETIREMENT_CATEGORIES = ("male_60", "female_55", "female_50")
@@ -95,9 +94,12 @@ class PersonPhoto(Base):
     __tablename__ = "person_photos"
 
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Biometric data: encrypted at rest, like the identifiers.
+    content: Mapped[bytes] = mapped_column(EncryptedBytes("person_photo.content"))
     content_type: Mapped[str] = mapped_column(String(30))
     sha256: Mapped[str] = mapped_column(String(64))
+    # The photo's face encoding (128 float64), computed once at the first check.
+    encoding: Mapped[bytes | None] = mapped_column(EncryptedBytes("person_photo.encoding"))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="photo")

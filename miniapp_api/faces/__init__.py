@@ -1,0 +1,2 @@
+"""Face verification over HTTP: challenges, responses, decisions (the `liveness` library does
+the looking; this package keeps the decisions, never the frames)."""

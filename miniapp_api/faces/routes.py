@@ -1,0 +1,108 @@
+"""刷脸核验: consent and a challenge, the response, or another way."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import request
+from flask.views import MethodView
+
+from auth.caller import Caller, Level
+from auth.guard import requires
+from auth.limits import rate_limited
+from auth.service import session_level
+from liveness.actions import Action
+from miniapp_api.api import Blueprint, ErrorEnvelope, accepts
+from miniapp_api.errors import ValidationFailed
+from miniapp_api.extensions import settings
+from miniapp_api.faces import schemas, service
+
+blp = Blueprint("faces", __name__, url_prefix="/api/v1/liveness", description="人脸核验（活体检测与人像比对）")
+F = TypeVar("F", bound=Callable[..., Any])
+_VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime"}
+_IMAGE_TYPES = {"image/jpeg", "image/png"}
+
+
+def upload_limit(view: F) -> F:
+    """This route takes uploads up to LIVENESS_MAX_UPLOAD_BYTES (the API's default is smaller)."""
+
+    @functools.wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        request.max_content_length = settings().LIVENESS_MAX_UPLOAD_BYTES
+        return view(*args, **kwargs)
+
+    return limited  # type: ignore[return-value]
+
+
+def read_upload() -> service.Upload:
+    video = request.files.get("video")
+    frames = request.files.getlist("frames")
+    if bool(video) == bool(frames):
+        raise ValidationFailed("请上传一段视频（video），或一组照片（frames）及其拍摄时间", code="MEDIA_REQUIRED")
+    if video:
+        if video.mimetype not in _VIDEO_TYPES:
+            raise ValidationFailed("视频应为 MP4、WebM 或 MOV 格式", code="MEDIA_TYPE")
+        return service.Upload("video", [video.read()], [])
+    if len(frames) > settings().LIVENESS_MAX_FRAMES:
+        raise ValidationFailed(f"照片最多{settings().LIVENESS_MAX_FRAMES}张", code="TOO_MANY_FRAMES")
+    if any(frame.mimetype not in _IMAGE_TYPES for frame in frames):
+        raise ValidationFailed("照片应为 JPEG 或 PNG 格式", code="MEDIA_TYPE")
+    try:
+        stamps = [float(part) for part in request.form.get("timestamps", "").split(",") if part.strip()]
+    except ValueError:
+        raise ValidationFailed("拍摄时间（timestamps）应为逗号分隔的毫秒数", code="BAD_TIMESTAMPS") from None
+    return service.Upload("frames", [frame.read() for frame in frames], stamps)
+
+
+@blp.route("/challenges")
+class Challenges(MethodView):
+    @rate_limited("RATE_LIMIT_LIVENESS")
+    @requires(blp, "claimant", level=Level.BOUND)
+    @blp.arguments(schemas.ChallengeIn)
+    @blp.response(201, schemas.ChallengeOut)
+    @blp.alt_response(409, schema=ErrorEnvelope, description="缺少登记照片（NO_REFERENCE_PHOTO）")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="核验失败次数过多，暂时锁定")
+    def post(self, body: dict[str, Any], caller: Caller) -> Any:
+        """开始一次人脸核验：同意后，按顺序完成随机给出的2–3个动作（120秒内）"""
+        challenge = service.issue_challenge(caller, body["consent"])
+        return {
+            "id": challenge.id,
+            "actions": challenge.actions,
+            "instructions": [service.INSTRUCTIONS[Action(name)] for name in challenge.actions],
+            "expires_at": challenge.expires_at,
+            "purpose": service.PURPOSE,
+        }
+
+
+@blp.route("/challenges/<string:challenge_id>/response")
+class ChallengeResponse(MethodView):
+    @rate_limited("RATE_LIMIT_LIVENESS")
+    @upload_limit
+    @requires(blp, "claimant", level=Level.BOUND)
+    @accepts("multipart/form-data")
+    @blp.doc(requestBody=schemas.RESPONSE_BODY)
+    @blp.response(200, schemas.VerdictOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="核验任务不存在")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="核验任务已使用或已超时")
+    @blp.alt_response(413, schema=ErrorEnvelope, description="上传内容过大")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="视频或照片无法使用（过长、格式不对）")
+    def post(self, challenge_id: str, caller: Caller) -> Any:
+        """提交动作视频或照片，得到是否通过及可操作的原因（不返回比对分数）"""
+        check = service.answer_challenge(caller, challenge_id, read_upload)
+        level = session_level(caller.session_id)
+        return {
+            "passed": check.passed,
+            "reasons": service.reason_messages(check.reasons),
+            "level": level.label if level else None,
+        }
+
+
+@blp.route("/decline")
+class Decline(MethodView):
+    @requires(blp, "claimant", level=Level.BOUND)
+    @blp.response(200, schemas.DeclineOut)
+    def post(self, caller: Caller) -> Any:
+        """不使用人脸核验：告知到经办机构窗口办理的地址和电话"""
+        return service.decline(caller)

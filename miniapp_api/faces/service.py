@@ -1,0 +1,199 @@
+"""The use cases of face verification: consent and a challenge, the response and its verdict,
+and declining (the law requires another way: the agency's counter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select, update
+
+from auth import lockout
+from auth.caller import Caller
+from auth.sessions import mark_face_verified
+from liveness.actions import Action, pick_actions
+from liveness.check import REASON_MESSAGES, reference_encoding, verify_against
+from liveness.faces import DlibFaces
+from liveness.frames import UnusableMedia, decode_clip, load_still, stills_as_frames
+from miniapp_api.audit.service import record
+from miniapp_api.db import current_session, utcnow
+from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.extensions import settings
+from miniapp_api.faces.models import FaceCheck, LivenessChallenge
+from miniapp_api.records.models import Person, PersonPhoto, Region
+
+INSTRUCTIONS = {
+    Action.TURN_LEFT: "请向左转头",
+    Action.TURN_RIGHT: "请向右转头",
+    Action.BLINK: "请眨眼",
+    Action.OPEN_MOUTH: "请张嘴",
+}
+PURPOSE = (
+    "人脸信息仅用于核验您是否为本人（失业保险金申领、变更银行账户等），"
+    "比对完成后不保存您的视频或照片，只保存核验结果及其记录，保存期限与业务档案相同。"
+    "如不同意，可携带身份证到经办机构窗口办理。"
+)
+REPLAYED = "MEDIA_REPLAYED"
+_EXTRA_MESSAGES = {REPLAYED: "请重新拍摄，不要重复上传同一段视频"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    kind: str  # "video" | "frames"
+    parts: list[bytes]
+    timestamps_ms: list[float]
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for part in self.parts:
+            digest.update(hashlib.sha256(part).digest())
+        return digest.hexdigest()
+
+
+@functools.cache
+def face_model() -> DlibFaces:
+    return DlibFaces()
+
+
+def _face_policy() -> lockout.Policy:
+    config = settings()
+    return lockout.Policy(config.FACE_LOCKOUT_FAILURES, config.FACE_LOCKOUT_WINDOW_S, config.FACE_LOCKOUT_S)
+
+
+def _photo(person_id: int) -> PersonPhoto:
+    photo = current_session().get(PersonPhoto, person_id)
+    if photo is None:
+        raise ConflictError(
+            "您的登记照片缺失，暂不能进行人脸核验；请携带身份证到经办机构窗口办理", code="NO_REFERENCE_PHOTO"
+        )
+    return photo
+
+
+def issue_challenge(caller: Caller, consent: bool) -> LivenessChallenge:
+    if not consent:
+        raise ValidationFailed("人脸核验需要您单独同意；不同意时可到经办机构窗口办理", code="CONSENT_REQUIRED")
+    assert caller.person_id is not None
+    lockout.check_not_locked("face", str(caller.person_id))
+    _photo(caller.person_id)
+    now = utcnow()
+    challenge = LivenessChallenge(
+        id=uuid.uuid4().hex,
+        session_id=caller.session_id,
+        person_id=caller.person_id,
+        actions=[action.value for action in pick_actions()],
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=settings().LIVENESS_CHALLENGE_TTL_S),
+    )
+    current_session().add(challenge)
+    record("face.challenge", actor=caller.audit_actor, subject=("person", caller.person_id), detail={"consent": True})
+    return challenge
+
+
+def _claim(caller: Caller, challenge_id: str) -> LivenessChallenge:
+    """The caller's own unanswered challenge, marked answered now (it works once)."""
+    db = current_session()
+    challenge = db.get(LivenessChallenge, challenge_id)
+    if challenge is None or challenge.session_id != caller.session_id or challenge.person_id != caller.person_id:
+        raise NotFoundError("核验任务不存在，请重新开始", code="CHALLENGE_NOT_FOUND")
+    if challenge.answered_at is not None:
+        raise ConflictError("该核验任务已使用，请重新开始", code="CHALLENGE_USED")
+    now = utcnow()
+    if challenge.expires_at <= now:
+        raise ConflictError("核验任务已超时，请重新开始", code="CHALLENGE_EXPIRED")
+    claimed = db.execute(
+        update(LivenessChallenge)
+        .where(LivenessChallenge.id == challenge.id, LivenessChallenge.answered_at.is_(None))
+        .values(answered_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError("该核验任务已使用，请重新开始", code="CHALLENGE_USED")
+    return challenge
+
+
+def _known_encoding(photo: PersonPhoto) -> npt.NDArray[np.float64]:
+    if photo.encoding is not None:
+        return np.frombuffer(photo.encoding, dtype=np.float64)
+    encoding = reference_encoding(load_still(photo.content), face_model())
+    if encoding is None:
+        raise ConflictError("登记照片无法用于比对，请到经办机构更新照片", code="REFERENCE_UNUSABLE")
+    photo.encoding = encoding.astype(np.float64).tobytes()
+    return encoding
+
+
+def answer_challenge(caller: Caller, challenge_id: str, read_upload: Callable[[], Upload]) -> FaceCheck:
+    """`read_upload` is called once the challenge is known to be the caller's and open."""
+    assert caller.person_id is not None
+    challenge = _claim(caller, challenge_id)
+    upload = read_upload()
+    guess = lockout.attempt("face", str(caller.person_id), _face_policy())
+    db = current_session()
+    config = settings()
+    try:
+        if upload.kind == "video":
+            frames = decode_clip(upload.parts[0], max_seconds=config.LIVENESS_MAX_SECONDS)
+        else:
+            frames = stills_as_frames(upload.parts, upload.timestamps_ms)
+    except UnusableMedia as error:
+        guess.succeeded(forget_failures=False)  # an unreadable upload is not a failed face
+        raise ValidationFailed(error.message, code=error.code) from None
+    replayed = db.scalar(select(FaceCheck.id).where(FaceCheck.media_sha256 == upload.sha256).limit(1))
+    actions = [Action(name) for name in challenge.actions]
+    if replayed is not None:
+        reasons, distance, timings = [REPLAYED], None, {}
+    else:
+        verdict = verify_against(_known_encoding(_photo(caller.person_id)), frames, actions, face_model())
+        reasons, distance, timings = verdict.reasons, verdict.match_distance, verdict.timings_ms
+    passed = not reasons
+    check = FaceCheck(
+        challenge_id=challenge.id,
+        person_id=caller.person_id,
+        session_id=caller.session_id,
+        passed=passed,
+        reasons=reasons,
+        match_distance=distance,
+        timings_ms=timings,
+        media_kind=upload.kind,
+        media_sha256=upload.sha256,
+    )
+    db.add(check)
+    if passed:
+        guess.succeeded()
+        mark_face_verified(caller.session_id, caller.person_id)
+    else:
+        guess.failed()
+    record(
+        "face.check",
+        actor=caller.audit_actor,
+        subject=("person", caller.person_id),
+        outcome="success" if passed else "failure",
+        detail={"reasons": reasons, "media_sha256": upload.sha256},
+    )
+    return check
+
+
+def reason_messages(codes: list[str]) -> list[dict[str, str]]:
+    return [{"code": code, "message": REASON_MESSAGES.get(code) or _EXTRA_MESSAGES[code]} for code in codes]
+
+
+def decline(caller: Caller) -> dict[str, object]:
+    """A claimant who will not use face verification is told where to go instead."""
+    db = current_session()
+    person = db.get(Person, caller.person_id) if caller.person_id else None
+    region = db.get(Region, person.region_code) if person else None
+    record("face.declined", actor=caller.audit_actor, subject=("person", caller.person_id))
+    if region is None:
+        raise AppError("请携带身份证到参保地经办机构窗口办理", code="USE_COUNTER_SERVICE", status=409)
+    return {
+        "message": (
+            f"您可以不使用人脸核验，携带身份证到{region.agency_name}窗口办理"
+            f"（{region.agency_address}，电话{region.agency_phone}）。"
+        ),
+        "agency": {"name": region.agency_name, "address": region.agency_address, "phone": region.agency_phone},
+    }

@@ -1,0 +1,205 @@
+"""Face verification over HTTP: consent, challenge, response, lockout, another way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+import time_machine
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from liveness.actions import Action
+from miniapp_api.db import unit_of_work
+from miniapp_api.faces import service as face_service
+from miniapp_api.faces.models import FaceCheck
+from miniapp_api.records.models import PersonPhoto
+from notifications.standins.wechat_server import WeChatStandIn
+from tests import factories
+from tests.auth_helpers import bearer, bound_claimant
+
+FACES = Path(__file__).parent / "fixtures" / "faces"
+
+
+def write_clip(path: Path, first: int, last: int) -> bytes:
+    """Frames first..last of the test clip as an MP4 of their own, as a phone would upload it."""
+    source = cv2.VideoCapture(str(FACES / "head_turns_clip.mp4"))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 29.97, (640, 360))
+    index = 0
+    while True:
+        ok, frame = source.read()
+        if not ok:
+            break
+        index += 1
+        if first <= index <= last:
+            writer.write(frame)
+    writer.release()
+    source.release()
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def turns(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return write_clip(tmp_path_factory.mktemp("clips") / "turns.mp4", 83, 162)
+
+
+@pytest.fixture(scope="module")
+def whole_clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return write_clip(tmp_path_factory.mktemp("clips") / "whole.mp4", 1, 275)
+
+
+@pytest.fixture
+def claimant(client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
+    """Miranda's records, with his photo as the reference, logged in and bound."""
+    photo = (FACES / "miranda_1.png").read_bytes()
+    with unit_of_work() as session:
+        person = factories.person(session, name="米兰达")
+        session.add(
+            PersonPhoto(
+                person_id=person.id, content=photo, content_type="image/png", sha256=hashlib.sha256(photo).hexdigest()
+            )
+        )
+        id_number = person.id_number
+    return bound_claimant(client, wechat_standin, id_number, "米兰达")
+
+
+@pytest.fixture
+def right_then_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The challenge asks for what the test clip shows (it is random otherwise)."""
+    monkeypatch.setattr(face_service, "pick_actions", lambda: [Action.TURN_RIGHT, Action.TURN_LEFT])
+
+
+def challenge(client: Any, tokens: dict[str, Any], consent: bool = True) -> Any:
+    return client.post("/api/v1/liveness/challenges", json={"consent": consent}, headers=bearer(tokens))
+
+
+def respond(client: Any, tokens: dict[str, Any], challenge_id: str, clip: bytes, mimetype: str = "video/mp4") -> Any:
+    # Encoded here rather than by the test client, which leaves its temporary file for large
+    # multipart bodies open.
+    boundary, body = encode_multipart({"video": FileStorage(io.BytesIO(clip), "clip.mp4", content_type=mimetype)})
+    return client.post(
+        f"/api/v1/liveness/challenges/{challenge_id}/response",
+        data=body,
+        headers=bearer(tokens),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def test_a_challenge_needs_separate_consent_and_states_its_purpose(client: Any, claimant: dict[str, Any]) -> None:
+    refused = challenge(client, claimant, consent=False)
+    assert (refused.status_code, refused.get_json()["code"]) == (422, "CONSENT_REQUIRED")
+    issued = challenge(client, claimant).get_json()
+    assert 2 <= len(issued["actions"]) <= 3
+    assert set(issued["instructions"]) <= {"请向左转头", "请向右转头"}
+    assert "窗口办理" in issued["purpose"]
+    expires = dt.datetime.fromisoformat(issued["expires_at"])
+    assert 100 <= (expires - dt.datetime.now(dt.UTC)).total_seconds() <= 121
+
+
+def test_the_right_person_turning_as_asked_becomes_face_verified(
+    client: Any, claimant: dict[str, Any], turns: bytes, right_then_left: None
+) -> None:
+    issued = challenge(client, claimant).get_json()
+    answer = respond(client, claimant, issued["challenge_id"], turns)
+    assert answer.status_code == 200
+    assert answer.get_json() == {"passed": True, "reasons": [], "level": "face_verified"}
+    assert client.get("/api/v1/auth/me", headers=bearer(claimant)).get_json()["level"] == "face_verified"
+    with unit_of_work() as session:
+        check = session.scalars(select(FaceCheck)).one()
+        assert check.media_sha256 and check.passed and check.timings_ms
+
+
+def test_a_challenge_works_once_and_the_same_upload_never_twice(
+    client: Any, claimant: dict[str, Any], turns: bytes, right_then_left: None
+) -> None:
+    first = challenge(client, claimant).get_json()["challenge_id"]
+    assert respond(client, claimant, first, turns).get_json()["passed"] is True
+    reused = respond(client, claimant, first, turns)
+    assert (reused.status_code, reused.get_json()["code"]) == (409, "CHALLENGE_USED")
+    second = challenge(client, claimant).get_json()["challenge_id"]
+    replayed = respond(client, claimant, second, turns).get_json()
+    assert replayed["passed"] is False
+    assert [reason["code"] for reason in replayed["reasons"]] == ["MEDIA_REPLAYED"]
+
+
+def test_an_expired_or_someone_elses_challenge_is_refused(
+    client: Any, claimant: dict[str, Any], wechat_standin: WeChatStandIn, turns: bytes
+) -> None:
+    issued = challenge(client, claimant).get_json()["challenge_id"]
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=121)):
+        fresh = client.post("/api/v1/auth/refresh", json={"refresh_token": claimant["refresh_token"]}).get_json()
+        late = respond(client, fresh, issued, turns)
+    assert (late.status_code, late.get_json()["code"]) == (409, "CHALLENGE_EXPIRED")
+    with unit_of_work() as session:
+        other = factories.person(session, name="赵敏", sex="F", birth_date=dt.date(1985, 2, 3))
+        other_number = other.id_number
+    stranger = bound_claimant(client, wechat_standin, other_number, "赵敏")
+    assert respond(client, stranger, issued, turns).status_code == 404
+
+
+def test_a_failed_check_answers_actionable_reasons_and_never_scores(
+    client: Any, claimant: dict[str, Any], turns: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(face_service, "pick_actions", lambda: [Action.TURN_LEFT, Action.TURN_RIGHT])
+    issued = challenge(client, claimant).get_json()
+    answer = respond(client, claimant, issued["challenge_id"], turns).get_json()
+    assert answer == {
+        "passed": False,
+        "reasons": [{"code": "ACTIONS_OUT_OF_ORDER", "message": "请按提示的顺序完成动作"}],
+        "level": "bound",
+    }
+
+
+def test_five_failures_lock_face_verification(
+    client: Any, claimant: dict[str, Any], turns: bytes, right_then_left: None
+) -> None:
+    respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], turns)  # passes
+    for _ in range(5):  # the same clip again: refused at once as a replay, each a failure
+        respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], turns)
+    locked = challenge(client, claimant)
+    assert (locked.status_code, locked.get_json()["code"]) == (429, "LOCKED_OUT")
+    assert int(locked.headers["Retry-After"]) > 1500
+
+
+def test_uploads_are_limited_in_size_type_and_length(
+    make_app: Any, wechat_standin: WeChatStandIn, turns: bytes, whole_clip: bytes
+) -> None:
+    app: Flask = make_app(LIVENESS_MAX_UPLOAD_BYTES=len(turns) - 1)
+    with app.app_context():
+        client = app.test_client()
+        photo = (FACES / "miranda_1.png").read_bytes()
+        with unit_of_work() as session:
+            person = factories.person(session, name="米兰达")
+            session.add(PersonPhoto(person_id=person.id, content=photo, content_type="image/png", sha256="x" * 64))
+            number = person.id_number
+        tokens = bound_claimant(client, wechat_standin, number, "米兰达")
+        too_big = respond(client, tokens, challenge(client, tokens).get_json()["challenge_id"], turns)
+        wrong_type = respond(
+            client, tokens, challenge(client, tokens).get_json()["challenge_id"], turns[:100], "text/plain"
+        )
+    assert (too_big.status_code, too_big.get_json()["code"]) == (413, "PAYLOAD_TOO_LARGE")
+    assert (wrong_type.status_code, wrong_type.get_json()["code"]) == (422, "MEDIA_TYPE")
+
+
+def test_a_clip_longer_than_five_seconds_is_refused(client: Any, claimant: dict[str, Any], whole_clip: bytes) -> None:
+    answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], whole_clip)
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "CLIP_TOO_LONG")
+    assert "5秒" in answer.get_json()["message"]
+
+
+def test_without_a_reference_photo_or_consent_there_is_the_counter(client: Any, wechat_standin: WeChatStandIn) -> None:
+    with unit_of_work() as session:
+        person = factories.person(session, name="王建国")
+        number = person.id_number
+    tokens = bound_claimant(client, wechat_standin, number, "王建国")
+    missing = challenge(client, tokens)
+    assert (missing.status_code, missing.get_json()["code"]) == (409, "NO_REFERENCE_PHOTO")
+    declined = client.post("/api/v1/liveness/decline", headers=bearer(tokens)).get_json()
+    assert "窗口办理" in declined["message"] and declined["agency"]["phone"]
