@@ -3,6 +3,8 @@
 
 Prints one JSON object {"passed", "reasons", "match_distance", "timings_ms"} and exits 0
 whether the check passed or not; 2 when the input cannot be used.
+
+python -m liveness evaluate [--fixtures DIR] prints the evaluation report (liveness/EVALUATION.md).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from liveness.faces import DlibFaces
 from liveness.frames import UnusableMedia, decode_clip, load_still, stills_as_frames
 
 UNUSABLE = 2
+_FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
 _FRAME_INTERVAL_MS = 100.0  # stills given on the command line are taken as 10 a second
 
 
@@ -40,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--to-frame", type=int, default=None)
     check.add_argument("--actions", type=_actions, required=True)
     check.add_argument("--max-seconds", type=float, default=10.0)
+    evaluate = commands.add_parser("evaluate", help="APCER/BPCER and match error rates on the face fixtures")
+    evaluate.add_argument("--fixtures", type=Path, default=_FIXTURES)
     args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        from liveness.evaluate import report
+
+        print(report(args.fixtures), end="")
+        return 0
 
     try:
         reference = load_still(args.reference)

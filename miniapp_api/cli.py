@@ -30,6 +30,7 @@ from miniapp_api.config import EMBEDDED
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import AppError
 from miniapp_api.extensions import redis_store, settings
+from miniapp_api.faces.photos import PhotosRejected, import_photos
 from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
@@ -157,6 +158,22 @@ def import_command(path: Path, kind: str | None, operator: str | None, wait: flo
         lock.release()
     for result in results:
         click.echo(f"{result.file_name}: {result.kind} 新增 {result.inserted} 行，更新 {result.updated} 行")
+
+
+@main.command("import-photos")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--operator", default=None, help="who runs the import (recorded); default: the OS user")
+def import_photos_command(directory: Path, operator: str | None) -> None:
+    """Import reference photos named by ID number (JPEG/PNG), all or nothing."""
+    try:
+        with unit_of_work() as session:
+            inserted, replaced = import_photos(session, directory, operator=operator or getpass.getuser())
+    except PhotosRejected as rejected:
+        click.echo(f"导入失败，未写入任何照片。{len(rejected.problems)} 个文件有问题：", err=True)
+        for problem in rejected.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"登记照片：新增 {inserted} 张，更新 {replaced} 张")
 
 
 @main.command("standin")

@@ -6,13 +6,13 @@ import itertools
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from liveness.__main__ import main as liveness_cli
 from liveness.actions import ISSUABLE, Action, pick_actions
 from liveness.check import Verdict, verify
+from liveness.evaluate import held_photo
 from liveness.faces import DlibFaces, Image
 from liveness.frames import Frame, decode_clip, load_still
 
@@ -35,35 +35,9 @@ def clip(first: int, last: int) -> list[Frame]:
     return decode_clip(CLIP, max_seconds=5, first=first, last=last)
 
 
-def stills(image: Image, count: int = 30, *, warp: bool = False, noise_seed: int = 7) -> list[Frame]:
-    """A still photo shown to the camera `count` times at 30 fps: jittered by a pixel or two and
-    sensor noise, or (with `warp`) tilted back and forth like a printed photo in a hand."""
-    rng = np.random.default_rng(noise_seed)
-    height, width = image.shape[:2]
-    frames = []
-    for i in range(count):
-        if warp:
-            # Turned about its vertical axis by up to 40°: narrower by cos θ, the near edge
-            # taller and the far edge shorter by the perspective.
-            theta = np.radians(40) * np.sin(i / count * 2 * np.pi)
-            narrow = width / 2 * (1 - np.cos(theta))
-            taper = height * 0.12 * np.sin(theta)
-            corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-            moved = np.float32(
-                [
-                    [narrow, -taper],
-                    [width - narrow, taper],
-                    [width - narrow, height - taper],
-                    [narrow, height + taper],
-                ]
-            )
-            shown = cv2.warpPerspective(image, cv2.getPerspectiveTransform(corners, moved), (width, height))
-        else:
-            dx, dy = rng.integers(-2, 3, size=2)
-            shown = np.roll(image, (int(dy), int(dx)), axis=(0, 1))
-        noisy = np.clip(shown.astype(np.int16) + rng.normal(0, 3, shown.shape), 0, 255).astype(np.uint8)
-        frames.append(Frame(i + 1, i * 33.4, noisy))
-    return frames
+def stills(image: Image, count: int = 30, *, warp: bool = False) -> list[Frame]:
+    """A still photo held to the camera at 30 fps; with `warp`, tilted ±40° like a print in a hand."""
+    return held_photo(image, count, seed=7, tilt_degrees=40.0 if warp else 0.0)
 
 
 def test_the_right_person_turning_right_then_left_passes(model: DlibFaces, miranda: Image) -> None:
