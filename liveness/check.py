@@ -45,6 +45,7 @@ class Thresholds:
     planar_yaw_range: float = 0.12
     # Eyes: open 0.30–0.50 on the clip. Mouth: closed under 0.3.
     blink_ear: float = 0.20
+    blink_drop: float = 0.10  # from the open level, so narrow eyes are not a blink
     open_mouth_mar: float = 0.50
     # Quality of the face crop: the clip's faces are 43–107 px wide at 640 px, mean brightness
     # 78–103, Laplacian variance (crop scaled to 100 px) ≥ 150; a dark, smeared face is 45 / under 30.
@@ -237,7 +238,7 @@ def _seen_at(series: Sequence[float], start: int, action: Action, t: Thresholds)
             return i
         if action is Action.TURN_RIGHT and value <= t.turn_right_reach and highest - value >= t.turn_swing:
             return i
-        if action is Action.BLINK and value <= t.blink_ear and highest - value >= 0.1:
+        if action is Action.BLINK and value <= t.blink_ear and highest - value >= t.blink_drop:
             return i
         if action is Action.OPEN_MOUTH and value >= t.open_mouth_mar:
             return i

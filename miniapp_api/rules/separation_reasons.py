@@ -63,9 +63,6 @@ def reason_for(code_or_label: str) -> SeparationReason | None:
     return SEPARATION_REASONS.get(text) or _BY_LABEL.get(text)
 
 
-STOP_REASON_PREVAILS = "内人社办发〔2020〕46号第三条（失业登记原因与停保原因不一致的，以停保原因为准）"
-
-
 def prevailing_reason(stop_contribution_code: str | None, declared_code: str | None) -> SeparationReason | None:
     """The reason a decision uses: the stop-contribution record's, when there is one, over what was
     declared at registration (内人社办发〔2020〕46号第三条). A stop-contribution code outside the
