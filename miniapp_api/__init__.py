@@ -62,6 +62,8 @@ def _register_routes(app: Flask, api: Any) -> None:
     from auth.guard import BEARER
     from auth.routes import blp as auth_blp
     from miniapp_api.benefits.routes import blp as benefits_blp
+    from miniapp_api.claims.routes import blp as claims_blp
+    from miniapp_api.claims.routes import staff_blp as claims_staff_blp
     from miniapp_api.faces.routes import blp as faces_blp
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.records.routes import blp as records_blp
@@ -74,5 +76,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(records_blp)
     api.register_blueprint(benefits_blp)
     api.register_blueprint(faces_blp)
+    api.register_blueprint(claims_blp)
+    api.register_blueprint(claims_staff_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
+from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from auth.models import STAFF_ROLES
@@ -26,6 +27,7 @@ from auth.staff import create_staff, disable_staff
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
 from miniapp_api.celery_app import start_embedded_beat
+from miniapp_api.claims.models import Claim
 from miniapp_api.config import EMBEDDED
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import AppError
@@ -239,6 +241,8 @@ def seed_demo_command(persons: int, seed: int, as_of: str | None, reset: bool) -
     started = time.perf_counter()
     with unit_of_work() as session:
         if reset:
+            if session.scalar(select(Claim.id).limit(1)) is not None:
+                raise click.ClickException("已有申领记录引用这些参保人员，不能重置内部记录。")
             demo.clear_records(session)
         elif demo.has_records(session):
             click.echo("数据库中已有参保人员记录，跳过生成演示数据（用 --reset 重新生成）。")

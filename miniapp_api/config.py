@@ -118,6 +118,8 @@ class Settings:
     FACE_LOCKOUT_FAILURES: int = 5
     FACE_LOCKOUT_WINDOW_S: int = 900
     FACE_LOCKOUT_S: int = 1800
+    # A saved claim draft is kept this long, then refused as expired.
+    CLAIM_DRAFT_TTL_DAYS: int = 30
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5

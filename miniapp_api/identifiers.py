@@ -154,3 +154,16 @@ def make_credit_code(region_code: str, organisation_code: str, *, registrar: str
     """Build a valid credit code from a registrar prefix, a region and a 9-character org code."""
     first17 = f"{registrar}{region_code}{organisation_code}"
     return first17 + credit_code_check_char(first17)
+
+
+def luhn_check_digit(partial: str) -> str:
+    """The Luhn check digit that personal bank cards (UnionPay debit cards) end with."""
+    total = 0
+    for index, char in enumerate(reversed(partial)):
+        digit = int(char) * (2 if index % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return number.isdigit() and len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from miniapp_api.identifiers import make_credit_code, make_id_number
-from miniapp_api.records.models import Employer, EmployerContact, Person, Region
+from miniapp_api.records.models import (
+    ContributionPeriod,
+    Employer,
+    EmployerContact,
+    Person,
+    Region,
+    StopContributionEvent,
+)
 from miniapp_api.records.service import id_number_hash, phone_hash
 
 _sequence = itertools.count(1)
@@ -80,4 +87,55 @@ def contact(session: Session, employer_row: Employer, **fields: Any) -> Employer
     )
     session.add(row)
     session.flush()
+    return row
+
+
+def contribution(
+    session: Session, person_row: Person, employer_row: Employer, start: dt.date, end: dt.date | None
+) -> ContributionPeriod:
+    row = ContributionPeriod(
+        person_id=person_row.id,
+        employer_id=employer_row.id,
+        region_code=employer_row.region_code,
+        start_month=start.replace(day=1),
+        end_month=end.replace(day=1) if end else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stop_event(
+    session: Session, person_row: Person, employer_row: Employer, stop_date: dt.date, reason: str = "economic_layoff"
+) -> StopContributionEvent:
+    row = StopContributionEvent(
+        person_id=person_row.id,
+        employer_id=employer_row.id,
+        stop_date=stop_date,
+        reason_code=reason,
+        source="records_feed",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def laid_off(
+    session: Session,
+    *,
+    months: int = 60,
+    stop_date: dt.date = dt.date(2026, 10, 31),
+    reason: str = "economic_layoff",
+    region_code: str = "130200",
+    **person_fields: Any,
+) -> Person:
+    """A person whose employer paid `months` months up to `stop_date` and then stopped paying."""
+    person_fields.setdefault("bank_name", "中国工商银行")
+    person_fields.setdefault("bank_account", "6212260000138001383")
+    row = person(session, region_code=region_code, **person_fields)
+    firm = employer(session, region_code=region_code)
+    last = stop_date.replace(day=1)
+    first_month = last.year * 12 + last.month - 1 - (months - 1)
+    contribution(session, row, firm, dt.date(first_month // 12, first_month % 12 + 1, 1), last)
+    stop_event(session, row, firm, stop_date, reason)
     return row

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from miniapp_api.identifiers import make_credit_code, make_id_number
+from miniapp_api.identifiers import luhn_check_digit, make_credit_code, make_id_number
 from miniapp_api.records.models import (
     ContributionPeriod,
     Employer,
@@ -70,11 +70,7 @@ def _load(name: str) -> Any:
 
 def luhn_complete(partial: str) -> str:
     """Append the Luhn check digit bank cards carry."""
-    total = 0
-    for index, char in enumerate(reversed(partial)):
-        digit = int(char) * (2 if index % 2 == 0 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return partial + str((10 - total % 10) % 10)
+    return partial + luhn_check_digit(partial)
 
 
 def organisation_code(rng: random.Random) -> str:

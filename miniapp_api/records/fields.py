@@ -13,10 +13,11 @@ from typing import Any
 import marshmallow as ma
 
 from miniapp_api.clock import china_today
-from miniapp_api.identifiers import IdentifierError, normalise, parse_credit_code, parse_id_number
+from miniapp_api.identifiers import IdentifierError, luhn_valid, normalise, parse_credit_code, parse_id_number
 
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 _BANK_ACCOUNT = re.compile(r"^[0-9]{12,19}$")
+_BANK_CARD = re.compile(r"^[0-9]{16,19}$")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _REGION = re.compile(r"^[0-9]{6}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -81,6 +82,18 @@ class BankAccount(_Code):
         if not _BANK_ACCOUNT.match(account):
             raise ma.ValidationError("银行账号应为12至19位数字")
         return account
+
+
+class BankCardNumber(_Code):
+    """A personal bank card (16–19 digits ending in a Luhn check digit), as benefit is paid to."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        number = str(super()._deserialize(value, attr, data, **kwargs)).replace(" ", "").replace("-", "")
+        if not _BANK_CARD.match(number):
+            raise ma.ValidationError("银行卡号应为16至19位数字")
+        if not luhn_valid(number):
+            raise ma.ValidationError("银行卡号校验位不正确，请核对后重新输入")
+        return number
 
 
 class RegionCode(_Code):

@@ -109,6 +109,12 @@ class ContinuedPayment(_Strict):
     months_before_retirement = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=24))
 
 
+class LumpSumOption(_Strict):
+    """Whether a recipient who starts a business may take the remaining entitlement at once."""
+
+    allowed = ma.fields.Boolean(required=True)
+
+
 # Each kind's value shape; the kinds' Chinese names live with the rules (PARAMETER_LABELS).
 PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "minimum_wage": MonthlyAmount,
@@ -119,6 +125,7 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "termination_filing_limit": FilingLimit,
     "objection_reply_limit": ReplyLimit,
     "payment_schedule": PaymentSchedule,
+    "business_start_lump_sum": LumpSumOption,
 }
 
 

@@ -30,6 +30,7 @@ PARAMETER_LABELS = {
     "termination_filing_limit": "用人单位停保备案时限",
     "objection_reply_limit": "异议答复时限",
     "payment_schedule": "失业保险金发放时间",
+    "business_start_lump_sum": "自主创业一次性领取",
 }
 
 
@@ -61,6 +62,8 @@ def _parse(kind: str, value: Mapping[str, Any]) -> Any:
         return int(value["months_before_retirement"])
     if kind == "payment_schedule":
         return int(value["cutoff_day"])
+    if kind == "business_start_lump_sum":
+        return bool(value["allowed"])
     return value
 
 
@@ -110,6 +113,13 @@ NATIONAL_DEFAULTS = (
         {"months_before_retirement": 12},
         "人社厅发〔2020〕24号第一条（自2019年12月起，领取期满仍未就业且距法定退休年龄不足1年的，"
         "继续发放至法定退休年龄）",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "objection_reply_limit",
+        dt.date(2020, 6, 1),
+        {"working_days": 5},
+        "人社厅发〔2020〕24号第三条（纠错、异议限时反馈；无全国统一时限，地区未设定时按5个工作日）",
     ),
 )
 

@@ -1,0 +1,176 @@
+"""Deciding a claim — automatically on submission, or by a reviewer — and telling the claimant.
+
+Automatic acceptance and review (自动受理、审核) approves or rejects only when the records are
+complete and consistent; anything missing or conflicting goes to a person. Nothing here ever
+refuses because the application came after the 60-day window (the rules do not), and nothing
+asks for documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth.models import WeChatAccount
+from miniapp_api.claims import timeline
+from miniapp_api.claims.models import BenefitPayment, Claim
+from miniapp_api.claims.records_view import RecordsView, ReviewReason
+from miniapp_api.clock import CHINA
+from miniapp_api.db import utcnow
+from miniapp_api.records.models import Person
+from miniapp_api.records.service import rules_parameters
+from miniapp_api.rules.deadlines import objection_reply_due
+from miniapp_api.rules.eligibility import Refusal
+from miniapp_api.rules.estimate import Estimate
+from notifications import service as notify
+
+log = logging.getLogger(__name__)
+
+
+def decide_automatically(session: Session, claim: Claim, view: RecordsView) -> None:
+    result = view.estimate
+    if view.review_reasons or result is None:
+        reasons = view.review_reasons or [ReviewReason("NO_DECISION", "按现有记录无法自动审核")]
+        send_to_review(session, claim, reasons)
+        return
+    timeline.append(claim, "reviewed", mode="auto", eligible=result.eligible)
+    if result.eligible:
+        approve(session, claim, result, timeline.SYSTEM, decided_by="auto")
+    else:
+        reject(session, claim, list(result.reasons), timeline.SYSTEM, decided_by="auto")
+
+
+def send_to_review(session: Session, claim: Claim, reasons: list[ReviewReason]) -> None:
+    claim.review_reasons = [reason.as_dict() for reason in reasons]
+    timeline.append(claim, "manual_review", reasons=[reason.code for reason in reasons])
+    notify_claimant(
+        session,
+        claim,
+        "claim_submitted",
+        {"claim_no": claim.claim_no, "submitted_on": _china_day(claim.submitted_at).isoformat()},
+    )
+
+
+def approve(
+    session: Session,
+    claim: Claim,
+    result: Estimate,
+    actor: tuple[str, str | None],
+    *,
+    decided_by: str,
+    note: str | None = None,
+) -> None:
+    _record_decision(claim, decided_by, note, result)
+    claim.refusals = []
+    claim.entitlement_months = result.entitlement_months
+    claim.continued_payment_months = result.continued_payment_months
+    timeline.append(
+        claim,
+        "approved",
+        actor,
+        entitlement_months=result.entitlement_months,
+        continued_payment_months=result.continued_payment_months,
+        total_amount=str(result.total_amount),
+    )
+    for month in result.schedule:
+        period = dt.date.fromisoformat(f"{month.period}-01")
+        session.add(
+            BenefitPayment(
+                claim_id=claim.id,
+                person_id=claim.person_id,
+                kind="monthly",
+                period=period,
+                month_index=month.index,
+                amount=month.amount,
+                medical_premium_paid=month.medical_premium_paid,
+                continued=month.continued,
+                pay_by=month.pay_by,
+                status="scheduled",
+            )
+        )
+        timeline.append(
+            claim, "payment_scheduled", period=period, amount=str(month.amount), pay_by=month.pay_by.isoformat()
+        )
+    amounts = sorted({month.amount for month in result.schedule})
+    monthly = str(amounts[0]) if len(amounts) == 1 else f"{amounts[0]}–{amounts[-1]}"
+    notify_claimant(
+        session,
+        claim,
+        "claim_approved",
+        {
+            "claim_no": claim.claim_no,
+            "months": result.entitlement_months + result.continued_payment_months,
+            "monthly_amount": monthly,
+            "start_month": result.schedule[0].period if result.schedule else "",
+        },
+    )
+
+
+def reject(
+    session: Session,
+    claim: Claim,
+    refusals: list[Refusal],
+    actor: tuple[str, str | None],
+    *,
+    decided_by: str,
+    note: str | None = None,
+    result: Estimate | None = None,
+) -> None:
+    _record_decision(claim, decided_by, note, result)
+    claim.refusals = [{"code": r.code, "message": r.message, "legal_basis": r.legal_basis} for r in refusals]
+    timeline.append(claim, "rejected", actor, reasons=[refusal.code for refusal in refusals])
+    parameters = rules_parameters(session, claim.region_code)
+    decided_on = _china_day(claim.decided_at)
+    reply = objection_reply_due(decided_on, parameters).rule if parameters else "5个工作日"
+    notify_claimant(
+        session,
+        claim,
+        "claim_rejected",
+        {
+            "claim_no": claim.claim_no,
+            "reason": "；".join(refusal.message for refusal in refusals),
+            "basis": refusals[0].legal_basis,
+            "reply_days": reply.removesuffix("个工作日"),
+            "decided_on": decided_on.isoformat(),
+        },
+    )
+
+
+def _record_decision(claim: Claim, decided_by: str, note: str | None, result: Estimate | None) -> None:
+    claim.decided_at = utcnow()
+    claim.decided_by = decided_by
+    claim.decision_note = note
+    if result is not None:
+        claim.facts = result.facts.as_dict()
+        claim.legal_retirement_date = result.legal_retirement_date
+        claim.trace = {"facts": result.facts.as_dict(), "steps": list(result.trace), "parameters": _parameters(result)}
+
+
+def _parameters(result: Estimate) -> list[dict[str, Any]]:
+    return [
+        {**version.describe(), "effective_from": version.effective_from.isoformat()} for version in result.parameters
+    ]
+
+
+def _china_day(moment: dt.datetime | None) -> dt.date:
+    return (moment or utcnow()).astimezone(CHINA).date()
+
+
+def notify_claimant(session: Session, claim: Claim, kind: str, values: dict[str, Any]) -> None:
+    person = session.get(Person, claim.person_id)
+    openid = session.scalar(select(WeChatAccount.openid).where(WeChatAccount.person_id == claim.person_id))
+    phone = claim.phone or (person.phone if person else None)
+    try:
+        notify.send(
+            kind,
+            notify.Recipient("person", claim.person_id, phone=phone, openid=openid),
+            values,
+            dedup_key=f"claim:{claim.id}:{kind}",
+        )
+    except notify.Undeliverable:
+        # The decision stands; the claimant sees it in the mini-program's progress page.
+        log.warning("claim %s: no phone or WeChat account to tell of %s", claim.id, kind)

@@ -1,0 +1,107 @@
+"""The receipt (回执) of a claim as a PDF: number, decision, schedule, and whom to call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from miniapp_api.claims.form import MEDICAL_PREMIUM_TEXT
+from miniapp_api.claims.models import Claim
+from miniapp_api.claims.progress import describe
+from miniapp_api.clock import CHINA, china_now
+from miniapp_api.documents.pdf import Document
+from miniapp_api.pii import mask_id_number
+from miniapp_api.records.models import Person
+
+_DECISION_TEXT = {
+    "submitted": "已受理，正在审核",
+    "manual_review": "已受理，需经办人员审核，结果将通过微信和短信通知您",
+    "approved": "核准：按月发放失业保险金",
+    "rejected": "不予核准",
+    "suspended": "核准，现暂停发放",
+    "settled": "核准，已按规定一次性领取",
+    "stopped": "核准，现已停止发放",
+    "completed": "核准，领取期满",
+}
+
+
+def receipt_pdf(session: Session, claim: Claim) -> bytes:
+    person = session.get(Person, claim.person_id)
+    assert person is not None  # a foreign key
+    view = describe(session, claim)
+    document = Document("失业保险金申领回执", subject=f"受理号 {claim.claim_no}")
+    submitted = claim.submitted_at.astimezone(CHINA)
+    document.pairs(
+        [
+            ("受理号", claim.claim_no),
+            ("申领人", f"{person.name}（公民身份号码 {mask_id_number(person.id_number)}）"),
+            ("申领时间", f"{submitted:%Y年%m月%d日 %H:%M}（同时办理失业登记）"),
+            ("参保统筹地区", f"{view['region']['province']}{view['region']['name']}"),
+            ("失业日期", _or_dash(claim.separation_date and claim.separation_date.isoformat())),
+            ("失业原因", _or_dash(view["separation_reason_label"])),
+            ("累计缴费", _or_dash(claim.contribution_months is not None and f"{claim.contribution_months}个月")),
+            ("办理结果", _DECISION_TEXT[claim.status]),
+        ]
+    )
+    _decision(document, view)
+    _schedule(document, view)
+    agency = view["agency"]
+    document.heading("经办机构")
+    document.pairs([("名称", agency["name"]), ("咨询电话", agency["phone"]), ("地址", agency["address"])])
+    document.space()
+    document.paragraph(
+        "领取期间如实现就业、应征服兵役、移居境外、开始领取基本养老金或被判刑收监执行，请及时通过小程序或向经办机构报告。"
+        "对本结果或申领表中的信息有异议的，可在小程序“异议申诉”中提出，经办机构将限时答复。",
+        "small",
+    )
+    document.paragraph(f"本回执由系统自动生成，生成时间：{china_now():%Y年%m月%d日 %H:%M}。", "small")
+    return document.render()
+
+
+def _decision(document: Document, view: dict[str, Any]) -> None:
+    decision = view["decision"]
+    if view["status"] == "rejected":
+        document.heading("不予核准的原因")
+        for refusal in decision["refusals"]:
+            document.paragraph(f"{refusal['message']}（依据：{refusal['legal_basis']}）")
+        return
+    if decision["entitlement_months"] is None:
+        return
+    rows = [
+        ("核定领取期限", f"{decision['entitlement_months']}个月"),
+        ("基本医疗保险费", MEDICAL_PREMIUM_TEXT),
+        ("收款账户", view["bank_account"]),
+    ]
+    if decision["continued_payment_months"]:
+        rows.insert(1, ("续发", f"期满后继续发放{decision['continued_payment_months']}个月至法定退休年龄"))
+    if decision["legal_retirement_date"]:
+        rows.append(("法定退休时间", decision["legal_retirement_date"].isoformat()))
+    document.heading("核定待遇")
+    document.pairs(rows)
+
+
+def _schedule(document: Document, view: dict[str, Any]) -> None:
+    payments = view["payments"]
+    if not payments:
+        return
+    document.heading("发放计划")
+    document.table(
+        ["月份", "金额（元）", "最迟发放日", "医保代缴", "状态"],
+        [
+            [
+                p["period"] + ("（一次性）" if p["kind"] == "lump_sum" else "（续发）" if p["continued"] else ""),
+                f"{p['amount']:.2f}",
+                p["pay_by"].isoformat(),
+                "是" if p["medical_premium_paid"] else "否",
+                {"scheduled": "待发放", "paid": "已发放", "cancelled": "已取消"}[p["status"]],
+            ]
+            for p in payments
+        ],
+        [42, 30, 34, 24, 30],
+    )
+    document.paragraph(f"合计：{view['total_amount']:.2f}元（不含已取消月份）", "small")
+
+
+def _or_dash(value: Any) -> str:
+    return str(value) if value else "—"

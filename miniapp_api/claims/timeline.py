@@ -1,0 +1,39 @@
+"""Appending to a claim's timeline: the only way a claim's status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from auth.caller import Caller
+from miniapp_api.claims.models import Claim, ClaimEvent
+from miniapp_api.claims.status import OPEN_STATUSES, STATUS_AFTER
+from miniapp_api.db import current_session, utcnow
+
+SYSTEM: tuple[str, str | None] = ("system", None)
+
+
+def actor_of(caller: Caller) -> tuple[str, str | None]:
+    kind, subject = caller.audit_actor
+    return kind, None if subject is None else str(subject)
+
+
+def append(
+    claim: Claim,
+    kind: str,
+    actor: tuple[str, str | None] = SYSTEM,
+    *,
+    period: dt.date | None = None,
+    at: dt.datetime | None = None,
+    **detail: Any,
+) -> ClaimEvent:
+    moment = at or utcnow()
+    event = ClaimEvent(
+        claim_id=claim.id, kind=kind, at=moment, actor_kind=actor[0], actor_id=actor[1], period=period, detail=detail
+    )
+    current_session().add(event)
+    if kind in STATUS_AFTER:
+        claim.status = STATUS_AFTER[kind]
+        if claim.status not in OPEN_STATUSES and claim.closed_at is None:
+            claim.closed_at = moment
+    return event
