@@ -8,6 +8,7 @@ from typing import Any
 from miniapp_api.claims.service import COMMITMENT_VERSION
 from miniapp_api.db import unit_of_work
 from miniapp_api.records.demo import seed_regions
+from miniapp_api.records.models import Region
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
 from tests.auth_helpers import bearer, bound_claimant, face_verify
@@ -19,7 +20,8 @@ def claimant(client: Any, wechat: WeChatStandIn, *, verified: bool = True, **rec
     """Log in a laid-off person (see factories.laid_off) bound to their records; face-verified
     unless told otherwise. Regions carry the demo parameters, so the rules can decide."""
     with unit_of_work() as session:
-        seed_regions(session)
+        if session.get(Region, "130200") is None:
+            seed_regions(session)
         person = factories.laid_off(session, **records)
         person_id, id_number, name = person.id, person.id_number, person.name
     tokens = bound_claimant(client, wechat, id_number, name)

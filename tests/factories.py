@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from miniapp_api.claims import timeline
+from miniapp_api.claims.models import Claim
+from miniapp_api.db import utcnow
 from miniapp_api.identifiers import make_credit_code, make_id_number
 from miniapp_api.records.models import (
     ContributionPeriod,
@@ -138,4 +141,29 @@ def laid_off(
     first_month = last.year * 12 + last.month - 1 - (months - 1)
     contribution(session, row, firm, dt.date(first_month // 12, first_month % 12 + 1, 1), last)
     stop_event(session, row, firm, stop_date, reason)
+    return row
+
+
+def decided_claim(session: Session, person_row: Person, status: str = "approved") -> Claim:
+    """A claim already decided (no payments): for tests about who may see or act on it."""
+    row = Claim(
+        claim_no=f"{person_row.region_code}20261120{next(_sequence):06d}",
+        person_id=person_row.id,
+        region_code=person_row.region_code,
+        status="submitted",
+        idempotency_key=f"factory-{next(_sequence)}",
+        request_sha256="0" * 64,
+        application_date=dt.date(2026, 11, 20),
+        commitment_version=1,
+        bank_account_source="ss_card",
+        refusals=[],
+        review_reasons=[],
+    )
+    session.add(row)
+    session.flush()
+    timeline.append(row, "submitted", ("claimant", None))
+    timeline.append(row, status)
+    row.decided_at = utcnow()
+    row.decided_by = "auto"
+    session.flush()
     return row

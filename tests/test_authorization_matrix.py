@@ -24,6 +24,9 @@ from tests.notify_helpers import APPROVED
 CALLERS = ("anonymous", "claimant_unbound", "claimant", "employer", "handler", "reviewer", "auditor", "admin")
 PUBLIC = dict.fromkeys(CALLERS, 200)
 ANY_LOGIN = {**dict.fromkeys(CALLERS, 200), "anonymous": 401}
+CLAIMANT_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 200}
+STAFF_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401}
+CLAIM_READERS = {**STAFF_ONLY, "reviewer": 200, "auditor": 200, "admin": 200}
 
 # (method, route as in url_map, concrete path, body) → expected status per caller.
 # "{own}" / "{other}" in a path are the caller's own record and someone else's.
@@ -86,6 +89,37 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/liveness/decline", "/api/v1/liveness/decline", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 403, "handler": 403,
       "reviewer": 403, "auditor": 403, "admin": 403}),
+    ("GET", "/api/v1/claims/prefill", "/api/v1/claims/prefill", None, CLAIMANT_ONLY),
+    ("GET", "/api/v1/claims/draft", "/api/v1/claims/draft", None, {**CLAIMANT_ONLY, "claimant": 404}),
+    ("PUT", "/api/v1/claims/draft", "/api/v1/claims/draft", {"contact_address": "某地"}, CLAIMANT_ONLY),
+    ("DELETE", "/api/v1/claims/draft", "/api/v1/claims/draft", None, {**CLAIMANT_ONLY, "claimant": 204}),
+    ("GET", "/api/v1/claims", "/api/v1/claims", None, CLAIMANT_ONLY),
+    # The matrix's claimant is bound but not face-verified.
+    ("POST", "/api/v1/claims", "/api/v1/claims", {}, {**CLAIMANT_ONLY, "claimant": 403}),
+    ("GET", "/api/v1/claims/<int:claim_id>", "/api/v1/claims/{own_claim}", None, CLAIMANT_ONLY),
+    ("GET", "/api/v1/claims/<int:claim_id>", "/api/v1/claims/{other_claim}", None, {**CLAIMANT_ONLY, "claimant": 404}),
+    ("GET", "/api/v1/claims/<int:claim_id>/events", "/api/v1/claims/{own_claim}/events", None, CLAIMANT_ONLY),
+    ("GET", "/api/v1/claims/<int:claim_id>/events", "/api/v1/claims/{other_claim}/events", None,
+     {**CLAIMANT_ONLY, "claimant": 404}),
+    ("GET", "/api/v1/claims/<int:claim_id>/receipt.pdf", "/api/v1/claims/{own_claim}/receipt.pdf", None,
+     CLAIMANT_ONLY),
+    ("GET", "/api/v1/claims/<int:claim_id>/receipt.pdf", "/api/v1/claims/{other_claim}/receipt.pdf", None,
+     {**CLAIMANT_ONLY, "claimant": 404}),
+    ("POST", "/api/v1/claims/<int:claim_id>/lump-sum", "/api/v1/claims/{own_claim}/lump-sum",
+     {"business_credit_code": "91350100M000100Y43"}, {**CLAIMANT_ONLY, "claimant": 403}),
+    ("POST", "/api/v1/claims/<int:claim_id>/rating", "/api/v1/claims/{other_claim}/rating", {"score": 5},
+     {**CLAIMANT_ONLY, "claimant": 404}),
+    ("POST", "/api/v1/claims/<int:claim_id>/rating", "/api/v1/claims/{own_claim}/rating", {"score": 5},
+     {**CLAIMANT_ONLY, "claimant": 201}),
+    ("GET", "/api/v1/staff/claims", "/api/v1/staff/claims", None, CLAIM_READERS),
+    ("GET", "/api/v1/staff/claims/<int:claim_id>", "/api/v1/staff/claims/{other_claim}", None, CLAIM_READERS),
+    # A decided claim: the reviewer may decide, but not twice.
+    ("POST", "/api/v1/staff/claims/<int:claim_id>/approve", "/api/v1/staff/claims/{other_claim}/approve",
+     {"note": "核实"}, {**STAFF_ONLY, "reviewer": 409}),
+    ("POST", "/api/v1/staff/claims/<int:claim_id>/reject", "/api/v1/staff/claims/{other_claim}/reject",
+     {"reason_codes": ["REEMPLOYED"], "note": "核实"}, {**STAFF_ONLY, "reviewer": 409}),
+    ("GET", "/api/v1/staff/ratings", "/api/v1/staff/ratings", None,
+     {**STAFF_ONLY, "handler": 200, "reviewer": 200, "auditor": 200, "admin": 200}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip
@@ -115,6 +149,8 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
         }
         contacts = {"mine": (my_contact.id, my_contact.phone), "theirs": (their_contact.id, their_contact.phone)}
         credit_code = my_employer.credit_code
+        claims = {"own_claim": factories.decided_claim(session, mine).id,
+                  "other_claim": factories.decided_claim(session, theirs).id}  # fmt: skip
     messages = {}
     with unit_of_work():
         for key, (person_id, _number, _name, phone) in people.items():
@@ -135,7 +171,7 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
     }
     for role in ("handler", "reviewer", "auditor", "admin"):
         tokens[role] = staff_login(client, f"{role}.one", role)
-    return {"client": client, "tokens": tokens, "messages": messages}
+    return {"client": client, "tokens": tokens, "messages": messages, "claims": claims}
 
 
 def test_the_matrix_names_every_route(app: Flask) -> None:
@@ -154,13 +190,13 @@ def test_each_caller_reaches_exactly_what_the_matrix_allows(world: dict[str, Any
     for method, _rule, path, body, expected in MATRIX:
         for caller in CALLERS:
             kind = "employer" if caller == "employer" else "claimant"
-            concrete = path.format(own=messages[(kind, "mine")], other=messages[(kind, "theirs")])
+            concrete = path.format(own=messages[(kind, "mine")], other=messages[(kind, "theirs")], **world["claims"])
             headers = bearer(tokens[caller]) if caller in tokens else {}
             payload = body(caller) if callable(body) else body
             response = client.open(concrete, method=method, json=payload, headers=headers)
             if response.status_code != expected[caller]:
                 failures.append(f"{caller} {method} {concrete}: {response.status_code} != {expected[caller]}")
-            text = response.get_data(as_text=True)
+            text = response.get_data().decode(errors="replace")
             response.close()
             if response.status_code in (403, 404) and "{other}" in path:
                 assert messages[(kind, "theirs")] not in text

@@ -110,7 +110,9 @@ def test_the_draft_is_stored_encrypted(client: Any, wechat_standin: WeChatStandI
 def test_an_internal_field_cannot_be_edited_on_the_form(client: Any, wechat_standin: WeChatStandIn) -> None:
     tokens = claimant(client, wechat_standin, verified=False)
     answer = client.put(
-        "/api/v1/claims/draft", json={"separation_reason": "contract_expired", "phone": "13712345678"}, headers=bearer(tokens)
+        "/api/v1/claims/draft",
+        json={"separation_reason": "contract_expired", "phone": "13712345678"},
+        headers=bearer(tokens),
     )
     body = answer.get_json()
     assert (answer.status_code, body["code"]) == (422, "FIELD_NOT_EDITABLE")

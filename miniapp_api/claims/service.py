@@ -8,7 +8,7 @@ import json
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -148,7 +148,11 @@ def _request_hash(body: dict[str, Any]) -> str:
 def _replay_or_conflict(session: Session, person_id: int, key: str, request_sha256: str) -> Claim | None:
     """The claim this key already made (a retry), or refuse: the key was used for another body,
     or another claim is still open. None when neither holds."""
-    earlier = session.scalar(select(Claim).where(Claim.person_id == person_id, Claim.idempotency_key == key))
+    # One statement, so a claim committed meanwhile is seen both as this key's and as open.
+    found = session.scalars(
+        select(Claim).where(Claim.person_id == person_id, or_(Claim.idempotency_key == key, Claim.closed_at.is_(None)))
+    ).all()
+    earlier = next((claim for claim in found if claim.idempotency_key == key), None)
     if earlier is not None:
         if earlier.request_sha256 != request_sha256:
             raise ValidationFailed(
@@ -157,7 +161,7 @@ def _replay_or_conflict(session: Session, person_id: int, key: str, request_sha2
                 details={"claim_id": earlier.id, "claim_no": earlier.claim_no},
             )
         return earlier
-    open_claim = _open_claim(session, person_id)
+    open_claim = next(iter(found), None)
     if open_claim is not None:
         raise ConflictError(
             f"您已有一笔未办结的申领（受理号{open_claim.claim_no}，{STATUS_LABELS[open_claim.status]}），"

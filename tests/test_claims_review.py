@@ -1,0 +1,119 @@
+"""Staff review: the queue, a reviewer's approval or rejection, each decision audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from miniapp_api.audit.models import AuditEvent
+from miniapp_api.db import unit_of_work
+from notifications.models import Message
+from notifications.standins.wechat_server import WeChatStandIn
+from tests.auth_helpers import bearer, staff_login
+from tests.claims_helpers import claimant, submit
+
+
+def _pending_claim(client: Any, wechat: WeChatStandIn, **records: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    tokens = claimant(client, wechat, reason="no_such_reason", **records)
+    claim = submit(client, tokens).get_json()
+    assert claim["status"] == "manual_review"
+    return tokens, claim
+
+
+def test_the_queue_lists_claims_waiting_for_a_person_oldest_first(client: Any, wechat_standin: WeChatStandIn) -> None:
+    _, first = _pending_claim(client, wechat_standin)
+    _, second = _pending_claim(client, wechat_standin)
+    reviewer = staff_login(client, "reviewer1", "reviewer")
+    queue = client.get("/api/v1/staff/claims", headers=bearer(reviewer)).get_json()
+    assert [item["id"] for item in queue] == [first["id"], second["id"]]
+    assert queue[0]["review_reasons"][0]["code"] == "SEPARATION_REASON_UNKNOWN"
+    assert "*" in queue[0]["claimant"]
+    handler = staff_login(client, "handler1", "handler")
+    refused = client.get("/api/v1/staff/claims", headers=bearer(handler))
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "ROLE_REQUIRED")
+
+
+def test_a_reviewer_approves_on_verified_facts_and_the_rules_set_the_amounts(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens, claim = _pending_claim(client, wechat_standin, months=130)
+    reviewer = staff_login(client, "reviewer1", "reviewer")
+    answer = client.post(
+        f"/api/v1/staff/claims/{claim['id']}/approve",
+        json={"note": "经核实为劳动合同期满终止", "separation_reason": "contract_expired"},
+        headers=bearer(reviewer),
+    )
+    assert answer.status_code == 200, answer.get_json()
+    decided = answer.get_json()
+    assert decided["status"] == "approved"
+    assert decided["decision"]["decided_by"] == "staff"
+    assert decided["decision"]["entitlement_months"] == 24
+    assert decided["separation_reason"] == "contract_expired"
+    seen = client.get(f"/api/v1/claims/{claim['id']}", headers=bearer(tokens)).get_json()
+    assert seen["status"] == "approved" and len(seen["payments"]) == 24
+    again = client.post(f"/api/v1/staff/claims/{claim['id']}/approve", json={"note": "重复"}, headers=bearer(reviewer))
+    assert (again.status_code, again.get_json()["code"]) == (409, "CLAIM_NOT_PENDING")
+    with unit_of_work() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "claim.approved")).one()
+        assert event.actor_kind == "staff" and event.detail["note"] == "经核实为劳动合同期满终止"
+        kinds = session.scalars(select(Message.kind).order_by(Message.created_at)).all()
+        assert kinds == ["claim_submitted", "claim_approved"]
+
+
+def test_an_approval_the_law_does_not_allow_is_refused(client: Any, wechat_standin: WeChatStandIn) -> None:
+    _, claim = _pending_claim(client, wechat_standin)
+    reviewer = staff_login(client, "reviewer1", "reviewer")
+    answer = client.post(
+        f"/api/v1/staff/claims/{claim['id']}/approve",
+        json={"note": "核实为辞职", "separation_reason": "resigned"},
+        headers=bearer(reviewer),
+    )
+    body = answer.get_json()
+    assert (answer.status_code, body["code"]) == (422, "NOT_ELIGIBLE")
+    assert body["details"]["refusals"][0]["code"] == "VOLUNTARY_SEPARATION"
+
+
+def test_a_reviewer_rejects_with_coded_reasons_and_their_legal_basis(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens, claim = _pending_claim(client, wechat_standin)
+    reviewer = staff_login(client, "reviewer1", "reviewer")
+    unknown = client.post(
+        f"/api/v1/staff/claims/{claim['id']}/reject",
+        json={"reason_codes": ["LATE_APPLICATION"], "note": "超过60日"},
+        headers=bearer(reviewer),
+    )
+    assert (unknown.status_code, unknown.get_json()["code"]) == (422, "UNKNOWN_REJECTION_REASON")
+    answer = client.post(
+        f"/api/v1/staff/claims/{claim['id']}/reject",
+        json={"reason_codes": ["REEMPLOYED"], "note": "已在新单位参保"},
+        headers=bearer(reviewer),
+    )
+    assert answer.status_code == 200, answer.get_json()
+    seen = client.get(f"/api/v1/claims/{claim['id']}", headers=bearer(tokens)).get_json()
+    assert seen["status"] == "rejected"
+    assert seen["decision"]["refusals"] == [
+        {
+            "code": "REEMPLOYED",
+            "message": "失业后已重新就业（有单位为本人缴纳社会保险）",
+            "legal_basis": "社会保险法第五十一条第（一）项",
+        }
+    ]
+    with unit_of_work() as session:
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.subject_kind == "claim")).all() == [
+            "claim.submitted",
+            "claim.rejected",
+        ]
+
+
+def test_only_a_reviewer_decides(client: Any, wechat_standin: WeChatStandIn) -> None:
+    _, claim = _pending_claim(client, wechat_standin)
+    auditor = staff_login(client, "auditor1", "auditor")
+    assert client.get(f"/api/v1/staff/claims/{claim['id']}", headers=bearer(auditor)).status_code == 200
+    answer = client.post(
+        f"/api/v1/staff/claims/{claim['id']}/reject",
+        json={"reason_codes": ["REEMPLOYED"], "note": "x"},
+        headers=bearer(auditor),
+    )
+    assert (answer.status_code, answer.get_json()["code"]) == (403, "ROLE_REQUIRED")
