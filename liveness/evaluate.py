@@ -210,3 +210,21 @@ def report(fixtures: Path) -> str:
         "shows neither, so their thresholds could not be calibrated on real data; challenges use head turns only.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def write_segment(clip: Path, first: int, last: int, target: Path) -> bytes:
+    """Frames first..last of `clip` as an MP4 of their own, as a phone would upload it."""
+    source = cv2.VideoCapture(str(clip))
+    size = (int(source.get(cv2.CAP_PROP_FRAME_WIDTH)), int(source.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    writer = cv2.VideoWriter(str(target), cv2.VideoWriter.fourcc(*"mp4v"), source.get(cv2.CAP_PROP_FPS), size)
+    index = 0
+    while index < last:
+        ok, frame = source.read()
+        if not ok:
+            break
+        index += 1
+        if index >= first:
+            writer.write(frame)
+    writer.release()
+    source.release()
+    return target.read_bytes()

@@ -101,7 +101,8 @@ def test_a_reviewer_rejects_with_coded_reasons_and_their_legal_basis(
         }
     ]
     with unit_of_work() as session:
-        assert session.scalars(select(AuditEvent.action).where(AuditEvent.subject_kind == "claim")).all() == [
+        audited = select(AuditEvent.action).where(AuditEvent.subject_kind == "claim").order_by(AuditEvent.id)
+        assert session.scalars(audited).all() == [
             "claim.submitted",
             "claim.rejected",
         ]

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
 import time_machine
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from liveness.actions import Action
 from miniapp_api.db import unit_of_work
@@ -24,25 +19,7 @@ from miniapp_api.records.models import PersonPhoto
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
 from tests.auth_helpers import bearer, bound_claimant
-
-FACES = Path(__file__).parent / "fixtures" / "faces"
-
-
-def write_clip(path: Path, first: int, last: int) -> bytes:
-    """Frames first..last of the test clip as an MP4 of their own, as a phone would upload it."""
-    source = cv2.VideoCapture(str(FACES / "head_turns_clip.mp4"))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 29.97, (640, 360))
-    index = 0
-    while True:
-        ok, frame = source.read()
-        if not ok:
-            break
-        index += 1
-        if first <= index <= last:
-            writer.write(frame)
-    writer.release()
-    source.release()
-    return path.read_bytes()
+from tests.liveness_helpers import FACES, challenge, respond, write_clip
 
 
 @pytest.fixture(scope="module")
@@ -74,22 +51,6 @@ def claimant(client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
 def right_then_left(monkeypatch: pytest.MonkeyPatch) -> None:
     """The challenge asks for what the test clip shows (it is random otherwise)."""
     monkeypatch.setattr(face_service, "pick_actions", lambda: [Action.TURN_RIGHT, Action.TURN_LEFT])
-
-
-def challenge(client: Any, tokens: dict[str, Any], consent: bool = True) -> Any:
-    return client.post("/api/v1/liveness/challenges", json={"consent": consent}, headers=bearer(tokens))
-
-
-def respond(client: Any, tokens: dict[str, Any], challenge_id: str, clip: bytes, mimetype: str = "video/mp4") -> Any:
-    # Encoded here rather than by the test client, which leaves its temporary file for large
-    # multipart bodies open.
-    boundary, body = encode_multipart({"video": FileStorage(io.BytesIO(clip), "clip.mp4", content_type=mimetype)})
-    return client.post(
-        f"/api/v1/liveness/challenges/{challenge_id}/response",
-        data=body,
-        headers=bearer(tokens),
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
 
 
 def test_a_challenge_needs_separate_consent_and_states_its_purpose(client: Any, claimant: dict[str, Any]) -> None:

@@ -1,0 +1,119 @@
+"""The claimant's journey against the running demo (./scripts/demo.sh), step by step, printing
+each request and the answer — the README's walkthrough, runnable.
+
+    .venv/bin/python scripts/walkthrough.py [--api http://127.0.0.1:5000]
+
+The demo's people have no identity photos, so the script first registers the test fixture's
+photo (tests/fixtures/faces/miranda_1.png) as the demo claimant 张伟's reference photo, and
+answers the face check with cuts of the fixture's real clip of that person. On a phone the
+mini-program records the claimant instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from liveness.evaluate import write_segment
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = ROOT / "tests" / "fixtures" / "faces"
+CLAIMANT = {"id_number": "130203197506150374", "name": "张伟"}
+# Which frames of the fixture clip show which turns (tests/fixtures/faces/README.md).
+CUTS = {
+    ("turn_right", "turn_left"): (83, 162),
+    ("turn_left", "turn_right"): (136, 205),
+    ("turn_right", "turn_left", "turn_right"): (83, 205),
+}
+
+
+def show(step: str, answer: requests.Response) -> Any:
+    print(f"\n== {step}\n{answer.request.method} {answer.request.path_url} → {answer.status_code}")
+    if answer.headers.get("Content-Type", "").startswith("application/json"):
+        body = answer.json()
+        print(json.dumps(body, ensure_ascii=False, indent=2)[:1500])
+        return body
+    return answer.content
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api", default="http://127.0.0.1:5000")
+    parser.add_argument("--wechat", default="http://127.0.0.1:5081", help="the demo's WeChat stand-in")
+    args = parser.parse_args()
+    api = args.api.rstrip("/")
+    work = Path(tempfile.mkdtemp(prefix="walkthrough-"))
+
+    photos = work / "photos"
+    photos.mkdir()
+    shutil.copy(FACES / "miranda_1.png", photos / f"{CLAIMANT['id_number']}.png")
+    subprocess.run([str(ROOT / ".venv" / "bin" / "miniapp"), "import-photos", str(photos)], check=True)  # noqa: S603  # our own CLI
+
+    code = requests.post(f"{args.wechat}/__control__/wx-login", json={}, timeout=10).json()["code"]
+    tokens = show("1. WeChat login", requests.post(f"{api}/api/v1/auth/wechat/login", json={"code": code}, timeout=10))
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    show("2. Real-name binding", requests.post(f"{api}/api/v1/auth/identity", json=CLAIMANT, headers=auth, timeout=10))
+
+    for _attempt in range(5):
+        challenge = show(
+            "3. Face check: consent and a challenge",
+            requests.post(f"{api}/api/v1/liveness/challenges", json={"consent": True}, headers=auth, timeout=10),
+        )
+        frames = CUTS.get(tuple(challenge["actions"]))
+        if frames:
+            break
+        print("   (the fixture clip cannot show these turns in this order: asking for another challenge)")
+    else:
+        print("no answerable challenge in 5 tries", file=sys.stderr)
+        return 1
+    clip = write_segment(FACES / "head_turns_clip.mp4", *frames, work / "answer.mp4")
+    verdict = show(
+        "4. Face check: the clip",
+        requests.post(
+            f"{api}/api/v1/liveness/challenges/{challenge['challenge_id']}/response",
+            files={"video": ("answer.mp4", clip, "video/mp4")},
+            headers=auth,
+            timeout=60,
+        ),
+    )
+    if not verdict.get("passed"):
+        return 1
+
+    form = show("5. The prefilled form", requests.get(f"{api}/api/v1/claims/prefill", headers=auth, timeout=10))
+    submitted = requests.post(
+        f"{api}/api/v1/claims",
+        json={"confirmation": {"accepted": True, "commitment_version": form["commitment"]["version"]}},
+        headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+    claim = show("6. Confirm and submit", submitted)
+    if submitted.status_code == 409:  # claimed before: follow that claim
+        claim = requests.get(f"{api}/api/v1/claims/{claim['details']['claim_id']}", headers=auth, timeout=10).json()
+    show("7. Progress", requests.get(f"{api}/api/v1/claims/{claim['id']}/events", headers=auth, timeout=10))
+    pdf = requests.get(f"{api}/api/v1/claims/{claim['id']}/receipt.pdf", headers=auth, timeout=30)
+    receipt = ROOT / "instance" / f"receipt-{claim['claim_no']}.pdf"
+    receipt.write_bytes(pdf.content)
+    print(f"\n== 8. Receipt\nGET /api/v1/claims/{claim['id']}/receipt.pdf → {pdf.status_code}, saved as {receipt}")
+    show(
+        "9. Rating",
+        requests.post(
+            f"{api}/api/v1/claims/{claim['id']}/rating",
+            json={"score": 5, "comment": "不用跑腿"},
+            headers=auth,
+            timeout=10,
+        ),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Answering a face-verification challenge with the real test clip, as the mini-program does."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from liveness.evaluate import write_segment
+from tests.auth_helpers import bearer
+
+FACES = Path(__file__).parent / "fixtures" / "faces"
+
+
+def write_clip(path: Path, first: int, last: int) -> bytes:
+    """Frames first..last of the test clip as an MP4 of their own, as a phone would upload it."""
+    return write_segment(FACES / "head_turns_clip.mp4", first, last, path)
+
+
+def challenge(client: Any, tokens: dict[str, Any], consent: bool = True) -> Any:
+    return client.post("/api/v1/liveness/challenges", json={"consent": consent}, headers=bearer(tokens))
+
+
+def respond(client: Any, tokens: dict[str, Any], challenge_id: str, clip: bytes, mimetype: str = "video/mp4") -> Any:
+    # Encoded here rather than by the test client, which leaves its temporary file for large
+    # multipart bodies open.
+    boundary, body = encode_multipart({"video": FileStorage(io.BytesIO(clip), "clip.mp4", content_type=mimetype)})
+    return client.post(
+        f"/api/v1/liveness/challenges/{challenge_id}/response",
+        data=body,
+        headers=bearer(tokens),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
