@@ -45,6 +45,7 @@ def test_the_form_is_filled_from_the_records_and_only_contact_fields_are_editabl
     assert fields["ss_card_bank_account"]["value"].endswith("**** 1383")
     assert "*" in fields["id_number"]["value"]
     assert form["outlook"] == {"decision": "approve", "refusals": [], "review_reasons": []}
+    assert form["field_order"][:3] == ["name", "sex", "birth_date"] and set(form["field_order"]) == set(fields)
     assert form["commitment"]["version"] == 1
     assert "无需每月到经办机构签到" in form["commitment"]["text"]
 

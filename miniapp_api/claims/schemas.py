@@ -129,6 +129,7 @@ class FormOut(Schema):
     form_fields = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Nested(FieldOut), data_key="fields", attribute="fields"
     )
+    field_order = ma.fields.List(ma.fields.String(), metadata={"description": "表单中各字段的显示顺序"})
     outlook = ma.fields.Nested(OutlookOut)
     commitment = ma.fields.Nested(CommitmentOut)
     draft = ma.fields.Nested(DraftInfoOut, allow_none=True)

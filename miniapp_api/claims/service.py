@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
-from miniapp_api.claims.form import INTERNAL, fingerprints, render
+from miniapp_api.claims.form import FIELDS, INTERNAL, fingerprints, render
 from miniapp_api.claims.models import Claim, ClaimDraft, UnemploymentRegistration
 from miniapp_api.claims.records_view import RecordsView, read_records
 from miniapp_api.claims.status import STATUS_LABELS
@@ -70,6 +70,7 @@ def _form(session: Session, person: Person, edits: dict[str, Any], draft: dict[s
     claim = _open_claim(session, person.id)
     return {
         "fields": render(view, edits),
+        "field_order": list(FIELDS),
         "outlook": _outlook(view),
         "commitment": _commitment(),
         "draft": draft,
