@@ -29,6 +29,8 @@ class Caller:
     employer_contact_id: int | None = None
     staff_user_id: int | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    # A staff member's pooling region; None for province-wide accounts, which see every region.
+    staff_region: str | None = None
 
     @property
     def audit_actor(self) -> tuple[str, int | None]:

@@ -101,7 +101,9 @@ def caller_for(session: AuthSession, now: dt.datetime) -> Caller:
     staff = db.get(StaffUser, session.staff_user_id)
     if staff is None or not staff.active:
         raise Unauthenticated("账号已停用，请联系管理员", code="ACCOUNT_DISABLED")
-    return Caller(session.id, "staff", staff_user_id=staff.id, roles=frozenset(staff.roles))
+    return Caller(
+        session.id, "staff", staff_user_id=staff.id, roles=frozenset(staff.roles), staff_region=staff.region_code
+    )
 
 
 def rotate(refresh_token: str) -> IssuedTokens:

@@ -23,12 +23,13 @@ from miniapp_api.request_context import current_request_id, set_request_id
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["miniapp_api.health.tasks", "notifications.tasks"]
+TASK_MODULES = ["miniapp_api.health.tasks", "notifications.tasks", "miniapp_api.claims.tasks"]
 
 # Periodic sweeps: name -> (task, seconds). Each domain adds its own entries here.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
     "outbox-sweep": {"task": "notifications.sweep", "schedule": 30.0, "options": {"expires": 25}},
+    "claim-drafts-purge": {"task": "claims.purge_expired_drafts", "schedule": 3600.0, "options": {"expires": 3000}},
 }
 
 

@@ -68,6 +68,12 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 150
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite opens a transaction only before a write, so a SAVEPOINT after reads alone
+        # became the transaction and its RELEASE committed it. Take over (SQLAlchemy's
+        # documented recipe) with BEGIN IMMEDIATE: SQLite has one writer, and a transaction
+        # that read first and writes later would fail ("database is locked") rather than wait.
+        # The embedded database serves one demo process; PostgreSQL is the concurrent one.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
@@ -79,11 +85,16 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 150
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN; _sqlite_begin emits it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

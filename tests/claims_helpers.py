@@ -34,3 +34,13 @@ def submit(client: Any, tokens: dict[str, Any], key: str | None = None, **body: 
     body.setdefault("confirmation", CONFIRMED)
     headers = {**bearer(tokens), "Idempotency-Key": key or uuid.uuid4().hex}
     return client.post("/api/v1/claims", json=body, headers=headers)
+
+
+def add_contribution(session: Any, person_id: int, employer: Any, first_year: int, last_year: int) -> None:
+    """Another employer's contributions for whole calendar years (to overlap the first's)."""
+    import datetime as dt
+
+    from miniapp_api.records.models import Person
+
+    person = session.get(Person, person_id)
+    factories.contribution(session, person, employer, dt.date(first_year, 1, 1), dt.date(last_year, 12, 1))

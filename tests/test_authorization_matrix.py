@@ -149,8 +149,10 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
         }
         contacts = {"mine": (my_contact.id, my_contact.phone), "theirs": (their_contact.id, their_contact.phone)}
         credit_code = my_employer.credit_code
-        claims = {"own_claim": factories.decided_claim(session, mine).id,
-                  "other_claim": factories.decided_claim(session, theirs).id}  # fmt: skip
+        decided = {"own_claim": factories.decided_claim(session, mine),
+                   "other_claim": factories.decided_claim(session, theirs)}  # fmt: skip
+        claims = {key: claim.id for key, claim in decided.items()}
+        claim_numbers = {key: claim.claim_no for key, claim in decided.items()}
     messages = {}
     with unit_of_work():
         for key, (person_id, _number, _name, phone) in people.items():
@@ -171,7 +173,7 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
     }
     for role in ("handler", "reviewer", "auditor", "admin"):
         tokens[role] = staff_login(client, f"{role}.one", role)
-    return {"client": client, "tokens": tokens, "messages": messages, "claims": claims}
+    return {"client": client, "tokens": tokens, "messages": messages, "claims": claims, "claim_numbers": claim_numbers}
 
 
 def test_the_matrix_names_every_route(app: Flask) -> None:
@@ -201,6 +203,8 @@ def test_each_caller_reaches_exactly_what_the_matrix_allows(world: dict[str, Any
             if response.status_code in (403, 404) and "{other}" in path:
                 assert messages[(kind, "theirs")] not in text
                 assert "13800000002" not in text
+            if response.status_code in (403, 404) and "{other_claim}" in path:
+                assert world["claim_numbers"]["other_claim"] not in text
     assert failures == []
 
 

@@ -60,3 +60,14 @@ def test_fifty_concurrent_retries_of_one_submission_all_get_the_same_claim(
     assert {status for status, _ in answers} == {201}
     assert len({body["id"] for _, body in answers}) == 1
     assert _claims() == (1, 1)
+
+
+def test_fifty_concurrent_submissions_that_will_be_rejected_still_make_one_claim(
+    app: Flask, client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens = claimant(client, wechat_standin, reason="resigned")
+    answers = _submit_together(app, tokens, [uuid.uuid4().hex for _ in range(SUBMISSIONS)])
+    created = [body for status, body in answers if status == 201]
+    assert [body["status"] for body in created] == ["rejected"]
+    assert {body["code"] for status, body in answers if status != 201} == {"CLAIM_ALREADY_DECIDED"}
+    assert _claims() == (1, 1)

@@ -148,3 +148,17 @@ def test_an_expired_draft_is_refused_and_a_claim_from_it_writes_nothing(
     assert (submitted.status_code, submitted.get_json()["code"]) == (410, "DRAFT_EXPIRED")
     with unit_of_work() as session:
         assert session.scalars(select(Claim)).all() == []
+
+
+def test_expired_drafts_are_deleted_by_the_hourly_sweep(client: Any, wechat_standin: WeChatStandIn) -> None:
+    from miniapp_api.celery_app import task
+
+    tokens = claimant(client, wechat_standin)
+    client.put("/api/v1/claims/draft", json={"contact_address": "路北区"}, headers=bearer(tokens))
+    task("claims.purge_expired_drafts").apply()
+    with unit_of_work() as session:
+        assert len(session.scalars(select(ClaimDraft)).all()) == 1
+        session.execute(update(ClaimDraft).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    task("claims.purge_expired_drafts").apply()
+    with unit_of_work() as session:
+        assert session.scalars(select(ClaimDraft)).all() == []

@@ -8,16 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from miniapp_api.audit.models import AuditEvent
 from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent, UnemploymentRegistration
 from miniapp_api.claims.status import derive
 from miniapp_api.db import unit_of_work
+from miniapp_api.records.models import StopContributionEvent
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer
-from tests.claims_helpers import CONFIRMED, claimant, submit
+from tests.claims_helpers import CONFIRMED, add_contribution, claimant, submit
 
 TODAY = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 
@@ -140,8 +141,47 @@ def test_a_voluntary_resignation_is_rejected_with_its_reason_and_legal_basis(
         message = session.scalars(select(Message)).one()
         assert message.kind == "claim_rejected"
         assert "5个工作日" not in message.personalisation and '"reply_days": "5"' in message.personalisation
-    # A rejected claim is closed: the person may claim again (e.g. once a correction lands).
-    assert submit(client, tokens).status_code == 201
+    # Decided on these records: submitting again repeats nothing and points to the decision.
+    again = submit(client, tokens)
+    assert (again.status_code, again.get_json()["code"]) == (409, "CLAIM_ALREADY_DECIDED")
+    assert again.get_json()["details"]["claim_id"] == claim["id"]
+    # Once the record is corrected, the person may claim again and is decided afresh.
+    with unit_of_work() as session:
+        session.execute(update(StopContributionEvent).values(reason_code="contract_expired"))
+    assert submit(client, tokens).get_json()["status"] == "approved"
+    assert _count(UnemploymentRegistration) == 2
+
+
+@time_machine.travel(dt.datetime(2026, 12, 28, 2, 0, tzinfo=dt.UTC), tick=False)
+def test_a_rejection_in_late_december_needs_no_calendar_of_next_year(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens = claimant(client, wechat_standin, reason="resigned", stop_date=dt.date(2026, 12, 15))
+    answer = submit(client, tokens)
+    assert (answer.status_code, answer.get_json()["status"]) == (201, "rejected")
+
+
+def test_a_failure_after_the_claim_is_inserted_leaves_nothing_behind(
+    client: Any, wechat_standin: WeChatStandIn, monkeypatch: Any
+) -> None:
+    from miniapp_api.claims import decisions
+
+    tokens = claimant(client, wechat_standin)
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("the review broke after the insert")
+
+    monkeypatch.setattr(decisions, "decide_automatically", broken)
+    assert submit(client, tokens, key="first-try-0001").status_code == 500
+    assert (_count(Claim), _count(UnemploymentRegistration), _count(ClaimEvent)) == (0, 0, 0)
+    monkeypatch.undo()
+    assert submit(client, tokens, key="first-try-0001").get_json()["status"] == "approved"
+
+
+def test_a_claim_number_beyond_any_id_is_simply_not_found(client: Any, wechat_standin: WeChatStandIn) -> None:
+    tokens = claimant(client, wechat_standin)
+    answer = client.get("/api/v1/claims/99999999999999999999999", headers=bearer(tokens))
+    assert (answer.status_code, answer.get_json()["code"]) == (404, "CLAIM_NOT_FOUND")
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -171,11 +211,7 @@ def test_overlapping_contributions_go_to_manual_review(client: Any, wechat_stand
 
     tokens = claimant(client, wechat_standin, months=24)
     with unit_of_work() as session:
-        from miniapp_api.records.models import Person
-
-        person = session.get(Person, tokens["person_id"])
-        assert person is not None
-        factories.contribution(session, person, factories.employer(session), dt.date(2025, 1, 1), dt.date(2025, 6, 1))
+        add_contribution(session, tokens["person_id"], factories.employer(session), 2025, 2025)
     claim = submit(client, tokens).get_json()
     assert claim["status"] == "manual_review"
     assert [r["code"] for r in claim["review_reasons"]] == ["OVERLAPPING_CONTRIBUTIONS"]

@@ -23,7 +23,6 @@ from miniapp_api.clock import CHINA
 from miniapp_api.db import utcnow
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
-from miniapp_api.rules.deadlines import objection_reply_due
 from miniapp_api.rules.eligibility import Refusal
 from miniapp_api.rules.estimate import Estimate
 from notifications import service as notify
@@ -37,11 +36,16 @@ def decide_automatically(session: Session, claim: Claim, view: RecordsView) -> N
         reasons = view.review_reasons or [ReviewReason("NO_DECISION", "按现有记录无法自动审核")]
         send_to_review(session, claim, reasons)
         return
+    if result.eligible and not result.schedule:
+        send_to_review(
+            session, claim, [ReviewReason("EMPTY_SCHEDULE", "符合条件但未能生成发放计划，需人工核对地区参数")]
+        )
+        return
     timeline.append(claim, "reviewed", mode="auto", eligible=result.eligible)
     if result.eligible:
         approve(session, claim, result, timeline.SYSTEM, decided_by="auto")
     else:
-        reject(session, claim, list(result.reasons), timeline.SYSTEM, decided_by="auto")
+        reject(session, claim, list(result.reasons), timeline.SYSTEM, decided_by="auto", result=result)
 
 
 def send_to_review(session: Session, claim: Claim, reasons: list[ReviewReason]) -> None:
@@ -123,9 +127,7 @@ def reject(
     _record_decision(claim, decided_by, note, result)
     claim.refusals = [{"code": r.code, "message": r.message, "legal_basis": r.legal_basis} for r in refusals]
     timeline.append(claim, "rejected", actor, reasons=[refusal.code for refusal in refusals])
-    parameters = rules_parameters(session, claim.region_code)
     decided_on = _china_day(claim.decided_at)
-    reply = objection_reply_due(decided_on, parameters).rule if parameters else "5个工作日"
     notify_claimant(
         session,
         claim,
@@ -134,10 +136,18 @@ def reject(
             "claim_no": claim.claim_no,
             "reason": "；".join(refusal.message for refusal in refusals),
             "basis": refusals[0].legal_basis,
-            "reply_days": reply.removesuffix("个工作日"),
+            "reply_days": str(_reply_working_days(session, claim.region_code, decided_on)),
             "decided_on": decided_on.isoformat(),
         },
     )
+
+
+def _reply_working_days(session: Session, region_code: str, on: dt.date) -> int:
+    """The region's objection reply limit in working days — the number, not a due date, so
+    no calendar year is needed to tell the claimant of it."""
+    parameters = rules_parameters(session, region_code)
+    assert parameters is not None  # the claim's region is a foreign key
+    return int(parameters.in_force("objection_reply_limit", on).value["working_days"])
 
 
 def _record_decision(claim: Claim, decided_by: str, note: str | None, result: Estimate | None) -> None:

@@ -169,7 +169,10 @@ def render(view: RecordsView, edits: dict[str, Any]) -> dict[str, dict[str, Any]
 
 def fingerprints(view: RecordsView) -> dict[str, str]:
     """A keyed hash of each internal field's value: what changed can be told later, what it was cannot."""
+    # Fields the rules compute are left out: they move with the calendar (the schedule starts
+    # in the month of application), not with the records.
     return {
         name: cipher().keyed_hash(json.dumps(value, sort_keys=True, ensure_ascii=False), "claim_form")
         for name, (value, _text) in internal_values(view).items()
+        if FIELDS[name].source != "rules"
     }

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller
-from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent, ServiceRating
+from miniapp_api.claims.models import MAX_ID, BenefitPayment, Claim, ClaimEvent, ServiceRating
 from miniapp_api.claims.status import EVENT_LABELS, STATUS_LABELS
 from miniapp_api.clock import china_today
 from miniapp_api.errors import NotFoundError
@@ -23,6 +23,8 @@ from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 def own_claim(session: Session, caller: Caller, claim_id: int, *, for_update: bool = False) -> Claim:
     """The caller's own claim; another person's is "not found", never "forbidden" (no probing)."""
+    if not 0 < claim_id <= MAX_ID:
+        raise NotFoundError("没有找到这笔申领", code="CLAIM_NOT_FOUND")
     query = select(Claim).where(Claim.id == claim_id, Claim.person_id == caller.person_id)
     claim = session.scalar(query.with_for_update() if for_update else query)
     if claim is None:
@@ -30,8 +32,13 @@ def own_claim(session: Session, caller: Caller, claim_id: int, *, for_update: bo
     return claim
 
 
-def any_claim(session: Session, claim_id: int, *, for_update: bool = False) -> Claim:
+def staff_claim_of(session: Session, caller: Caller, claim_id: int, *, for_update: bool = False) -> Claim:
+    """Any claim for province-wide staff; only their own region's for a region's staff."""
+    if not 0 < claim_id <= MAX_ID:
+        raise NotFoundError("没有找到这笔申领", code="CLAIM_NOT_FOUND")
     query = select(Claim).where(Claim.id == claim_id)
+    if caller.staff_region:
+        query = query.where(Claim.region_code == caller.staff_region)
     claim = session.scalar(query.with_for_update() if for_update else query)
     if claim is None:
         raise NotFoundError("没有找到这笔申领", code="CLAIM_NOT_FOUND")
@@ -168,7 +175,7 @@ def events(session: Session, claim: Claim) -> dict[str, Any]:
         "events": [
             {
                 "kind": e.kind,
-                "label": EVENT_LABELS.get(e.kind, e.kind),
+                "label": _label(e),
                 "at": e.at,
                 "actor": e.actor_kind,
                 "period": f"{e.period:%Y-%m}" if e.period else None,
@@ -177,3 +184,9 @@ def events(session: Session, claim: Claim) -> dict[str, Any]:
             for e in rows
         ],
     }
+
+
+def _label(event: ClaimEvent) -> str:
+    if event.kind == "reviewed":
+        return {"auto": "自动审核", "manual": "人工审核"}.get(event.detail.get("mode", ""), "审核")
+    return EVENT_LABELS.get(event.kind, event.kind)

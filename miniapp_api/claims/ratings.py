@@ -15,6 +15,7 @@ from miniapp_api.claims.models import ServiceRating
 from miniapp_api.claims.progress import own_claim
 from miniapp_api.claims.status import DECIDED_STATUSES
 from miniapp_api.errors import ConflictError
+from miniapp_api.pii import mask_text
 
 
 def rate_claim(session: Session, caller: Caller, claim_id: int, score: int, comment: str | None) -> ServiceRating:
@@ -27,7 +28,7 @@ def rate_claim(session: Session, caller: Caller, claim_id: int, score: int, comm
         person_id=claim.person_id,
         region_code=claim.region_code,
         score=score,
-        comment=comment or None,
+        comment=mask_text(comment) if comment else None,  # free text may hold a phone or ID number
     )
     try:
         with session.begin_nested():
@@ -40,8 +41,10 @@ def rate_claim(session: Session, caller: Caller, claim_id: int, score: int, comm
     return rating
 
 
-def rating_summary(session: Session, region: str | None, limit: int) -> dict[str, Any]:
+def rating_summary(session: Session, caller: Caller, region: str | None, limit: int) -> dict[str, Any]:
     scope = [ServiceRating.region_code == region] if region else []
+    if caller.staff_region:
+        scope.append(ServiceRating.region_code == caller.staff_region)
     counts = dict(
         session.execute(select(ServiceRating.score, func.count()).where(*scope).group_by(ServiceRating.score)).all()
     )

@@ -154,7 +154,7 @@ def _count_contributions(session: Session, view: RecordsView, since: dt.date | N
         start = month_number(period.start_month)
         end = month_number(period.end_month) if period.end_month else None
         if end is None or end > until:
-            if view.stop_event is not None and (end is None or period.employer_id != view.stop_event.employer_id):
+            if view.stop_event is not None:
                 view.needs_review(
                     "CONTRIBUTING_AFTER_SEPARATION", "失业日期之后仍有单位为您缴纳社会保险，需人工核实是否已就业"
                 )

@@ -12,21 +12,18 @@ from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.models import Claim
-from miniapp_api.claims.progress import any_claim, describe_for_staff
-from miniapp_api.claims.records_view import claim_facts, read_records
+from miniapp_api.claims.progress import describe_for_staff, staff_claim_of
+from miniapp_api.claims.records_view import read_records
 from miniapp_api.clock import china_today
 from miniapp_api.errors import ConflictError, ValidationFailed
-from miniapp_api.pii import mask_name
+from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Person
-from miniapp_api.records.service import rules_parameters
 from miniapp_api.rules.eligibility import (
     CONTRIBUTION_BASIS,
     INVOLUNTARY_BASIS,
     PENSION_BASIS,
     Refusal,
 )
-from miniapp_api.rules.errors import RulesError
-from miniapp_api.rules.estimate import estimate
 
 # What a reviewer may reject for, each with its legal basis. The 60-day window is not here,
 # and never will be (人社厅发〔2020〕24号第四条).
@@ -43,9 +40,13 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
 _PENDING = ("submitted", "manual_review")
 
 
-def queue(session: Session, status: str, region: str | None, limit: int, after_id: int | None) -> list[dict[str, Any]]:
-    """Oldest first: whoever waited longest is seen first."""
+def queue(
+    session: Session, caller: Caller, status: str, region: str | None, limit: int, after_id: int | None
+) -> list[dict[str, Any]]:
+    """Oldest first: whoever waited longest is seen first. A region's staff see their region."""
     query = select(Claim, Person.name).join(Person, Person.id == Claim.person_id).where(Claim.status == status)
+    if caller.staff_region:
+        query = query.where(Claim.region_code == caller.staff_region)
     if region:
         query = query.where(Claim.region_code == region)
     if after_id is not None:
@@ -66,12 +67,12 @@ def queue(session: Session, status: str, region: str | None, limit: int, after_i
     ]
 
 
-def staff_claim(session: Session, claim_id: int) -> dict[str, Any]:
-    return describe_for_staff(session, any_claim(session, claim_id))
+def staff_claim(session: Session, caller: Caller, claim_id: int) -> dict[str, Any]:
+    return describe_for_staff(session, staff_claim_of(session, caller, claim_id))
 
 
-def _pending(session: Session, claim_id: int) -> Claim:
-    claim = any_claim(session, claim_id, for_update=True)
+def _pending(session: Session, caller: Caller, claim_id: int) -> Claim:
+    claim = staff_claim_of(session, caller, claim_id, for_update=True)
     if claim.status not in _PENDING:
         raise ConflictError(
             "这笔申领已经作出决定，不能重复审核", code="CLAIM_NOT_PENDING", details={"status": claim.status}
@@ -80,48 +81,39 @@ def _pending(session: Session, claim_id: int) -> Claim:
 
 
 def staff_approve(session: Session, caller: Caller, claim_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """Approve on the facts as the reviewer verified them; the rules still decide the amounts,
-    and refuse an approval the law does not allow."""
-    claim = _pending(session, claim_id)
+    """Approve on the records as they stand now; the rules set the amounts and refuse an
+    approval the law does not allow. A reviewer does not change facts here: a wrong record is
+    corrected through the objection channel, where whoever proposes a correction never approves
+    it (人社部发〔2019〕18号第五条), and the claim is then decided on the corrected record."""
+    claim = _pending(session, caller, claim_id)
     person = session.get(Person, claim.person_id)
     assert person is not None
     view = read_records(session, person, claim.application_date)
-    parameters = rules_parameters(session, claim.region_code)
-    verified = {k: body[k] for k in ("separation_date", "separation_reason", "contribution_months") if k in body}
-    stop = view.stop_event
-    separation_date = verified.get("separation_date") or (stop.stop_date if stop else None)
-    separation_reason = verified.get("separation_reason") or (stop.reason_code if stop else None)
-    if separation_date is None or separation_reason is None:
-        raise ValidationFailed("内部记录缺少停保信息，请填写核实后的失业日期和失业原因", code="VERIFIED_FACTS_REQUIRED")
-    if parameters is None:
-        raise ValidationFailed("统筹地区参数缺失，无法核定待遇", code="PARAMETER_MISSING")
-    facts = claim_facts(
-        view,
-        separation_date=separation_date,
-        separation_reason=separation_reason,
-        contribution_months=verified.get("contribution_months"),
-    )
-    try:
-        result = estimate(facts, parameters)
-    except RulesError as error:
-        raise ValidationFailed(f"无法核定：{error.message}", code=error.code) from None
+    if view.facts is None or view.estimate is None:
+        reasons = "；".join(reason.message for reason in view.review_reasons) or "内部记录不完整"
+        raise ValidationFailed(
+            f"内部记录尚不足以核定待遇（{reasons}），请先更正内部记录或作出不予核准的决定",
+            code="RECORDS_INCOMPLETE",
+            details={"review_reasons": [reason.as_dict() for reason in view.review_reasons]},
+        )
+    result = view.estimate
     if not result.eligible:
         raise ValidationFailed(
-            "按核实后的事实不符合领取条件，请改为不予核准并注明原因",
+            "按内部记录不符合领取条件，请改为不予核准并注明原因",
             code="NOT_ELIGIBLE",
             details={"refusals": [dataclasses.asdict(r) for r in result.reasons]},
         )
+    if not result.schedule:
+        raise ValidationFailed("未能生成发放计划，请核对地区参数", code="EMPTY_SCHEDULE")
     actor = timeline.actor_of(caller)
-    claim.separation_date = facts.separation_date
-    claim.separation_reason = facts.separation_reason
-    claim.contribution_months = facts.contribution_months
-    timeline.append(claim, "reviewed", actor, mode="manual", verified=sorted(verified))
-    decisions.approve(session, claim, result, actor, decided_by=f"staff:{caller.staff_user_id}", note=body["note"])
+    note = mask_text(body["note"])
+    timeline.append(claim, "reviewed", actor, mode="manual")
+    decisions.approve(session, claim, result, actor, decided_by=f"staff:{caller.staff_user_id}", note=note)
     audit(
         "claim.approved",
         actor=caller.audit_actor,
         subject=("claim", claim.id),
-        detail={"note": body["note"], "verified": {k: str(v) for k, v in verified.items()}},
+        detail={"note": note, "review_reasons": [r["code"] for r in claim.review_reasons]},
     )
     return describe_for_staff(session, claim)
 
@@ -133,15 +125,16 @@ def staff_reject(session: Session, caller: Caller, claim_id: int, body: dict[str
             f"不予核准原因代码不正确：{'、'.join(unknown)}；可用代码：{'、'.join(REJECTION_REASONS)}",
             code="UNKNOWN_REJECTION_REASON",
         )
-    claim = _pending(session, claim_id)
+    claim = _pending(session, caller, claim_id)
     actor = timeline.actor_of(caller)
+    note = mask_text(body["note"])
     refusals = [Refusal(code, *REJECTION_REASONS[code]) for code in dict.fromkeys(body["reason_codes"])]
     timeline.append(claim, "reviewed", actor, mode="manual")
-    decisions.reject(session, claim, refusals, actor, decided_by=f"staff:{caller.staff_user_id}", note=body["note"])
+    decisions.reject(session, claim, refusals, actor, decided_by=f"staff:{caller.staff_user_id}", note=note)
     audit(
         "claim.rejected",
         actor=caller.audit_actor,
         subject=("claim", claim.id),
-        detail={"note": body["note"], "reasons": [r.code for r in refusals]},
+        detail={"note": note, "reasons": [r.code for r in refusals]},
     )
     return describe_for_staff(session, claim)

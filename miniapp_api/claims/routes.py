@@ -154,7 +154,9 @@ class ReviewQueue(MethodView):
     @staff_blp.response(200, schemas.QueueItemOut(many=True))
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
         """待审核队列（默认人工审核中），先到先审"""
-        return review.queue(current_session(), query["status"], query.get("region"), query["limit"], query["after_id"])
+        return review.queue(
+            current_session(), caller, query["status"], query.get("region"), query["limit"], query["after_id"]
+        )
 
 
 @staff_blp.route("/claims/<int:claim_id>")
@@ -164,7 +166,7 @@ class StaffClaim(MethodView):
     @staff_blp.alt_response(404, schema=ErrorEnvelope, description="申领不存在")
     def get(self, claim_id: int, caller: Caller) -> Any:
         """一笔申领的全部信息：转人工的原因、事实、计算过程"""
-        return review.staff_claim(current_session(), claim_id)
+        return review.staff_claim(current_session(), caller, claim_id)
 
 
 @staff_blp.route("/claims/<int:claim_id>/approve")
@@ -200,4 +202,4 @@ class Ratings(MethodView):
     @staff_blp.response(200, schemas.RatingsOut)
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
         """服务评价汇总与最近的评价"""
-        return ratings.rating_summary(current_session(), query.get("region"), query["limit"])
+        return ratings.rating_summary(current_session(), caller, query.get("region"), query["limit"])

@@ -8,6 +8,7 @@ from marshmallow import validate
 from miniapp_api.api import Schema
 from miniapp_api.benefits.schemas import RefusalOut
 from miniapp_api.claims.form import FIELDS, INTERNAL
+from miniapp_api.claims.models import MAX_ID
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.records import fields as f
 
@@ -239,7 +240,9 @@ class QueueQuery(Schema):
     )
     region = f.RegionCode(metadata={"label": "统筹地区"})
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200), metadata={"label": "条数"})
-    after_id = ma.fields.Integer(load_default=None, allow_none=True, metadata={"label": "翻页起点"})
+    after_id = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_ID), metadata={"label": "翻页起点"}
+    )
 
 
 class QueueItemOut(Schema):
@@ -261,11 +264,6 @@ class StaffClaimOut(ClaimOut):
 
 class ApproveIn(Schema):
     note = f.Text(required=True, validate=validate.Length(max=500), metadata={"label": "审核意见"})
-    separation_date = f.PastDate(metadata={"label": "核实的失业日期"})
-    separation_reason = f.Text(metadata={"label": "核实的失业原因代码"})
-    contribution_months = ma.fields.Integer(
-        validate=validate.Range(min=0, max=600), metadata={"label": "核实的累计缴费月数"}
-    )
 
 
 class RejectIn(Schema):

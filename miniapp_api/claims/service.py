@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,9 +19,10 @@ from miniapp_api.claims.models import Claim, ClaimDraft, UnemploymentRegistratio
 from miniapp_api.claims.records_view import RecordsView, read_records
 from miniapp_api.claims.status import STATUS_LABELS
 from miniapp_api.clock import china_today
-from miniapp_api.db import utcnow
+from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
+from miniapp_api.pii import cipher
 from miniapp_api.records.models import Person
 
 COMMITMENT_VERSION = 1
@@ -41,8 +41,8 @@ class DraftExpired(AppError):
     message = "草稿已超过保存期限并已作废，请重新填写后提交"
 
 
-def _person(session: Session, caller: Caller) -> Person:
-    person = session.get(Person, caller.person_id)
+def _person(session: Session, caller: Caller, *, for_update: bool = False) -> Person:
+    person = session.get(Person, caller.person_id, with_for_update=for_update)
     if person is None:  # the binding points at a person the records no longer hold
         raise NotFoundError("内部记录中找不到您的参保信息，请联系经办机构", code="PERSON_NOT_FOUND")
     return person
@@ -142,8 +142,9 @@ def _check_bank_choice(person: Person, edits: dict[str, Any]) -> None:
 
 
 def _request_hash(body: dict[str, Any]) -> str:
+    """Keyed: the body holds a phone and a bank card, which a plain hash would let be guessed."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return cipher().keyed_hash(canonical, "claim.request")
 
 
 def _replay_or_conflict(session: Session, person_id: int, key: str, request_sha256: str) -> Claim | None:
@@ -173,11 +174,36 @@ def _replay_or_conflict(session: Session, person_id: int, key: str, request_sha2
     return None
 
 
+def _refuse_repeat_of_decided(session: Session, person_id: int, view: RecordsView) -> None:
+    """A claim already decided on these very records is not decided again: the answer would be
+    the same, with a second registration and message. Changed records (a correction) may."""
+    last = session.scalars(
+        select(Claim).where(Claim.person_id == person_id).order_by(Claim.submitted_at.desc()).limit(1)
+    ).first()
+    if last is None or last.closed_at is None or view.facts is None:
+        return
+    same_records = last.stop_event_id == (view.stop_event.id if view.stop_event else None)
+    decided_on = {**last.facts, "application_date": None} if last.facts else None
+    if same_records and last.status == "rejected" and decided_on == _facts_as_decided(view):
+        raise ConflictError(
+            f"您的申领（受理号{last.claim_no}）已按现有记录作出不予核准的决定，记录未发生变化，无需重复提交；"
+            "如对记录或决定有异议，请通过“异议申诉”提出",
+            code="CLAIM_ALREADY_DECIDED",
+            details={"claim_id": last.id, "claim_no": last.claim_no, "status": last.status},
+        )
+
+
+def _facts_as_decided(view: RecordsView) -> dict[str, Any] | None:
+    """The facts as a decision stores them, the application date aside (it moves every day)."""
+    assert view.facts is not None
+    return {**view.facts.as_dict(), "application_date": None}
+
+
 def submit_claim(session: Session, caller: Caller, body: dict[str, Any], key: str) -> tuple[Claim, bool]:
     """Register the person as unemployed and claim benefit in one transaction, then decide at
     once where the records allow. Returns the claim and whether it was made by this call (False:
     a retry with the same key got the claim made before)."""
-    person = _person(session, caller)
+    person = _person(session, caller, for_update=True)  # one submission per person at a time
     request_sha256 = _request_hash(body)
     earlier = _replay_or_conflict(session, person.id, key, request_sha256)
     if earlier is not None:
@@ -199,6 +225,7 @@ def submit_claim(session: Session, caller: Caller, body: dict[str, Any], key: st
 
     today = china_today()
     view = read_records(session, person, today)
+    _refuse_repeat_of_decided(session, person.id, view)
     claim, created = _insert_claim(session, person, view, edits, key, request_sha256, caller)
     if not created:  # a concurrent retry with this key won; this one answers with its claim
         return claim, False
@@ -271,3 +298,9 @@ def _insert_claim(
         timeline.append(claim, "submitted", timeline.actor_of(caller), at=claim.submitted_at)
         return claim, True
     raise ConflictError("受理号生成冲突，请稍后重试", code="CLAIM_NO_CONFLICT")
+
+
+def purge_expired_drafts() -> int:
+    """Delete drafts past their expiry (the hourly sweep); returns how many."""
+    result = current_session().execute(delete(ClaimDraft).where(ClaimDraft.expires_at <= utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)

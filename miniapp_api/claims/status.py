@@ -40,7 +40,7 @@ STATUS_LABELS = {
 EVENT_LABELS = {
     "submitted": "提交申领",
     "registered": "办理失业登记",
-    "reviewed": "自动审核",
+    "reviewed": "审核",
     "manual_review": "转人工审核",
     "approved": "核准",
     "rejected": "不予核准",
