@@ -86,7 +86,9 @@ def test_a_draft_keeps_the_claimants_edits_and_says_which_internal_fields_change
     with unit_of_work() as session:
         session.execute(update(StopContributionEvent).values(reason_code="contract_expired"))
         stored = session.scalars(select(ClaimDraft)).one()
-        assert "6217000010001234569" not in str(stored.internal_fingerprints)
+        # The records' values are kept only as keyed hashes, never as a second copy.
+        assert "economic_layoff" not in str(stored.internal_fingerprints)
+        assert len(stored.internal_fingerprints["separation_reason"]) == 64
     resumed = client.get("/api/v1/claims/draft", headers=bearer(tokens)).get_json()
     assert resumed["fields"]["phone"]["value"] == "137****5678"
     assert resumed["fields"]["phone"]["source"] == "claimant"
