@@ -65,8 +65,9 @@ def _open_claim(session: Session, person_id: int) -> Claim | None:
     return session.scalars(select(Claim).where(Claim.person_id == person_id, Claim.closed_at.is_(None))).first()
 
 
-def _form(session: Session, person: Person, edits: dict[str, Any], draft: dict[str, Any] | None) -> dict[str, Any]:
-    view = read_records(session, person, china_today())
+def _form(
+    session: Session, person: Person, view: RecordsView, edits: dict[str, Any], draft: dict[str, Any] | None
+) -> dict[str, Any]:
     claim = _open_claim(session, person.id)
     return {
         "fields": render(view, edits),
@@ -80,7 +81,8 @@ def _form(session: Session, person: Person, edits: dict[str, Any], draft: dict[s
 
 def prefill(session: Session, caller: Caller) -> dict[str, Any]:
     """The form filled from the records, with no edits: what the claimant only needs to confirm."""
-    return _form(session, _person(session, caller), {}, None)
+    person = _person(session, caller)
+    return _form(session, person, read_records(session, person, china_today()), {}, None)
 
 
 # Drafts.
@@ -95,32 +97,33 @@ def _live_draft(session: Session, person_id: int) -> ClaimDraft:
     return draft
 
 
-def _draft_form(session: Session, person: Person, draft: ClaimDraft) -> dict[str, Any]:
-    edits = json.loads(draft.edits)
-    now_prints = fingerprints(read_records(session, person, china_today()))
+def _draft_form(session: Session, person: Person, draft: ClaimDraft, view: RecordsView) -> dict[str, Any]:
+    now_prints = fingerprints(view)
     changed = [name for name in sorted(INTERNAL) if draft.internal_fingerprints.get(name) != now_prints.get(name)]
     info = {"saved_at": draft.saved_at, "expires_at": draft.expires_at, "changed_internal_fields": changed}
-    return _form(session, person, edits, info)
+    return _form(session, person, view, json.loads(draft.edits), info)
 
 
 def get_draft(session: Session, caller: Caller) -> dict[str, Any]:
     """The saved draft, its internal fields refreshed from the records, saying which of them changed."""
     person = _person(session, caller)
-    return _draft_form(session, person, _live_draft(session, person.id))
+    draft = _live_draft(session, person.id)
+    return _draft_form(session, person, draft, read_records(session, person, china_today()))
 
 
 def save_draft(session: Session, caller: Caller, edits: dict[str, Any]) -> dict[str, Any]:
     person = _person(session, caller)
     _check_bank_choice(person, edits)
+    view = read_records(session, person, china_today())
     now = utcnow()
     draft = session.get(ClaimDraft, person.id) or ClaimDraft(person_id=person.id)
     draft.edits = json.dumps(edits, ensure_ascii=False)
-    draft.internal_fingerprints = fingerprints(read_records(session, person, china_today()))
+    draft.internal_fingerprints = fingerprints(view)
     draft.saved_at = now
     draft.expires_at = now + dt.timedelta(days=settings().CLAIM_DRAFT_TTL_DAYS)
     session.add(draft)
     session.flush()
-    return _draft_form(session, person, draft)
+    return _draft_form(session, person, draft, view)
 
 
 def discard_draft(session: Session, caller: Caller) -> None:
