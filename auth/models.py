@@ -12,7 +12,9 @@ from miniapp_api.db import Base, TimestampMixin, UtcDateTime, utcnow
 from miniapp_api.pii import EncryptedText
 
 SESSION_KINDS = ("claimant", "employer", "staff")
-STAFF_ROLES = ("handler", "reviewer", "auditor", "admin")
+# handler: objections; reviewer: claims and record corrections; supervisor: overdue objections
+# are escalated to them, and they assign work; auditor: reads; admin: everything staff may read.
+STAFF_ROLES = ("handler", "reviewer", "supervisor", "auditor", "admin")
 
 
 class WeChatAccount(TimestampMixin, Base):
@@ -41,6 +43,8 @@ class StaffUser(TimestampMixin, Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where reminders and escalations reach them (a work mobile).
+    phone: Mapped[str | None] = mapped_column(EncryptedText("staff_user.phone"))
 
 
 class AuthSession(Base):

@@ -12,13 +12,21 @@ from auth.passwords import hash_password, password_problem
 from miniapp_api.audit.service import record
 from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.records.fields import is_mobile
 from miniapp_api.records.models import Region
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
 
 
 def create_staff(
-    username: str, display_name: str, password: str, roles: Iterable[str], *, region_code: str | None, operator: str
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[str],
+    *,
+    region_code: str | None,
+    operator: str,
+    phone: str | None = None,
 ) -> StaffUser:
     db = current_session()
     wanted = sorted(set(roles))
@@ -30,6 +38,8 @@ def create_staff(
     problem = password_problem(password)
     if problem:
         raise ValidationFailed(problem, code="WEAK_PASSWORD")
+    if phone is not None and not is_mobile(phone):
+        raise ValidationFailed("手机号码应为11位、以1开头", code="BAD_PHONE")
     if region_code and db.get(Region, region_code) is None:
         raise ValidationFailed(f"统筹地区 {region_code} 不存在", code="UNKNOWN_REGION")
     if db.scalar(select(StaffUser.id).where(StaffUser.username == username)):
@@ -41,6 +51,7 @@ def create_staff(
         roles=wanted,
         region_code=region_code,
         active=True,
+        phone=phone,
     )
     db.add(staff)
     db.flush()

@@ -66,6 +66,8 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.claims.routes import staff_blp as claims_staff_blp
     from miniapp_api.faces.routes import blp as faces_blp
     from miniapp_api.health.routes import blp as health_blp
+    from miniapp_api.objections.routes import blp as objections_blp
+    from miniapp_api.objections.routes import staff_blp as objections_staff_blp
     from miniapp_api.records.routes import blp as records_blp
     from notifications.routes import blp as notifications_blp
     from notifications.routes import messages_blp
@@ -78,5 +80,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(faces_blp)
     api.register_blueprint(claims_blp)
     api.register_blueprint(claims_staff_blp)
+    api.register_blueprint(objections_blp)
+    api.register_blueprint(objections_staff_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

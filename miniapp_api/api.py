@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -76,6 +77,20 @@ class Blueprint(smorest.Blueprint):  # type: ignore[misc]
 
 class MiniappApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     ERROR_SCHEMA = ErrorEnvelope
+
+
+def body_limit(limit: Callable[[], int]) -> Callable[[F], F]:
+    """Let this route take bodies up to `limit()` bytes (the API's default is smaller)."""
+
+    def wrap(view: F) -> F:
+        @functools.wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            request.max_content_length = limit()
+            return view(*args, **kwargs)
+
+        return limited  # type: ignore[return-value]
+
+    return wrap
 
 
 def accepts(*mimetypes: str) -> Callable[[F], F]:

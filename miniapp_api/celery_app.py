@@ -23,13 +23,26 @@ from miniapp_api.request_context import current_request_id, set_request_id
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["miniapp_api.health.tasks", "notifications.tasks", "miniapp_api.claims.tasks"]
+TASK_MODULES = [
+    "miniapp_api.health.tasks",
+    "notifications.tasks",
+    "miniapp_api.claims.tasks",
+    "miniapp_api.objections.tasks",
+]
 
 # Periodic sweeps: name -> (task, seconds). Each domain adds its own entries here.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
     "outbox-sweep": {"task": "notifications.sweep", "schedule": 30.0, "options": {"expires": 25}},
     "claim-drafts-purge": {"task": "claims.purge_expired_drafts", "schedule": 3600.0, "options": {"expires": 3000}},
+    # Reply clocks: every 15 minutes, so a reminder goes out early on its day (quiet hours
+    # hold an SMS until morning) and an overdue mark follows midnight closely.
+    "objection-deadlines": {"task": "objections.sweep_deadlines", "schedule": 900.0, "options": {"expires": 840}},
+    "objection-images-purge": {
+        "task": "objections.purge_unattached_images",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 

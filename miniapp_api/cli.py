@@ -272,9 +272,15 @@ def staff() -> None:
 @click.option("--name", "display_name", required=True, help="姓名（显示用）")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES), help="可重复")
 @click.option("--region", "region_code", default=None, help="所属统筹地区代码")
+@click.option("--phone", default=None, help="工作手机（接收到期提醒和督办）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（用于脚本）")
 def staff_create(
-    username: str, display_name: str, roles: tuple[str, ...], region_code: str | None, password_stdin: bool
+    username: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    region_code: str | None,
+    phone: str | None,
+    password_stdin: bool,
 ) -> None:
     """Create a staff account; the password is asked for (never an argument, so not in shell history)."""
     if password_stdin:
@@ -284,7 +290,13 @@ def staff_create(
     try:
         with unit_of_work():
             created = create_staff(
-                username, display_name, password, roles, region_code=region_code, operator=getpass.getuser()
+                username,
+                display_name,
+                password,
+                roles,
+                region_code=region_code,
+                operator=getpass.getuser(),
+                phone=phone,
             )
             click.echo(
                 f"已创建工作人员账号 {created.username}（{created.display_name}），岗位：{'、'.join(created.roles)}"

@@ -38,6 +38,10 @@ def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'instance' / 'miniapp.sqlite3'}"
 
 
+def _default_objection_files_dir() -> str:
+    return str(PROJECT_ROOT / "instance" / "objection_files")
+
+
 @dataclass(frozen=True)
 class Settings:
     MINIAPP_ENV: str = "development"
@@ -120,6 +124,14 @@ class Settings:
     FACE_LOCKOUT_S: int = 1800
     # A saved claim draft is kept this long, then refused as expired.
     CLAIM_DRAFT_TTL_DAYS: int = 30
+    # Images sent with an objection: stored encrypted in this directory (outside the database
+    # and anything the web server serves), at most this many per objection and bytes each; an
+    # upload never attached to an objection is deleted after OBJECTION_UNATTACHED_TTL_H hours.
+    OBJECTION_FILES_DIR: str = field(default_factory=_default_objection_files_dir)
+    OBJECTION_MAX_IMAGES: int = 5
+    OBJECTION_IMAGE_MAX_BYTES: int = 5 * 1024 * 1024
+    OBJECTION_UNATTACHED_TTL_H: int = 24
+    OBJECTION_MAX_UNATTACHED: int = 20
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5

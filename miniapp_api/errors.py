@@ -206,7 +206,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     details: dict[str, Any] = {}
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        message = f"提交的内容超过上限（{_human_bytes(limit)}）" if limit else message
+        message = f"提交的内容超过上限（{human_bytes(limit)}）" if limit else message
         details = {"max_bytes": limit}
     response = envelope(status, code, message, details)
     valid_methods = getattr(error, "valid_methods", None)
@@ -215,7 +215,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     return response
 
 
-def _human_bytes(size: int) -> str:
+def human_bytes(size: int) -> str:
     return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
 
 

@@ -86,9 +86,14 @@ def sms_standin() -> Iterator[SmsStandIn]:
 
 @pytest.fixture(scope="session")
 def base_settings(
-    database_url: str, redis_url: str, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn
+    database_url: str,
+    redis_url: str,
+    wechat_standin: WeChatStandIn,
+    sms_standin: SmsStandIn,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     return {
+        "OBJECTION_FILES_DIR": str(tmp_path_factory.mktemp("objection_files")),
         "MINIAPP_ENV": "test",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -12,6 +12,7 @@ from miniapp_api.claims import timeline
 from miniapp_api.claims.models import Claim
 from miniapp_api.db import utcnow
 from miniapp_api.identifiers import make_credit_code, make_id_number
+from miniapp_api.objections.models import Objection, ObjectionDeadline
 from miniapp_api.records.models import (
     ContributionPeriod,
     Employer,
@@ -165,5 +166,39 @@ def decided_claim(session: Session, person_row: Person, status: str = "approved"
     timeline.append(row, status)
     row.decided_at = utcnow()
     row.decided_by = "auto"
+    session.flush()
+    return row
+
+
+def open_objection(session: Session, person_row: Person, claim: Claim | None = None) -> Objection:
+    """An objection just received, with its running reply clock (for who-may-see tests)."""
+    filed_on = dt.date(2026, 11, 16)
+    row = Objection(
+        objection_no=f"YY{person_row.region_code}20261116{next(_sequence):06d}",
+        person_id=person_row.id,
+        region_code=person_row.region_code,
+        category="decision" if claim else "record",
+        field=None if claim else "separation_reason",
+        claim_id=claim.id if claim else None,
+        subject_key=f"claim:{claim.id}:decision" if claim else "field:separation_reason",
+        description="记录有误",
+        status="received",
+        filed_on=filed_on,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        ObjectionDeadline(
+            objection_id=row.id,
+            region_code=row.region_code,
+            category=row.category,
+            state="running",
+            working_days=5,
+            basis="人社厅发〔2020〕24号第三条",
+            filed_on=filed_on,
+            due_on=dt.date(2026, 11, 23),
+            remind_on=dt.date(2026, 11, 20),
+        )
+    )
     session.flush()
     return row

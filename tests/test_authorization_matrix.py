@@ -21,12 +21,23 @@ from tests import factories
 from tests.auth_helpers import bearer, bound_claimant, employer_login, staff_login, wechat_login
 from tests.notify_helpers import APPROVED
 
-CALLERS = ("anonymous", "claimant_unbound", "claimant", "employer", "handler", "reviewer", "auditor", "admin")
+CALLERS = (
+    "anonymous",
+    "claimant_unbound",
+    "claimant",
+    "employer",
+    "handler",
+    "reviewer",
+    "supervisor",
+    "auditor",
+    "admin",
+)
 PUBLIC = dict.fromkeys(CALLERS, 200)
 ANY_LOGIN = {**dict.fromkeys(CALLERS, 200), "anonymous": 401}
 CLAIMANT_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 200}
 STAFF_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401}
 CLAIM_READERS = {**STAFF_ONLY, "reviewer": 200, "auditor": 200, "admin": 200}
+OBJECTION_READERS = {**CLAIM_READERS, "handler": 200, "supervisor": 200}
 
 # (method, route as in url_map, concrete path, body) → expected status per caller.
 # "{own}" / "{other}" in a path are the caller's own record and someone else's.
@@ -52,7 +63,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      dict.fromkeys(CALLERS, 401)),
     ("POST", "/api/v1/auth/identity", "/api/v1/auth/identity", {"id_number": "11010519491231002X", "name": "某"},
      {"anonymous": 401, "claimant_unbound": 422, "claimant": 422, "employer": 403, "handler": 403,
-      "reviewer": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
     # A fresh phone per caller: codes to one phone are limited to one a minute.
     ("POST", "/api/v1/auth/employer/code", "/api/v1/auth/employer/code",
      lambda caller: {"credit_code": "91350100M000100Y43", "phone": f"1370000000{CALLERS.index(caller)}"},
@@ -68,27 +79,27 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/api/v1/auth/me", "/api/v1/auth/me", None, ANY_LOGIN),
     ("GET", "/api/v1/messages", "/api/v1/messages", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 200, "handler": 403,
-      "reviewer": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
     ("GET", "/api/v1/messages/<string:message_id>", "/api/v1/messages/{own}", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 200, "handler": 200,
-      "reviewer": 403, "auditor": 200, "admin": 200}),
+      "reviewer": 403, "supervisor": 403, "auditor": 200, "admin": 200}),
     ("GET", "/api/v1/messages/<string:message_id>", "/api/v1/messages/{other}", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 404, "handler": 200,
-      "reviewer": 403, "auditor": 200, "admin": 200}),
+      "reviewer": 403, "supervisor": 403, "auditor": 200, "admin": 200}),
     ("GET", "/api/v1/staff/messages", "/api/v1/staff/messages?phone=13900000001", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 403, "employer": 403, "handler": 200,
-      "reviewer": 403, "auditor": 200, "admin": 200}),
+      "reviewer": 403, "supervisor": 403, "auditor": 200, "admin": 200}),
     # The matrix's claimant has no reference photo in the records: the counter service instead.
     ("POST", "/api/v1/liveness/challenges", "/api/v1/liveness/challenges", {"consent": True},
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 409, "employer": 403, "handler": 403,
-      "reviewer": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
     ("POST", "/api/v1/liveness/challenges/<string:challenge_id>/response",
      "/api/v1/liveness/challenges/0123456789abcdef0123456789abcdef/response", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 403, "handler": 403,
-      "reviewer": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
     ("POST", "/api/v1/liveness/decline", "/api/v1/liveness/decline", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 403, "handler": 403,
-      "reviewer": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
     ("GET", "/api/v1/claims/prefill", "/api/v1/claims/prefill", None, CLAIMANT_ONLY),
     ("GET", "/api/v1/claims/draft", "/api/v1/claims/draft", None, {**CLAIMANT_ONLY, "claimant": 404}),
     ("PUT", "/api/v1/claims/draft", "/api/v1/claims/draft", {"contact_address": "某地"}, CLAIMANT_ONLY),
@@ -118,8 +129,43 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {"note": "核实"}, {**STAFF_ONLY, "reviewer": 409}),
     ("POST", "/api/v1/staff/claims/<int:claim_id>/reject", "/api/v1/staff/claims/{other_claim}/reject",
      {"reason_codes": ["REEMPLOYED"], "note": "核实"}, {**STAFF_ONLY, "reviewer": 409}),
-    ("GET", "/api/v1/staff/ratings", "/api/v1/staff/ratings", None,
-     {**STAFF_ONLY, "handler": 200, "reviewer": 200, "auditor": 200, "admin": 200}),
+    ("GET", "/api/v1/staff/ratings", "/api/v1/staff/ratings", None, OBJECTION_READERS),
+    ("GET", "/api/v1/objections", "/api/v1/objections", None, CLAIMANT_ONLY),
+    ("POST", "/api/v1/objections", "/api/v1/objections", {}, {**CLAIMANT_ONLY, "claimant": 422}),
+    ("POST", "/api/v1/objections/images", "/api/v1/objections/images", None, {**CLAIMANT_ONLY, "claimant": 422}),
+    ("GET", "/api/v1/objections/<int:objection_id>", "/api/v1/objections/{own_objection}", None, CLAIMANT_ONLY),
+    ("GET", "/api/v1/objections/<int:objection_id>", "/api/v1/objections/{other_objection}", None,
+     {**CLAIMANT_ONLY, "claimant": 404}),
+    ("POST", "/api/v1/objections/<int:objection_id>/supplement", "/api/v1/objections/{other_objection}/supplement",
+     {"text": "补充"}, {**CLAIMANT_ONLY, "claimant": 404}),
+    ("POST", "/api/v1/objections/<int:objection_id>/supplement", "/api/v1/objections/{own_objection}/supplement",
+     {"text": "补充"}, {**CLAIMANT_ONLY, "claimant": 409}),
+    ("POST", "/api/v1/objections/<int:objection_id>/rating", "/api/v1/objections/{other_objection}/rating",
+     {"score": 5}, {**CLAIMANT_ONLY, "claimant": 404}),
+    ("POST", "/api/v1/objections/<int:objection_id>/rating", "/api/v1/objections/{own_objection}/rating",
+     {"score": 5}, {**CLAIMANT_ONLY, "claimant": 409}),
+    ("GET", "/api/v1/staff/objections", "/api/v1/staff/objections", None, OBJECTION_READERS),
+    ("GET", "/api/v1/staff/objections/report", "/api/v1/staff/objections/report", None, OBJECTION_READERS),
+    ("GET", "/api/v1/staff/objections/<int:objection_id>", "/api/v1/staff/objections/{other_objection}", None,
+     OBJECTION_READERS),
+    ("GET", "/api/v1/staff/objections/<int:objection_id>/images/<int:attachment_id>",
+     "/api/v1/staff/objections/{other_objection}/images/999999", None,
+     {**STAFF_ONLY, "handler": 404, "reviewer": 404, "supervisor": 404}),
+    # In this order: the handler takes the objection, asks for more, and cannot then answer it.
+    ("POST", "/api/v1/staff/objections/<int:objection_id>/assign", "/api/v1/staff/objections/{other_objection}/assign",
+     {}, {**STAFF_ONLY, "handler": 200}),
+    ("POST", "/api/v1/staff/objections/<int:objection_id>/request-info",
+     "/api/v1/staff/objections/{other_objection}/request-info", {"request": "请补充解除协议"},
+     {**STAFF_ONLY, "handler": 200}),
+    ("POST", "/api/v1/staff/objections/<int:objection_id>/accept", "/api/v1/staff/objections/{other_objection}/accept",
+     {"answer": "成立"}, {**STAFF_ONLY, "handler": 409}),
+    ("POST", "/api/v1/staff/objections/<int:objection_id>/reject", "/api/v1/staff/objections/{other_objection}/reject",
+     {"reason_code": "RECORD_VERIFIED", "answer": "无误"}, {**STAFF_ONLY, "handler": 409}),
+    ("GET", "/api/v1/staff/corrections", "/api/v1/staff/corrections", None, {**OBJECTION_READERS, "handler": 403}),
+    ("POST", "/api/v1/staff/corrections/<int:correction_id>/approve", "/api/v1/staff/corrections/999999/approve",
+     {"note": "同意"}, {**STAFF_ONLY, "reviewer": 404}),
+    ("POST", "/api/v1/staff/corrections/<int:correction_id>/decline", "/api/v1/staff/corrections/999999/decline",
+     {"note": "不同意"}, {**STAFF_ONLY, "reviewer": 404}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip
@@ -152,6 +198,8 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
         decided = {"own_claim": factories.decided_claim(session, mine),
                    "other_claim": factories.decided_claim(session, theirs)}  # fmt: skip
         claims = {key: claim.id for key, claim in decided.items()}
+        claims["own_objection"] = factories.open_objection(session, mine).id
+        claims["other_objection"] = factories.open_objection(session, theirs).id
         claim_numbers = {key: claim.claim_no for key, claim in decided.items()}
     messages = {}
     with unit_of_work():
@@ -171,7 +219,7 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
         "claimant": bound_claimant(client, wechat_standin, people["mine"][1], people["mine"][2]),
         "employer": employer_login(client, sms_standin, credit_code, contacts["mine"][1]),
     }
-    for role in ("handler", "reviewer", "auditor", "admin"):
+    for role in ("handler", "reviewer", "supervisor", "auditor", "admin"):
         tokens[role] = staff_login(client, f"{role}.one", role)
     return {"client": client, "tokens": tokens, "messages": messages, "claims": claims, "claim_numbers": claim_numbers}
 

@@ -48,7 +48,7 @@ def decide_automatically(session: Session, claim: Claim, view: RecordsView) -> N
         reject(session, claim, list(result.reasons), timeline.SYSTEM, decided_by="auto", result=result)
 
 
-def send_to_review(session: Session, claim: Claim, reasons: list[ReviewReason]) -> None:
+def send_to_review(session: Session, claim: Claim, reasons: list[ReviewReason], *, dedup_suffix: str = "") -> None:
     claim.review_reasons = [reason.as_dict() for reason in reasons]
     timeline.append(claim, "manual_review", reasons=[reason.code for reason in reasons])
     notify_claimant(
@@ -56,6 +56,7 @@ def send_to_review(session: Session, claim: Claim, reasons: list[ReviewReason]) 
         claim,
         "claim_submitted",
         {"claim_no": claim.claim_no, "submitted_on": _china_day(claim.submitted_at).isoformat()},
+        dedup_suffix=dedup_suffix,
     )
 
 
@@ -67,6 +68,7 @@ def approve(
     *,
     decided_by: str,
     note: str | None = None,
+    dedup_suffix: str = "",
 ) -> None:
     _record_decision(claim, decided_by, note, result)
     claim.refusals = []
@@ -80,25 +82,7 @@ def approve(
         continued_payment_months=result.continued_payment_months,
         total_amount=str(result.total_amount),
     )
-    for month in result.schedule:
-        period = dt.date.fromisoformat(f"{month.period}-01")
-        session.add(
-            BenefitPayment(
-                claim_id=claim.id,
-                person_id=claim.person_id,
-                kind="monthly",
-                period=period,
-                month_index=month.index,
-                amount=month.amount,
-                medical_premium_paid=month.medical_premium_paid,
-                continued=month.continued,
-                pay_by=month.pay_by,
-                status="scheduled",
-            )
-        )
-        timeline.append(
-            claim, "payment_scheduled", period=period, amount=str(month.amount), pay_by=month.pay_by.isoformat()
-        )
+    schedule_payments(session, claim, result)
     amounts = sorted({month.amount for month in result.schedule})
     monthly = str(amounts[0]) if len(amounts) == 1 else f"{amounts[0]}–{amounts[-1]}"
     notify_claimant(
@@ -111,6 +95,52 @@ def approve(
             "monthly_amount": monthly,
             "start_month": result.schedule[0].period if result.schedule else "",
         },
+        dedup_suffix=dedup_suffix,
+    )
+
+
+def schedule_payments(session: Session, claim: Claim, result: Estimate) -> None:
+    """Make the claim's monthly payments match the decision's schedule. On a first approval that
+    is one row per month; on a new decision (a corrected record) months still scheduled are
+    updated or cancelled and new ones added, and months already paid are left as they were."""
+    existing = {p.period: p for p in _monthly_payments(session, claim.id)}
+    for month in result.schedule:
+        period = dt.date.fromisoformat(f"{month.period}-01")
+        payment = existing.pop(period, None)
+        if payment is not None and payment.status == "paid":
+            continue
+        if payment is None:
+            payment = BenefitPayment(claim_id=claim.id, person_id=claim.person_id, kind="monthly", period=period)
+            session.add(payment)
+        payment.month_index = month.index
+        payment.amount = month.amount
+        payment.medical_premium_paid = month.medical_premium_paid
+        payment.continued = month.continued
+        payment.pay_by = month.pay_by
+        payment.status = "scheduled"
+        timeline.append(
+            claim, "payment_scheduled", period=period, amount=str(month.amount), pay_by=month.pay_by.isoformat()
+        )
+    for payment in existing.values():
+        if payment.status == "scheduled":
+            payment.status = "cancelled"
+            timeline.append(claim, "payment_cancelled", period=payment.period, amount=str(payment.amount))
+
+
+def cancel_scheduled_payments(session: Session, claim: Claim) -> None:
+    for payment in _monthly_payments(session, claim.id):
+        if payment.status == "scheduled":
+            payment.status = "cancelled"
+            timeline.append(claim, "payment_cancelled", period=payment.period, amount=str(payment.amount))
+
+
+def _monthly_payments(session: Session, claim_id: int) -> list[BenefitPayment]:
+    return list(
+        session.scalars(
+            select(BenefitPayment)
+            .where(BenefitPayment.claim_id == claim_id, BenefitPayment.kind == "monthly")
+            .order_by(BenefitPayment.period)
+        )
     )
 
 
@@ -123,9 +153,11 @@ def reject(
     decided_by: str,
     note: str | None = None,
     result: Estimate | None = None,
+    dedup_suffix: str = "",
 ) -> None:
     _record_decision(claim, decided_by, note, result)
     claim.refusals = [{"code": r.code, "message": r.message, "legal_basis": r.legal_basis} for r in refusals]
+    cancel_scheduled_payments(session, claim)  # a new decision on a corrected record
     timeline.append(claim, "rejected", actor, reasons=[refusal.code for refusal in refusals])
     decided_on = _china_day(claim.decided_at)
     notify_claimant(
@@ -139,6 +171,7 @@ def reject(
             "reply_days": str(_reply_working_days(session, claim.region_code, decided_on)),
             "decided_on": decided_on.isoformat(),
         },
+        dedup_suffix=dedup_suffix,
     )
 
 
@@ -170,17 +203,27 @@ def _china_day(moment: dt.datetime | None) -> dt.date:
     return (moment or utcnow()).astimezone(CHINA).date()
 
 
-def notify_claimant(session: Session, claim: Claim, kind: str, values: dict[str, Any]) -> None:
-    person = session.get(Person, claim.person_id)
-    openid = session.scalar(select(WeChatAccount.openid).where(WeChatAccount.person_id == claim.person_id))
-    phone = claim.phone or (person.phone if person else None)
+def notify_claimant(
+    session: Session, claim: Claim, kind: str, values: dict[str, Any], *, dedup_suffix: str = ""
+) -> None:
+    """`dedup_suffix` tells a later decision on the same claim (after a correction) from a
+    retry of the first, which must not be sent twice."""
+    notify_person(session, claim.person_id, kind, values, f"claim:{claim.id}:{kind}{dedup_suffix}", phone=claim.phone)
+
+
+def notify_person(
+    session: Session, person_id: int, kind: str, values: dict[str, Any], dedup_key: str, *, phone: str | None = None
+) -> None:
+    """A message to a claimant: WeChat where they have used the mini-program, else SMS to the
+    phone they gave (or the records' one)."""
+    openid = session.scalar(select(WeChatAccount.openid).where(WeChatAccount.person_id == person_id))
+    if phone is None:
+        person = session.get(Person, person_id)
+        phone = person.phone if person else None
     try:
         notify.send(
-            kind,
-            notify.Recipient("person", claim.person_id, phone=phone, openid=openid),
-            values,
-            dedup_key=f"claim:{claim.id}:{kind}",
+            kind, notify.Recipient("person", person_id, phone=phone, openid=openid), values, dedup_key=dedup_key
         )
     except notify.Undeliverable:
-        # The decision stands; the claimant sees it in the mini-program's progress page.
-        log.warning("claim %s: no phone or WeChat account to tell of %s", claim.id, kind)
+        # The step stands; the claimant sees it in the mini-program.
+        log.warning("person %s: no phone or WeChat account to tell of %s", person_id, kind)

@@ -1,4 +1,5 @@
-"""服务评价（好差评）: a claimant rates how a decided claim was handled; staff read the ratings."""
+"""服务评价（好差评）: a claimant rates how a decided claim or an answered objection was handled;
+staff read the ratings."""
 
 from __future__ import annotations
 
@@ -22,11 +23,36 @@ def rate_claim(session: Session, caller: Caller, claim_id: int, score: int, comm
     claim = own_claim(session, caller, claim_id, for_update=True)
     if claim.status not in DECIDED_STATUSES:
         raise ConflictError("申领办结（核准或不予核准）后才能评价", code="NOT_YET_DECIDED")
-    rating = ServiceRating(
-        subject_kind="claim",
-        subject_id=claim.id,
+    rating = save_rating(
+        session,
+        subject=("claim", claim.id),
         person_id=claim.person_id,
         region_code=claim.region_code,
+        score=score,
+        comment=comment,
+        already="这笔申领已经评价过了",
+    )
+    timeline.append(claim, "rated", timeline.actor_of(caller), score=score)
+    audit("claim.rated", actor=caller.audit_actor, subject=("claim", claim.id), detail={"score": score})
+    return rating
+
+
+def save_rating(
+    session: Session,
+    *,
+    subject: tuple[str, int],
+    person_id: int,
+    region_code: str,
+    score: int,
+    comment: str | None,
+    already: str,
+) -> ServiceRating:
+    """One rating per rated thing (a decided claim, an answered objection); a second is refused."""
+    rating = ServiceRating(
+        subject_kind=subject[0],
+        subject_id=subject[1],
+        person_id=person_id,
+        region_code=region_code,
         score=score,
         comment=mask_text(comment) if comment else None,  # free text may hold a phone or ID number
     )
@@ -35,9 +61,7 @@ def rate_claim(session: Session, caller: Caller, claim_id: int, score: int, comm
             session.add(rating)
             session.flush()
     except IntegrityError:
-        raise ConflictError("这笔申领已经评价过了", code="ALREADY_RATED") from None
-    timeline.append(claim, "rated", timeline.actor_of(caller), score=score)
-    audit("claim.rated", actor=caller.audit_actor, subject=("claim", claim.id), detail={"score": score})
+        raise ConflictError(already, code="ALREADY_RATED") from None
     return rating
 
 

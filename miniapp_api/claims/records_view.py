@@ -66,8 +66,12 @@ class RecordsView:
             self.review_reasons.append(ReviewReason(code, message))
 
 
-def read_records(session: Session, person: Person, application_date: dt.date) -> RecordsView:
-    previous = _last_drawn_claim(session, person.id)
+def read_records(
+    session: Session, person: Person, application_date: dt.date, *, deciding_again: Claim | None = None
+) -> RecordsView:
+    """The records as they stand. `deciding_again` is a claim being decided afresh (its record
+    was corrected): the benefit drawn before it counts, not the benefit drawn under it."""
+    previous = _last_drawn_claim(session, person.id, before=deciding_again)
     since = previous.separation_date if previous and previous.separation_date else None
     stop = _last_stop_event(session, person.id, after=since)
     region_code = _insured_region(session, person, stop)
@@ -89,13 +93,11 @@ def read_records(session: Session, person: Person, application_date: dt.date) ->
     return view
 
 
-def _last_drawn_claim(session: Session, person_id: int) -> Claim | None:
-    return session.scalars(
-        select(Claim)
-        .where(Claim.person_id == person_id, Claim.status.in_(_DRAWN))
-        .order_by(Claim.submitted_at.desc())
-        .limit(1)
-    ).first()
+def _last_drawn_claim(session: Session, person_id: int, *, before: Claim | None) -> Claim | None:
+    query = select(Claim).where(Claim.person_id == person_id, Claim.status.in_(_DRAWN))
+    if before is not None:
+        query = query.where(Claim.id != before.id, Claim.submitted_at < before.submitted_at)
+    return session.scalars(query.order_by(Claim.submitted_at.desc()).limit(1)).first()
 
 
 def _last_stop_event(session: Session, person_id: int, *, after: dt.date | None) -> StopContributionEvent | None:

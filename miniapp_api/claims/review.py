@@ -14,8 +14,9 @@ from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.models import Claim
 from miniapp_api.claims.progress import describe_for_staff, staff_claim_of
 from miniapp_api.claims.records_view import read_records
+from miniapp_api.claims.reevaluation import raised_by
 from miniapp_api.clock import china_today
-from miniapp_api.errors import ConflictError, ValidationFailed
+from miniapp_api.errors import ConflictError, Forbidden, ValidationFailed
 from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Person
 from miniapp_api.rules.eligibility import (
@@ -77,6 +78,8 @@ def _pending(session: Session, caller: Caller, claim_id: int) -> Claim:
         raise ConflictError(
             "这笔申领已经作出决定，不能重复审核", code="CLAIM_NOT_PENDING", details={"status": claim.status}
         )
+    if caller.staff_user_id in raised_by(claim):
+        raise Forbidden("您受理了对这笔申领的异议并提请复核，须由另一名审核人员作出决定", code="MAKER_CHECKER")
     return claim
 
 
@@ -88,7 +91,7 @@ def staff_approve(session: Session, caller: Caller, claim_id: int, body: dict[st
     claim = _pending(session, caller, claim_id)
     person = session.get(Person, claim.person_id)
     assert person is not None
-    view = read_records(session, person, claim.application_date)
+    view = read_records(session, person, claim.application_date, deciding_again=claim)
     if view.facts is None or view.estimate is None:
         reasons = "；".join(reason.message for reason in view.review_reasons) or "内部记录不完整"
         raise ValidationFailed(

@@ -19,7 +19,7 @@ staff_blp = Blueprint(
     "claims_staff", __name__, url_prefix="/api/v1/staff", description="申领审核与服务评价（经办人员）"
 )
 _READERS = ("reviewer", "auditor", "admin")
-_ANY_STAFF = ("handler", "reviewer", "auditor", "admin")
+_ANY_STAFF = ("handler", "reviewer", "supervisor", "auditor", "admin")
 
 
 @blp.route("/prefill")

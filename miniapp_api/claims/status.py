@@ -53,6 +53,9 @@ EVENT_LABELS = {
     "stopped": "停止发放",
     "completed": "领取期满",
     "rated": "服务评价",
+    "records_corrected": "内部记录已更正",
+    "re_evaluated": "按更正后的记录重新核定",
+    "reconsideration": "异议成立，重新审核",
 }
 
 

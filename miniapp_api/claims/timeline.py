@@ -34,6 +34,8 @@ def append(
     current_session().add(event)
     if kind in STATUS_AFTER:
         claim.status = STATUS_AFTER[kind]
-        if claim.status not in OPEN_STATUSES and claim.closed_at is None:
+        if claim.status in OPEN_STATUSES:
+            claim.closed_at = None  # reopened: a corrected record or an upheld objection
+        elif claim.closed_at is None:
             claim.closed_at = moment
     return event

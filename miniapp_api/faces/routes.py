@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import request
 from flask.views import MethodView
@@ -14,26 +12,14 @@ from auth.guard import requires
 from auth.limits import rate_limited
 from auth.service import session_level
 from liveness.actions import Action
-from miniapp_api.api import Blueprint, ErrorEnvelope, accepts
+from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.faces import schemas, service
 
 blp = Blueprint("faces", __name__, url_prefix="/api/v1/liveness", description="人脸核验（活体检测与人像比对）")
-F = TypeVar("F", bound=Callable[..., Any])
 _VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime"}
 _IMAGE_TYPES = {"image/jpeg", "image/png"}
-
-
-def upload_limit(view: F) -> F:
-    """This route takes uploads up to LIVENESS_MAX_UPLOAD_BYTES (the API's default is smaller)."""
-
-    @functools.wraps(view)
-    def limited(*args: Any, **kwargs: Any) -> Any:
-        request.max_content_length = settings().LIVENESS_MAX_UPLOAD_BYTES
-        return view(*args, **kwargs)
-
-    return limited  # type: ignore[return-value]
 
 
 def read_upload() -> service.Upload:
@@ -79,7 +65,7 @@ class Challenges(MethodView):
 @blp.route("/challenges/<string:challenge_id>/response")
 class ChallengeResponse(MethodView):
     @rate_limited("RATE_LIMIT_LIVENESS")
-    @upload_limit
+    @body_limit(lambda: settings().LIVENESS_MAX_UPLOAD_BYTES)
     @requires(blp, "claimant", level=Level.BOUND)
     @accepts("multipart/form-data")
     @blp.doc(requestBody=schemas.RESPONSE_BODY)

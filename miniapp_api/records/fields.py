@@ -25,6 +25,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 REQUIRED = {"required": "缺少必填项", "null": "不能为空"}
 
 
+def is_mobile(value: str) -> bool:
+    return bool(_PHONE.match(value))
+
+
 class _Text(ma.fields.String):
     default_error_messages = {**REQUIRED, "invalid": "应为文本"}
 

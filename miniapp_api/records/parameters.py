@@ -13,6 +13,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from miniapp_api.rules.deadlines import OBJECTION_CATEGORIES
 from miniapp_api.rules.entitlement import legal_cap
 
 
@@ -94,7 +95,13 @@ class FilingLimit(_Strict):
 
 
 class ReplyLimit(_Strict):
+    """Working days to answer an objection; `by_category` may set a category its own limit."""
+
     working_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    by_category = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(OBJECTION_CATEGORIES)),
+        values=ma.fields.Integer(validate=validate.Range(min=1, max=60)),
+    )
 
 
 class PaymentSchedule(_Strict):

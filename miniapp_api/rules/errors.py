@@ -27,3 +27,7 @@ class ParameterMissing(RulesError):
 
 class CalendarYearUnknown(RulesError):
     code = "CALENDAR_YEAR_UNKNOWN"
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"官方节假日安排中没有{year}年的数据，无法计算工作日；请更新节假日日历后再试")
+        self.year = year

@@ -26,9 +26,7 @@ def is_working_day(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        raise CalendarYearUnknown(
-            f"官方节假日安排中没有{day.year}年的数据，无法计算工作日；请更新节假日日历后再试"
-        ) from None
+        raise CalendarYearUnknown(day.year) from None
 
 
 def add_working_days(start: dt.date, count: int) -> dt.date:
@@ -44,6 +42,16 @@ def add_working_days(start: dt.date, count: int) -> dt.date:
             if remaining == 0:
                 return day
     raise ValueError("working-day period too long")
+
+
+def previous_working_day(day: dt.date) -> dt.date:
+    """The last working day before `day` (a reminder goes out one working day ahead)."""
+    current = day
+    for _ in range(_MAX_SPAN):
+        current -= _ONE_DAY
+        if is_working_day(current):
+            return current
+    raise ValueError("no working day found")
 
 
 def deadline_after_days(start: dt.date, days: int) -> dt.date:

@@ -1,0 +1,189 @@
+"""What a claimant, and what staff, see of an objection."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth.models import StaffUser
+from miniapp_api.claims.form import FIELDS
+from miniapp_api.claims.models import ServiceRating
+from miniapp_api.clock import china_today
+from miniapp_api.objections.models import (
+    Objection,
+    ObjectionAttachment,
+    ObjectionDeadline,
+    ObjectionEvent,
+    RecordCorrection,
+)
+from miniapp_api.objections.vocabulary import (
+    CATEGORY_LABELS,
+    EVENT_LABELS,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    next_steps,
+)
+from miniapp_api.pii import mask_bank_account, mask_id_number, mask_name, mask_phone
+from miniapp_api.records.models import Person, Region
+
+# Values of a correction that are shown masked, even to staff.
+_MASKED = {"bank_account": mask_bank_account}
+
+
+def due_text(deadline: ObjectionDeadline) -> str:
+    if deadline.due_on is not None:
+        return deadline.due_on.isoformat()
+    return f"{deadline.working_days}个工作日期满"
+
+
+def _loads(value: str | None) -> Any:
+    return json.loads(value) if value else None
+
+
+def clock_of(deadline: ObjectionDeadline) -> dict[str, Any]:
+    today = china_today()
+    return {
+        "state": deadline.state,
+        "due_on": deadline.due_on,
+        "rule": f"{deadline.working_days}个工作日",
+        "basis": deadline.basis,
+        "paused_since": deadline.paused_on if deadline.state == "paused" else None,
+        "working_days_left_when_paused": deadline.days_left if deadline.state == "paused" else None,
+        "overdue": deadline.state == "running" and deadline.due_on is not None and deadline.due_on < today,
+        "answered_on_time": deadline.on_time,
+        "note": "国家尚未公布相应年度节假日安排，答复期限将在公布后确定"
+        if deadline.state == "calendar_pending"
+        else None,
+    }
+
+
+def summary(objection: Objection, deadline: ObjectionDeadline) -> dict[str, Any]:
+    return {
+        "id": objection.id,
+        "objection_no": objection.objection_no,
+        "category": objection.category,
+        "category_label": CATEGORY_LABELS[objection.category],
+        "field": objection.field,
+        "field_label": FIELDS[objection.field].label if objection.field else None,
+        "claim_id": objection.claim_id,
+        "status": objection.status,
+        "status_label": STATUS_LABELS[objection.status],
+        "filed_at": objection.filed_at,
+        "due_on": deadline.due_on,
+        "outcome": objection.outcome,
+    }
+
+
+def describe(session: Session, objection: Objection) -> dict[str, Any]:
+    deadline = session.get(ObjectionDeadline, objection.id)
+    assert deadline is not None  # made with the objection
+    region = session.get(Region, objection.region_code)
+    assert region is not None
+    rating = session.scalar(
+        select(ServiceRating).where(ServiceRating.subject_kind == "objection", ServiceRating.subject_id == objection.id)
+    )
+    events = session.scalars(
+        select(ObjectionEvent).where(ObjectionEvent.objection_id == objection.id).order_by(ObjectionEvent.id)
+    ).all()
+    rejected = objection.outcome == "rejected"
+    return {
+        **summary(objection, deadline),
+        "recorded_value": _loads(objection.recorded_value),
+        "claimed_value": _loads(objection.claimed_value),
+        "description": objection.description,
+        "clock": clock_of(deadline),
+        "info_request": objection.info_request if objection.status == "awaiting_claimant" else None,
+        "answer": {
+            "outcome": objection.outcome,
+            "outcome_label": OUTCOME_LABELS[objection.outcome],
+            "text": objection.answer,
+            "legal_basis": objection.legal_basis,
+            "answered_at": objection.answered_at,
+        }
+        if objection.outcome
+        else None,
+        "next_steps": next_steps(objection.rejection_code, region) if rejected else [],
+        "attachments": _attachments(session, objection.id),
+        "events": [
+            {"kind": e.kind, "label": EVENT_LABELS.get(e.kind, e.kind), "at": e.at, "actor": e.actor_kind}
+            for e in events
+        ],
+        "rating": {"score": rating.score, "comment": rating.comment, "created_at": rating.created_at}
+        if rating
+        else None,
+        "can_rate": objection.status == "answered" and rating is None,
+        "agency": {"name": region.agency_name, "phone": region.agency_phone, "address": region.agency_address},
+    }
+
+
+def _attachments(session: Session, objection_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ObjectionAttachment)
+        .where(ObjectionAttachment.objection_id == objection_id)
+        .order_by(ObjectionAttachment.id)
+    )
+    return [
+        {"id": a.id, "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "uploaded_at": a.uploaded_at}
+        for a in rows
+    ]
+
+
+def describe_correction(correction: RecordCorrection) -> dict[str, Any]:
+    return {
+        "id": correction.id,
+        "objection_id": correction.objection_id,
+        "target": correction.target,
+        "target_id": correction.target_id,
+        "before": _masked(json.loads(correction.before)),
+        "after": _masked(json.loads(correction.after)),
+        "status": correction.status,
+        "proposed_by": correction.proposed_by,
+        "proposed_at": correction.proposed_at,
+        "proposal_note": correction.proposal_note,
+        "decided_by": correction.decided_by,
+        "decided_at": correction.decided_at,
+        "decision_note": correction.decision_note,
+    }
+
+
+def _masked(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _MASKED[key](value) if key in _MASKED and value else value for key, value in values.items()}
+
+
+def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]:
+    person = session.get(Person, objection.person_id)
+    assert person is not None
+    handler = session.get(StaffUser, objection.assigned_to) if objection.assigned_to else None
+    corrections = session.scalars(
+        select(RecordCorrection).where(RecordCorrection.objection_id == objection.id).order_by(RecordCorrection.id)
+    ).all()
+    events = session.scalars(
+        select(ObjectionEvent).where(ObjectionEvent.objection_id == objection.id).order_by(ObjectionEvent.id)
+    ).all()
+    return {
+        **describe(session, objection),
+        "region_code": objection.region_code,
+        "claimant": {
+            "name": mask_name(person.name),
+            "id_number": mask_id_number(person.id_number),
+            "phone": mask_phone(person.phone),
+        },
+        "assigned_to": {"id": handler.id, "name": handler.display_name} if handler else None,
+        "info_request": objection.info_request,
+        "rejection_code": objection.rejection_code,
+        "corrections": [describe_correction(c) for c in corrections],
+        "events": [
+            {
+                "kind": e.kind,
+                "label": EVENT_LABELS.get(e.kind, e.kind),
+                "at": e.at,
+                "actor": e.actor_kind,
+                "actor_id": e.actor_id,
+                "detail": e.detail,
+            }
+            for e in events
+        ],
+    }

@@ -1,0 +1,97 @@
+"""The words of the objection channel: categories, statuses, steps, the reasons an objection may
+be rejected for (each with its legal basis), and what a claimant can do after a rejection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from miniapp_api.records.models import Region
+
+CATEGORY_LABELS = {"record": "申领表信息有误", "decision": "对审核决定有异议", "suspension": "对暂停或停止发放有异议"}
+
+STATUS_LABELS = {
+    "received": "已受理，待分派",
+    "in_progress": "办理中",
+    "awaiting_claimant": "待您补充材料（答复期限暂停计算）",
+    "correction_pending": "已提出更正，待复核",
+    "answered": "已办结",
+}
+
+EVENT_LABELS = {
+    "filed": "提交异议",
+    "assigned": "分派经办人",
+    "info_requested": "请申领人补充材料",
+    "info_supplied": "申领人补充材料",
+    "correction_proposed": "提出更正记录",
+    "correction_declined": "更正未获复核通过，退回经办人",
+    "correction_approved": "更正经复核通过，记录已更正",
+    "answered": "答复",
+    "reminded": "到期前提醒经办人",
+    "overdue": "逾期，已提交主管督办",
+    "due_date_set": "确定答复期限",
+    "rated": "服务评价",
+}
+
+OUTCOME_LABELS = {"accepted": "异议成立", "rejected": "异议不成立"}
+
+# Why an objection may be found unfounded, and on what basis. Staff pick a code; the claimant
+# reads the wording and the basis.
+REJECTION_REASONS: dict[str, tuple[str, str]] = {
+    "RECORD_VERIFIED": (
+        "经与用人单位申报和缴费记录核对，原记录无误",
+        "人社部发〔2019〕18号第一条；人社厅发〔2020〕24号第三条",
+    ),
+    "STOP_REASON_PREVAILS": (
+        "失业登记所填原因与用人单位停保原因不一致的，以停保原因为准",
+        "内人社办发〔2020〕46号第三条",
+    ),
+    "DECISION_LAWFUL": (
+        "原审核决定事实清楚，适用依据正确",
+        "社会保险法第四十五条；失业保险条例第十四条",
+    ),
+    "SUSPENSION_LAWFUL": (
+        "暂停或停止发放符合法定情形",
+        "社会保险法第五十一条；失业保险条例第十五条",
+    ),
+    "LABOUR_DISPUTE": (
+        "所提事项属于与用人单位之间的劳动争议，经办机构无权认定",
+        "劳动争议调解仲裁法第二条、第五条",
+    ),
+}
+
+
+def next_steps(rejection_code: str | None, region: Region) -> list[dict[str, Any]]:
+    """What a claimant whose objection was rejected can do next, with the law that gives it."""
+    steps = [
+        {
+            "title": "申请行政复议",
+            "text": f"对答复不服的，可以自知道之日起六十日内，向{region.agency_name}的主管部门依法申请行政复议",
+            "basis": "行政复议法第二十条；社会保险法第八十三条",
+        },
+        {
+            "title": "提起行政诉讼",
+            "text": "也可以自知道之日起六个月内，依法向人民法院提起行政诉讼",
+            "basis": "行政诉讼法第四十六条；社会保险法第八十三条",
+        },
+        {
+            "title": "补充证据后再次提出",
+            "text": "有新的证据材料（如劳动合同、解除通知书）的，可在小程序中就同一事项再次提出异议",
+            "basis": "人社厅发〔2020〕24号第三条",
+        },
+        {
+            "title": "咨询",
+            "text": f"{region.agency_name}，电话{region.agency_phone}，地址{region.agency_address}；或拨打12333",
+            "basis": "",
+        },
+    ]
+    if rejection_code == "LABOUR_DISPUTE":
+        steps.insert(
+            0,
+            {
+                "title": "申请劳动争议仲裁",
+                "text": "与用人单位就解除劳动关系的原因有争议的，可向劳动人事争议仲裁委员会申请仲裁；"
+                "仲裁或判决改变解除原因的，凭结果再次提出异议",
+                "basis": "劳动争议调解仲裁法第二条、第二十七条",
+            },
+        )
+    return steps
