@@ -107,6 +107,8 @@ def assign(session: Session, caller: Caller, objection_id: int, username: str | 
         raise Forbidden("只有异议经办人员可以承办异议", code="ROLE_REQUIRED")
     if handler_id != caller.staff_user_id and "supervisor" not in caller.roles:
         raise Forbidden("只有主管可以把异议分派给他人", code="ROLE_REQUIRED")
+    if objection.assigned_to not in (None, caller.staff_user_id) and "supervisor" not in caller.roles:
+        raise Forbidden("这条异议已由其他经办人员承办，改派请联系主管", code="NOT_ASSIGNED_TO_YOU")
     previous = objection.assigned_to
     objection.assigned_to = handler_id
     if objection.status == "received":
