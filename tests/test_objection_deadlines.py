@@ -158,3 +158,47 @@ def test_a_due_date_in_a_year_the_calendar_does_not_know_waits_and_alerts_superv
         clock = session.get(ObjectionDeadline, filed["id"])
         assert clock is not None and clock.state == "running"
         assert clock.due_on == dt.date(2027, 1, 5)  # 12-29, 12-30, 12-31, 01-04, 01-05
+
+
+def test_a_pause_while_the_calendar_lacks_the_year_is_applied_once_it_is_known(
+    client: Any, wechat_standin: WeChatStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with time_machine.travel(_at("2026-12-28"), tick=True):
+        tokens, filed = _file(client, wechat_standin)
+        handler = staff(client, "handler1", "handler")
+        assert act(client, handler, filed["id"], "request-info", request="请补充解除协议").status_code == 200
+    # While with the claimant, a sweep does not start the clock even when the year becomes known.
+    known = working_days.chinese_calendar.is_workday
+    monkeypatch.setattr(
+        working_days.chinese_calendar,
+        "is_workday",
+        lambda day: day.weekday() < 5 and day != dt.date(2027, 1, 1) if day.year == 2027 else bool(known(day)),
+    )
+    with time_machine.travel(_at("2026-12-30"), tick=True):
+        assert sweeps.sweep().dated == 1
+    with unit_of_work() as session:
+        clock = session.get(ObjectionDeadline, filed["id"])
+        assert clock is not None
+        # Due 2027-01-05 as filed; paused on 12-28 with 12-29, 12-30, 12-31, 01-04, 01-05 left.
+        assert (clock.state, clock.due_on, clock.days_left) == ("paused", dt.date(2027, 1, 5), 5)
+    with time_machine.travel(_at("2027-01-06"), tick=True):
+        tokens = _fresh_login(client, wechat_standin, tokens)
+        answered = client.post(
+            f"/api/v1/objections/{filed['id']}/supplement", json={"text": "已上传"}, headers=bearer(tokens)
+        )
+        assert answered.get_json()["clock"]["due_on"] == "2027-01-13"  # 01-07, 08, 11, 12, 13
+
+
+def test_asking_for_more_after_the_due_date_does_not_wipe_the_overdue_mark(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    with time_machine.travel(_at("2026-03-02"), tick=True):
+        tokens, filed = _file(client, wechat_standin)
+        assert filed["clock"]["due_on"] == "2026-03-09"
+    with time_machine.travel(_at("2026-03-11"), tick=True):
+        handler = staff(client, "handler1", "handler")
+        assert act(client, handler, filed["id"], "request-info", request="请补充").status_code == 200
+        tokens = _fresh_login(client, wechat_standin, tokens)
+        client.post(f"/api/v1/objections/{filed['id']}/supplement", json={"text": "补充"}, headers=bearer(tokens))
+        answered = act(client, handler, filed["id"], "reject", reason_code="RECORD_VERIFIED", answer="记录无误")
+    assert answered.get_json()["clock"]["answered_on_time"] is False

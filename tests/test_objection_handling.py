@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from miniapp_api.claims.models import BenefitPayment
+from miniapp_api.claims.models import BenefitPayment, Claim
 from miniapp_api.db import unit_of_work
 from miniapp_api.objections.models import ObjectionEvent
-from miniapp_api.records.models import StopContributionEvent
+from miniapp_api.records.models import Person, StopContributionEvent
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
@@ -214,3 +214,55 @@ def test_supervisors_see_open_due_today_overdue_and_on_time_rates(client: Any, w
     assert report["open"] == 1 and report["overdue"] == 0
     (month,) = report["on_time_by_month"]
     assert (month["category"], month["answered"], month["on_time"], month["on_time_rate"]) == ("record", 1, 1, 1.0)
+
+
+def test_a_disputed_separation_date_on_an_approved_claim_amends_the_record_it_was_decided_on(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens = claimant(client, wechat_standin, months=70, stop_date=dt.date(2026, 10, 31))
+    approved = submit(client, tokens).get_json()
+    assert approved["status"] == "approved"
+    filed = objection(client, tokens, field="separation_date", claim_id=approved["id"]).get_json()
+    assert filed["recorded_value"] == "2026-10-31"
+    handler = staff(client, "handler1", "handler")
+    reviewer = staff(client, "reviewer1", "reviewer")
+    proposed = act(
+        client, handler, filed["id"], "accept", answer="更正失业日期", correction={"stop_date": "2026-09-30"}
+    )
+    assert proposed.status_code == 200, proposed.get_json()
+    correction = proposed.get_json()["corrections"][0]
+    with unit_of_work() as session:
+        stop = session.scalars(
+            select(StopContributionEvent).where(StopContributionEvent.person_id == tokens["person_id"])
+        ).one()
+        assert correction["target_id"] == stop.id
+    assert _correction(client, reviewer, correction["id"], "approve").status_code == 200
+    with unit_of_work() as session:
+        stops = session.scalars(
+            select(StopContributionEvent).where(StopContributionEvent.person_id == tokens["person_id"])
+        ).all()
+        assert [s.stop_date for s in stops] == [dt.date(2026, 9, 30)]
+    claim = client.get(f"/api/v1/claims/{approved['id']}", headers=bearer(tokens)).get_json()
+    assert claim["separation_date"] == "2026-09-30"
+
+
+def test_upholding_a_decision_objection_on_a_claim_already_in_review_still_keeps_maker_and_checker_apart(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens = claimant(client, wechat_standin, reason="no_such_reason")
+    pending = submit(client, tokens).get_json()
+    assert pending["status"] == "manual_review"
+    both = staff(client, "handler.reviewer", "handler", "reviewer")
+    with unit_of_work() as session:
+        # An objection on the claim's decision, filed before it went back to review.
+        claim, person = session.get(Claim, pending["id"]), session.get(Person, tokens["person_id"])
+        assert claim is not None and person is not None
+        objection_id = factories.open_objection(session, person, claim).id
+    upheld = act(client, both, objection_id, "accept", answer="成立")
+    assert upheld.status_code == 200, upheld.get_json()
+    own = client.post(
+        f"/api/v1/staff/claims/{pending['id']}/reject",
+        json={"reason_codes": ["VOLUNTARY_SEPARATION"], "note": "维持"},
+        headers=bearer(both),
+    )
+    assert (own.status_code, own.get_json()["code"]) == (403, "MAKER_CHECKER")

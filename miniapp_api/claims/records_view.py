@@ -93,6 +93,14 @@ def read_records(
     return view
 
 
+def records_for(session: Session, person: Person, claim: Claim | None, today: dt.date) -> RecordsView:
+    """The records as a claim was decided on them (now corrected, perhaps), or as the e-form
+    shows them today when there is no claim."""
+    if claim is None:
+        return read_records(session, person, today)
+    return read_records(session, person, claim.application_date, deciding_again=claim)
+
+
 def _last_drawn_claim(session: Session, person_id: int, *, before: Claim | None) -> Claim | None:
     query = select(Claim).where(Claim.person_id == person_id, Claim.status.in_(_DRAWN))
     if before is not None:

@@ -36,14 +36,31 @@ def latest_claim(session: Session, person_id: int) -> Claim | None:
     ).first()
 
 
+def _other_open_claim(session: Session, claim: Claim) -> str | None:
+    return session.scalar(
+        select(Claim.claim_no).where(
+            Claim.person_id == claim.person_id, Claim.closed_at.is_(None), Claim.id != claim.id
+        )
+    )
+
+
 def decide_after_correction(
-    session: Session, person: Person, actor: tuple[str, str | None], *, correction_id: int
+    session: Session,
+    person: Person,
+    actor: tuple[str, str | None],
+    *,
+    correction_id: int,
+    claim_id: int | None = None,
 ) -> Claim | None:
-    """Run the person's latest claim through the rules again on the corrected records."""
-    claim = latest_claim(session, person.id)
+    """Run the disputed claim (or, the objection naming none, the person's latest) through the
+    rules again on the corrected records."""
+    claim = session.get(Claim, claim_id, with_for_update=True) if claim_id else latest_claim(session, person.id)
     if claim is None:
         return None
-    if claim.status not in _DECIDED_AGAIN:
+    reopening = claim.closed_at is not None
+    if claim.status not in _DECIDED_AGAIN or (reopening and _other_open_claim(session, claim)):
+        # With a reviewer already, or another claim open (which the reviewer decides on these
+        # same corrected records): the correction goes on the timeline, nothing is decided here.
         timeline.append(claim, "records_corrected", actor, correction_id=correction_id)
         return claim
     view = read_records(session, person, claim.application_date, deciding_again=claim)
@@ -72,25 +89,28 @@ def send_back_to_review(
 ) -> None:
     """An upheld objection to a decision or a suspension: a reviewer decides the claim again.
     The handler who upheld it is named, so the same person cannot also decide it."""
+    if claim.status == "settled":
+        raise ConflictError(
+            "这笔申领已一次性领取并发放，不能退回重新审核；请转经办机构财务岗位复核",
+            code="CLAIM_SETTLED",
+        )
+    reason = {
+        "code": UPHELD,
+        "message": f"申领人对此申领提出的异议（编号{objection_no}）经核实成立，需重新审核",
+        "raised_by": staff_id,
+    }
     if claim.status in _WITH_A_REVIEWER:
+        claim.review_reasons = [*claim.review_reasons, reason]
+        timeline.append(claim, "reconsideration", actor, objection_no=objection_no)
         return
     if claim.closed_at is not None:
-        other = session.scalar(
-            select(Claim.claim_no).where(
-                Claim.person_id == claim.person_id, Claim.closed_at.is_(None), Claim.id != claim.id
-            )
-        )
+        other = _other_open_claim(session, claim)
         if other:
             raise ConflictError(
                 f"申领人已有另一笔未办结的申领（受理号{other}），请在该申领中一并审核",
                 code="OTHER_CLAIM_OPEN",
                 details={"claim_no": other},
             )
-    reason = {
-        "code": UPHELD,
-        "message": f"申领人对此申领提出的异议（编号{objection_no}）经核实成立，需重新审核",
-        "raised_by": staff_id,
-    }
     claim.review_reasons = [reason]
     timeline.append(claim, "reconsideration", actor, objection_no=objection_no)
     timeline.append(claim, "manual_review", actor, reasons=[UPHELD])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
-from miniapp_api.claims.models import Claim
+from miniapp_api.claims.models import Claim, ClaimEvent
 from miniapp_api.claims.progress import describe_for_staff, staff_claim_of
 from miniapp_api.claims.records_view import read_records
 from miniapp_api.claims.reevaluation import raised_by
@@ -83,6 +83,17 @@ def _pending(session: Session, caller: Caller, claim_id: int) -> Claim:
     return claim
 
 
+def _decision_round(session: Session, claim: Claim) -> str:
+    """Tells a decision after reconsideration from the first one, so its message is not taken
+    for a duplicate of the first."""
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(ClaimEvent)
+        .where(ClaimEvent.claim_id == claim.id, ClaimEvent.kind.in_(("approved", "rejected")))
+    )
+    return f":round:{earlier}" if earlier else ""
+
+
 def staff_approve(session: Session, caller: Caller, claim_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Approve on the records as they stand now; the rules set the amounts and refuse an
     approval the law does not allow. A reviewer does not change facts here: a wrong record is
@@ -111,7 +122,15 @@ def staff_approve(session: Session, caller: Caller, claim_id: int, body: dict[st
     actor = timeline.actor_of(caller)
     note = mask_text(body["note"])
     timeline.append(claim, "reviewed", actor, mode="manual")
-    decisions.approve(session, claim, result, actor, decided_by=f"staff:{caller.staff_user_id}", note=note)
+    decisions.approve(
+        session,
+        claim,
+        result,
+        actor,
+        decided_by=f"staff:{caller.staff_user_id}",
+        note=note,
+        dedup_suffix=_decision_round(session, claim),
+    )
     audit(
         "claim.approved",
         actor=caller.audit_actor,
@@ -133,7 +152,15 @@ def staff_reject(session: Session, caller: Caller, claim_id: int, body: dict[str
     note = mask_text(body["note"])
     refusals = [Refusal(code, *REJECTION_REASONS[code]) for code in dict.fromkeys(body["reason_codes"])]
     timeline.append(claim, "reviewed", actor, mode="manual")
-    decisions.reject(session, claim, refusals, actor, decided_by=f"staff:{caller.staff_user_id}", note=note)
+    decisions.reject(
+        session,
+        claim,
+        refusals,
+        actor,
+        decided_by=f"staff:{caller.staff_user_id}",
+        note=note,
+        dedup_suffix=_decision_round(session, claim),
+    )
     audit(
         "claim.rejected",
         actor=caller.audit_actor,

@@ -155,15 +155,22 @@ def count_for(session: Session, objection_id: int) -> int:
 
 
 def purge_unattached() -> int:
-    """Delete uploads never attached to an objection (the hourly sweep); returns how many."""
+    """Delete uploads never attached to an objection (the hourly sweep); returns how many. Rows
+    being attached right now are skipped (locked); files go only once the deletion commits."""
     session = current_session()
     cutoff = utcnow() - dt.timedelta(hours=settings().OBJECTION_UNATTACHED_TTL_H)
     rows = session.scalars(
-        select(ObjectionAttachment).where(
-            ObjectionAttachment.objection_id.is_(None), ObjectionAttachment.uploaded_at < cutoff
-        )
+        select(ObjectionAttachment)
+        .where(ObjectionAttachment.objection_id.is_(None), ObjectionAttachment.uploaded_at < cutoff)
+        .with_for_update(skip_locked=True)
     ).all()
+    paths = [_path(row.storage_key) for row in rows]
     for row in rows:
-        _path(row.storage_key).unlink(missing_ok=True)
         session.delete(row)
+
+    def remove_files() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    after_commit(remove_files)
     return len(rows)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.audit.service import record as audit
+from miniapp_api.db import utcnow
 from miniapp_api.objections import staff_notices
 from miniapp_api.objections.models import Objection, ObjectionDeadline
 from miniapp_api.records.service import rules_parameters
@@ -50,53 +51,73 @@ def start(session: Session, objection: Objection) -> ObjectionDeadline:
 
 
 def pause(clock: ObjectionDeadline, today: dt.date) -> None:
-    """The agency asked the claimant for something: the working days left are kept."""
-    if clock.state == "running" and clock.due_on is not None:
-        clock.days_left = working_days_left(today, clock.due_on)
-        clock.state = "paused"
-        clock.paused_on = today
+    """The agency asked the claimant for something: the working days left are kept. A reply
+    already overdue stays overdue (asking for more does not wipe the mark)."""
+    if clock.state == "calendar_pending":
+        clock.paused_on, clock.resumed_on = today, None  # the days left follow once the year is known
+        return
+    if clock.state != "running" or clock.due_on is None:
+        return
+    if today > clock.due_on and clock.overdue_at is None:
+        clock.overdue_at = utcnow()
+    clock.days_left = working_days_left(today, clock.due_on)
+    clock.state = "paused"
+    clock.paused_on = today
 
 
 def resume(session: Session, objection: Objection, clock: ObjectionDeadline, today: dt.date) -> None:
     """The claimant answered: the clock runs on from today with the days that were left."""
+    if clock.state == "calendar_pending":
+        if clock.paused_on is not None:
+            clock.resumed_on = today  # the sweep sets the due date once the calendar knows the year
+        return
     if clock.state != "paused" or clock.days_left is None:
         return
     try:
         due = resumed_due(today, clock.days_left)
     except CalendarYearUnknown as error:
-        clock.paused_on = today  # the day the clock runs on from, once the calendar knows the year
+        clock.resumed_on = today
         _calendar_missing(session, objection, clock, error)
         return
-    clock.state = "running"
-    clock.paused_on = None
-    # A new due date earns a new reminder, and an overdue mark from before no longer holds.
-    clock.reminded_at = None
-    clock.overdue_at = None
-    _set_due(clock, due)
+    _run_until(clock, due)
 
 
 def close(clock: ObjectionDeadline, today: dt.date) -> None:
-    clock.on_time = clock.due_on is None or today <= clock.due_on
+    clock.on_time = clock.overdue_at is None and (clock.due_on is None or today <= clock.due_on)
     clock.state = "closed"
     clock.closed_on = today
 
 
 def retry_calendar(session: Session, clock: ObjectionDeadline) -> bool:
-    """Work out a due date the calendar could not give before; True when it now can."""
+    """Work out a due date the calendar could not give before; True when it now can. A pause
+    that happened meanwhile is applied as if the date had been known all along."""
     objection = session.get(Objection, clock.objection_id)
     assert objection is not None
     parameters = rules_parameters(session, objection.region_code)
     assert parameters is not None
     try:
-        if clock.days_left is not None and clock.paused_on is not None:
-            due = resumed_due(clock.paused_on, clock.days_left)
-        else:
-            due = objection_reply_due(objection.filed_on, parameters, objection.category).due
-        _set_due(clock, due)
+        due = objection_reply_due(objection.filed_on, parameters, objection.category).due
+        if clock.paused_on is None:
+            _run_until(clock, due)
+            return True
+        if clock.days_left is None:
+            clock.days_left = working_days_left(clock.paused_on, due)
+        if clock.resumed_on is None:  # still with the claimant
+            clock.state = "paused"
+            _set_due(clock, due)
+            return True
+        _run_until(clock, resumed_due(clock.resumed_on, clock.days_left))
     except CalendarYearUnknown:
         return False
-    clock.state = "running"
     return True
+
+
+def _run_until(clock: ObjectionDeadline, due: dt.date) -> None:
+    clock.state = "running"
+    clock.paused_on = clock.resumed_on = None
+    clock.days_left = None
+    clock.reminded_at = None  # a new due date earns a new reminder; an overdue mark stays
+    _set_due(clock, due)
 
 
 def _set_due(clock: ObjectionDeadline, due: dt.date) -> None:

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller
@@ -23,8 +24,8 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import reevaluation
 from miniapp_api.claims.decisions import notify_person
 from miniapp_api.claims.form import FIELDS
-from miniapp_api.claims.models import MAX_ID
-from miniapp_api.claims.records_view import read_records
+from miniapp_api.claims.models import MAX_ID, Claim
+from miniapp_api.claims.records_view import records_for
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
 from miniapp_api.db import utcnow
@@ -89,7 +90,7 @@ def propose(
     if field in PERSON_COLUMNS:
         target, target_id, before, after = _person_change(person, _only(values, PERSON_COLUMNS[field], field))
     elif field in _STOP_FIELDS:
-        target, target_id, before, after = _stop_change(session, person, values, field)
+        target, target_id, before, after = _stop_change(session, person, objection, values, field)
     elif field in _PERIOD_FIELDS:
         target, target_id, before, after = _period_change(session, person, values, field)
     else:  # every disputable field is one of the above
@@ -124,10 +125,10 @@ def _person_change(person: Person, wanted: dict[str, Any]) -> tuple[str, int | N
 
 
 def _stop_change(
-    session: Session, person: Person, values: dict[str, Any], field: str
+    session: Session, person: Person, objection: Objection, values: dict[str, Any], field: str
 ) -> tuple[str, int | None, dict[str, Any], dict[str, Any]]:
-    view = read_records(session, person, china_today())
-    stop = view.stop_event
+    claim = session.get(Claim, objection.claim_id) if objection.claim_id else None
+    stop = records_for(session, person, claim, china_today()).stop_event
     if stop is not None:
         wanted = _only(values, STOP_COLUMNS, field)
         if not wanted:
@@ -162,12 +163,12 @@ def _period_change(
         _months_in_order(wanted.get("start_month", period.start_month), wanted.get("end_month", period.end_month))
         before = _plain({column: getattr(period, column) for column in wanted})
         return "contribution_period", period.id, before, _plain(wanted)
-    missing = [key for key in ("employer_credit_code", "start_month") if key not in wanted]
+    missing = [key for key in ("employer_credit_code", "start_month", "end_month") if key not in wanted]
     if missing:
         raise ValidationFailed(f"补录缴费记录时请填写：{'、'.join(missing)}", code="PERIOD_INCOMPLETE")
     employer = _employer(session, wanted.pop("employer_credit_code"))
     _months_in_order(wanted["start_month"], wanted.get("end_month"))
-    after = {"employer_id": employer.id, "region_code": employer.region_code, "end_month": None, **wanted}
+    after = {"employer_id": employer.id, "region_code": employer.region_code, **wanted}
     return "contribution_period", None, {}, _plain(after)
 
 
@@ -205,6 +206,8 @@ def pending(session: Session, caller: Caller, limit: int) -> list[dict[str, Any]
 
 def approve(session: Session, caller: Caller, correction_id: int, note: str) -> dict[str, Any]:
     correction, objection = _reviewable(session, caller, correction_id)
+    person = session.get(Person, objection.person_id, with_for_update=True)  # one decision per person at a time
+    assert person is not None
     before, after = json.loads(correction.before), json.loads(correction.after)
     record_id = _apply(session, correction, before, after)
     correction.target_id = record_id
@@ -226,9 +229,9 @@ def approve(session: Session, caller: Caller, correction_id: int, note: str) -> 
         },
     )
     history.append(objection.id, "correction_approved", actor, correction_id=correction.id)
-    person = session.get(Person, objection.person_id)
-    assert person is not None
-    claim = reevaluation.decide_after_correction(session, person, actor, correction_id=correction.id)
+    claim = reevaluation.decide_after_correction(
+        session, person, actor, correction_id=correction.id, claim_id=objection.claim_id
+    )
     answer(session, objection, "accepted", ("staff", str(correction.proposed_by)))
     return {
         "correction": describe_correction(correction),
@@ -266,16 +269,30 @@ def _apply(session: Session, correction: RecordCorrection, before: dict[str, Any
             row: Any = StopContributionEvent(person_id=correction.person_id, source="agency", **values)
         else:
             row = ContributionPeriod(person_id=correction.person_id, **values)
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            raise _changed_since() from None
         return int(row.id)
     row = session.get(model, correction.target_id, with_for_update=True)
     if row is None or _plain({key: getattr(row, key) for key in before}) != before:
-        raise ConflictError("提出更正后，这条记录已发生变化，请退回经办人按最新记录重新核实", code="RECORD_CHANGED")
-    for key, value in values.items():
-        setattr(row, key, value)
-    session.flush()
+        raise _changed_since()
+    try:
+        with session.begin_nested():
+            for key, value in values.items():
+                setattr(row, key, value)
+            session.flush()
+    except IntegrityError:
+        raise _changed_since() from None
     return int(row.id)
+
+
+def _changed_since() -> ConflictError:
+    return ConflictError(
+        "提出更正后，相关记录已发生变化（或已有相同记录），请退回经办人按最新记录重新核实", code="RECORD_CHANGED"
+    )
 
 
 def _typed(key: str, value: Any) -> Any:

@@ -166,6 +166,8 @@ class ObjectionDeadline(Base):
     remind_on: Mapped[dt.date | None] = mapped_column(Date)
     paused_on: Mapped[dt.date | None] = mapped_column(Date)
     days_left: Mapped[int | None] = mapped_column(Integer)  # working days left when paused
+    # The claimant's answer came while the calendar lacked the year: the clock runs on from here.
+    resumed_on: Mapped[dt.date | None] = mapped_column(Date)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     overdue_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)

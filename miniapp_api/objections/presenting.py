@@ -26,7 +26,7 @@ from miniapp_api.objections.vocabulary import (
     STATUS_LABELS,
     next_steps,
 )
-from miniapp_api.pii import mask_bank_account, mask_id_number, mask_name, mask_phone
+from miniapp_api.pii import mask_bank_account, mask_id_number, mask_name, mask_phone, mask_text
 from miniapp_api.records.models import Person, Region
 
 # Values of a correction that are shown masked, even to staff.
@@ -163,8 +163,12 @@ def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]
     events = session.scalars(
         select(ObjectionEvent).where(ObjectionEvent.objection_id == objection.id).order_by(ObjectionEvent.id)
     ).all()
+    seen = describe(session, objection)
     return {
-        **describe(session, objection),
+        **seen,
+        # Free text may hold an ID, phone or bank number: staff read it masked.
+        "description": mask_text(seen["description"]),
+        "claimed_value": mask_text(seen["claimed_value"]) if isinstance(seen["claimed_value"], str) else None,
         "region_code": objection.region_code,
         "claimant": {
             "name": mask_name(person.name),

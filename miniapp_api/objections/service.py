@@ -19,7 +19,7 @@ from miniapp_api.claims.form import DISPUTABLE, FIELDS, internal_values
 from miniapp_api.claims.models import MAX_ID, Claim
 from miniapp_api.claims.progress import own_claim
 from miniapp_api.claims.ratings import save_rating
-from miniapp_api.claims.records_view import read_records
+from miniapp_api.claims.records_view import records_for
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
 from miniapp_api.db import utcnow
@@ -33,6 +33,7 @@ from miniapp_api.records.models import Person
 
 _DECIDED = ("approved", "rejected", "settled", "stopped", "completed", "suspended")
 _SUSPENDED = ("suspended", "stopped")
+_UNDRAWN = ("submitted", "manual_review", "rejected")
 _NUMBER_ATTEMPTS = 3
 
 
@@ -113,8 +114,10 @@ def _subject(session: Session, caller: Caller, person: Person, category: str, bo
             spec = FIELDS[field]
             hint = "可在申领表中直接修改" if spec.editable else "由其他记录按规定计算得出，请对其所依据的记录提出异议"
             raise ValidationFailed(f"“{spec.label}”{hint}", code="FIELD_NOT_DISPUTABLE")
-        claim = own_claim(session, caller, claim_id) if claim_id is not None else _latest_claim(session, person.id)
-        view = read_records(session, person, claim.application_date if claim else china_today())
+        # Against a named claim: the records it was decided on. Otherwise the e-form as shown
+        # today, linked to a claim still to be decided or refused on those same records.
+        claim = own_claim(session, caller, claim_id) if claim_id is not None else _undrawn_claim(session, person.id)
+        view = records_for(session, person, claim if claim_id is not None else None, china_today())
         _value, shown = internal_values(view)[field]
         return {
             "field": field,
@@ -139,10 +142,12 @@ def _subject(session: Session, caller: Caller, person: Person, category: str, bo
     }
 
 
-def _latest_claim(session: Session, person_id: int) -> Claim | None:
-    return session.scalars(
+def _undrawn_claim(session: Session, person_id: int) -> Claim | None:
+    """The latest claim, if it is one the e-form's records still decide (not yet drawn on)."""
+    latest = session.scalars(
         select(Claim).where(Claim.person_id == person_id).order_by(Claim.submitted_at.desc()).limit(1)
     ).first()
+    return latest if latest is not None and latest.status in _UNDRAWN else None
 
 
 def _refuse_second_open(session: Session, person_id: int, subject_key: str) -> None:

@@ -37,6 +37,7 @@ def reminders_due(today: dt.date) -> Select[ObjectionDeadline]:
             ObjectionDeadline.state == "running",
             ObjectionDeadline.reminded_at.is_(None),
             ObjectionDeadline.remind_on <= today,
+            ObjectionDeadline.due_on >= today,  # past its day it is escalated instead
         )
         .order_by(ObjectionDeadline.remind_on)
     )

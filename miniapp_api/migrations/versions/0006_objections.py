@@ -94,6 +94,7 @@ def upgrade() -> None:
     sa.Column('remind_on', sa.Date(), nullable=True),
     sa.Column('paused_on', sa.Date(), nullable=True),
     sa.Column('days_left', sa.Integer(), nullable=True),
+    sa.Column('resumed_on', sa.Date(), nullable=True),
     sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('overdue_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
