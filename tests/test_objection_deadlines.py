@@ -21,6 +21,7 @@ from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer
 from tests.claims_helpers import claimant
+from tests.cli_helpers import run_cli
 from tests.objections_helpers import act, objection, relogin, staff, staff_id
 
 
@@ -202,3 +203,13 @@ def test_asking_for_more_after_the_due_date_does_not_wipe_the_overdue_mark(
         client.post(f"/api/v1/objections/{filed['id']}/supplement", json={"text": "补充"}, headers=bearer(tokens))
         answered = act(client, handler, filed["id"], "reject", reason_code="RECORD_VERIFIED", answer="记录无误")
     assert answered.get_json()["clock"]["answered_on_time"] is False
+
+
+def test_operators_can_run_the_sweep_by_hand(client: Any, wechat_standin: WeChatStandIn, app: Any) -> None:
+    with time_machine.travel(_at("2026-02-12"), tick=True):
+        _file(client, wechat_standin)
+        staff(client, "boss", "supervisor", phone="13700000009")
+    result = run_cli(app, "objections", "sweep", "--today", "2026-02-25")
+    assert result.exit_code == 0, result.output
+    assert "提醒 1 件，逾期督办 0 件" in result.output
+    assert _staff_messages() == [("staff_objection_due_soon", staff_id("boss"))]  # nobody has taken it yet
