@@ -110,7 +110,9 @@ def test_a_rejected_objection_gives_the_reason_its_basis_and_what_to_do_next(
     assert titles[:3] == ["申请劳动争议仲裁", "申请行政复议", "提起行政诉讼"]
     assert seen["can_rate"] is True
     with unit_of_work() as session:
-        kinds = session.scalars(select(Message.kind).where(Message.recipient_kind == "person")).all()
+        kinds = session.scalars(
+            select(Message.kind).where(Message.recipient_kind == "person").order_by(Message.created_at)
+        ).all()
         assert kinds == ["objection_received", "objection_answered"]
     again = act(client, handler, filed["id"], "reject", reason_code="RECORD_VERIFIED", answer="重复")
     assert (again.status_code, again.get_json()["code"]) == (409, "OBJECTION_NOT_WORKABLE")
