@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import marshmallow as ma
+import pytest
+
+from miniapp_api.records.parameters import validate_parameter_value
 from miniapp_api.rules.deadlines import filing_deadline, objection_reply_due
+from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 from miniapp_api.rules.separation_reasons import prevailing_reason
 from tests.rules_helpers import region_parameters
 
@@ -38,3 +43,20 @@ def test_the_stop_contribution_reason_prevails_over_the_declared_one() -> None:
     assert prevailing_reason(None, "contract_expired").code == "contract_expired"  # type: ignore[union-attr]
     assert prevailing_reason(None, None) is None
     assert prevailing_reason("unknown_code", "contract_expired") is None
+
+
+def test_a_region_may_give_a_category_its_own_reply_limit() -> None:
+    value = validate_parameter_value("objection_reply_limit", {"working_days": 5, "by_category": {"suspension": 3}})
+    base = region_parameters("130200")
+    versions = [
+        *base.own_versions(),
+        ParameterVersion("130200", "objection_reply_limit", dt.date(2026, 1, 1), value, "某市规定（测试）"),
+    ]
+    parameters = RegionParameters("130200", versions)
+    assert objection_reply_due(dt.date(2026, 3, 2), parameters, "suspension").due == dt.date(2026, 3, 5)
+    assert objection_reply_due(dt.date(2026, 3, 2), parameters, "record").due == dt.date(2026, 3, 9)
+
+
+def test_a_reply_limit_for_an_unknown_category_is_refused() -> None:
+    with pytest.raises(ma.ValidationError):
+        validate_parameter_value("objection_reply_limit", {"working_days": 5, "by_category": {"salary": 3}})
