@@ -64,6 +64,9 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.benefits.routes import blp as benefits_blp
     from miniapp_api.claims.routes import blp as claims_blp
     from miniapp_api.claims.routes import staff_blp as claims_staff_blp
+    from miniapp_api.employers.routes import blp as employer_blp
+    from miniapp_api.employers.routes import link_blp as notice_link_blp
+    from miniapp_api.employers.routes import staff_blp as employers_staff_blp
     from miniapp_api.faces.routes import blp as faces_blp
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.objections.routes import blp as objections_blp
@@ -82,5 +85,8 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(claims_staff_blp)
     api.register_blueprint(objections_blp)
     api.register_blueprint(objections_staff_blp)
+    api.register_blueprint(employer_blp)
+    api.register_blueprint(notice_link_blp)
+    api.register_blueprint(employers_staff_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

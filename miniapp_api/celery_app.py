@@ -28,6 +28,7 @@ TASK_MODULES = [
     "notifications.tasks",
     "miniapp_api.claims.tasks",
     "miniapp_api.objections.tasks",
+    "miniapp_api.employers.tasks",
 ]
 
 # Periodic sweeps: name -> (task, seconds). Each domain adds its own entries here.
@@ -38,6 +39,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Reply clocks: every 15 minutes, so a reminder goes out early on its day (quiet hours
     # hold an SMS until morning) and an overdue mark follows midnight closely.
     "objection-deadlines": {"task": "objections.sweep_deadlines", "schedule": 900.0, "options": {"expires": 840}},
+    # Employers' duties move in working days: hourly is early enough for each morning's step.
+    "employer-duties": {"task": "employers.sweep_duties", "schedule": 3600.0, "options": {"expires": 3000}},
     "objection-images-purge": {
         "task": "objections.purge_unattached_images",
         "schedule": 3600.0,

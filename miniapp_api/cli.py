@@ -29,15 +29,20 @@ from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
 from miniapp_api.celery_app import start_embedded_beat
 from miniapp_api.claims.models import Claim
+from miniapp_api.clock import china_today
 from miniapp_api.config import EMBEDDED
-from miniapp_api.db import unit_of_work
-from miniapp_api.errors import AppError
+from miniapp_api.db import unit_of_work, utcnow
+from miniapp_api.employers.duties import open_for_records_feed
+from miniapp_api.employers.service import file_form
+from miniapp_api.employers.sweeps import sweep as sweep_duties
+from miniapp_api.errors import AppError, NotFoundError
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.faces.photos import PhotosRejected, import_photos
 from miniapp_api.objections.sweeps import sweep
 from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
+from miniapp_api.records.models import Employer
 from notifications.providers import channels, embedded_sms
 from notifications.service import history_for_recipient
 from notifications.standins.base import StandInServer
@@ -150,9 +155,12 @@ def import_command(path: Path, kind: str | None, operator: str | None, wait: flo
     if not lock.acquire():
         click.echo("另一个导入正在进行，请等它结束后再试。", err=True)
         sys.exit(1)
+    started = utcnow()
     try:
         with unit_of_work() as session:
             results = import_path(session, path, kind_name=kind, operator=operator)
+            # New stop-contribution records from the feed: the employers' duties start now.
+            opened = open_for_records_feed(session, started, china_today())
     except ImportRejected as rejected:
         click.echo(f"导入失败，未写入任何数据。{rejected.file_name} 有 {len(rejected.errors)} 处错误：", err=True)
         for error in rejected.errors:
@@ -162,6 +170,8 @@ def import_command(path: Path, kind: str | None, operator: str | None, wait: flo
         lock.release()
     for result in results:
         click.echo(f"{result.file_name}: {result.kind} 新增 {result.inserted} 行，更新 {result.updated} 行")
+    if opened:
+        click.echo(f"新的停保记录 {opened} 条：已提醒用人单位送达告知书，并短信告知职工申领权利")
 
 
 @main.command("import-photos")
@@ -224,6 +234,50 @@ def objections_sweep(today: dt.datetime | None) -> None:
     (what the beat task does every 15 minutes)."""
     result = sweep(today.date() if today else None)
     click.echo(f"提醒 {result.reminded} 件，逾期督办 {result.overdue} 件，补定答复期限 {result.dated} 件")
+
+
+@main.group()
+def employers() -> None:
+    """Employers' filings and duties."""
+
+
+@employers.command("file-form")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--credit-code", required=True, help="the employer's unified social credit code")
+@click.option("--good-rows-only", is_flag=True, help="import the good rows even when some are bad")
+@click.option("--operator", default=None, help="who runs it (recorded); default: the OS user")
+def employers_file_form(path: Path, credit_code: str, good_rows_only: bool, operator: str | None) -> None:
+    """File an employer's filing form (.xlsx/.csv) on its behalf, with progress."""
+    content = path.read_bytes()
+    try:
+        with unit_of_work() as session:
+            employer = session.scalar(select(Employer).where(Employer.credit_code == credit_code))
+            if employer is None:
+                raise NotFoundError(f"没有统一社会信用代码为 {credit_code} 的单位")
+            with click.progressbar(length=content.count(b"\n") or 1, label="导入备案", file=sys.stderr) as bar:
+                result = file_form(
+                    session,
+                    employer,
+                    path.name,
+                    content,
+                    good_rows_only=good_rows_only,
+                    who={"operator": operator or getpass.getuser()},
+                    progress=bar.update,
+                )
+    except AppError as error:
+        click.echo(mask_text(error.message), err=True)
+        for problem in error.details.get("problems", [])[:50]:
+            click.echo(f"  第{problem['row']}行 {problem['column']}：{problem['message']}", err=True)
+        sys.exit(1)
+    click.echo(f"已导入 {result['rows_imported']} 人，未导入 {result['rows_refused']} 行")
+
+
+@employers.command("sweep")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="count as this day")
+def employers_sweep(today: dt.datetime | None) -> None:
+    """Second reminders, escalations and overdue filings (what the beat task does hourly)."""
+    result = sweep_duties(today.date() if today else None)
+    click.echo(f"再次提醒 {result.re_reminded} 项，督办 {result.escalated} 项，逾期备案 {result.filing_overdue} 项")
 
 
 @main.command("messages")

@@ -132,6 +132,13 @@ class Settings:
     OBJECTION_IMAGE_MAX_BYTES: int = 5 * 1024 * 1024
     OBJECTION_UNATTACHED_TTL_H: int = 24
     OBJECTION_MAX_UNATTACHED: int = 20
+    # Where the public reaches this API (links in SMS: the claim notice and its acknowledgement).
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    # An acknowledgement link in a reminder works this long (a newer reminder's link replaces it).
+    NOTICE_LINK_TTL_DAYS: int = 14
+    # A filing form upload: at most this many bytes and data rows.
+    FILING_MAX_UPLOAD_BYTES: int = 10 * 1024 * 1024
+    FILING_MAX_ROWS: int = 10000
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5

@@ -38,6 +38,7 @@ CLAIMANT_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 20
 STAFF_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401}
 CLAIM_READERS = {**STAFF_ONLY, "reviewer": 200, "auditor": 200, "admin": 200}
 OBJECTION_READERS = {**CLAIM_READERS, "handler": 200, "supervisor": 200}
+EMPLOYER_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "employer": 200}
 
 # (method, route as in url_map, concrete path, body) → expected status per caller.
 # "{own}" / "{other}" in a path are the caller's own record and someone else's.
@@ -166,6 +167,27 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {"note": "同意"}, {**STAFF_ONLY, "reviewer": 404}),
     ("POST", "/api/v1/staff/corrections/<int:correction_id>/decline", "/api/v1/staff/corrections/999999/decline",
      {"note": "不同意"}, {**STAFF_ONLY, "reviewer": 404}),
+    ("POST", "/api/v1/employer/filings", "/api/v1/employer/filings", {}, {**EMPLOYER_ONLY, "employer": 422}),
+    ("POST", "/api/v1/employer/filings/form", "/api/v1/employer/filings/form", None,
+     {**EMPLOYER_ONLY, "employer": 422}),
+    ("GET", "/api/v1/employer/duties", "/api/v1/employer/duties", None, EMPLOYER_ONLY),
+    ("POST", "/api/v1/employer/duties/<int:duty_id>/acknowledge", "/api/v1/employer/duties/999999/acknowledge", None,
+     {**EMPLOYER_ONLY, "employer": 404}),
+    ("GET", "/api/v1/employer/duties/<int:duty_id>/notice.pdf", "/api/v1/employer/duties/999999/notice.pdf", None,
+     {**EMPLOYER_ONLY, "employer": 404}),
+    # The SMS link works without logging in; a forged one is "not found" for everyone.
+    ("GET", "/api/v1/notices/<string:token>", "/api/v1/notices/forged.token", None, dict.fromkeys(CALLERS, 404)),
+    ("GET", "/api/v1/notices/<string:token>/notice.pdf", "/api/v1/notices/forged.token/notice.pdf", None,
+     dict.fromkeys(CALLERS, 404)),
+    ("POST", "/api/v1/notices/<string:token>/acknowledge", "/api/v1/notices/forged.token/acknowledge", None,
+     dict.fromkeys(CALLERS, 404)),
+    ("GET", "/api/v1/staff/employer-compliance", "/api/v1/staff/employer-compliance", None, OBJECTION_READERS),
+    ("GET", "/api/v1/staff/employer-compliance.csv", "/api/v1/staff/employer-compliance.csv", None,
+     OBJECTION_READERS),
+    ("GET", "/api/v1/staff/employer-duties/escalated", "/api/v1/staff/employer-duties/escalated", None,
+     {**STAFF_ONLY, "handler": 200, "supervisor": 200, "admin": 200}),
+    ("POST", "/api/v1/staff/employer-duties/<int:duty_id>/calls", "/api/v1/staff/employer-duties/999999/calls",
+     {"outcome": "no_answer", "note": "无人接听"}, {**STAFF_ONLY, "handler": 404, "supervisor": 404}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip

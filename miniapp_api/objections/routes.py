@@ -58,7 +58,11 @@ class Images(MethodView):
         upload = request.files.get("image")
         if upload is None or len(request.files) != 1:
             raise ValidationFailed("请在 image 字段上传一张图片", code="IMAGE_REQUIRED")
-        return service.upload_image(current_session(), caller, upload.read())
+        try:
+            content = upload.read()
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file: release it now
+        return service.upload_image(current_session(), caller, content)
 
 
 @blp.route("/<int:objection_id>")

@@ -104,6 +104,13 @@ class ReplyLimit(_Strict):
     )
 
 
+class AckLimit(_Strict):
+    """Working days an employer has to confirm it handed the claim notice over, before each
+    further step (a second reminder, then escalation to the agency)."""
+
+    working_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+
+
 class PaymentSchedule(_Strict):
     """Applied by `cutoff_day` → paid by the end of the month; later → by the next month's end."""
 
@@ -131,6 +138,7 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "continued_payment": ContinuedPayment,
     "termination_filing_limit": FilingLimit,
     "objection_reply_limit": ReplyLimit,
+    "notice_ack_limit": AckLimit,
     "payment_schedule": PaymentSchedule,
     "business_start_lump_sum": LumpSumOption,
 }

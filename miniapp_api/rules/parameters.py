@@ -29,6 +29,7 @@ PARAMETER_LABELS = {
     "continued_payment": "领取期满距法定退休年龄不足一年的续发",
     "termination_filing_limit": "用人单位停保备案时限",
     "objection_reply_limit": "异议答复时限",
+    "notice_ack_limit": "用人单位确认送达告知书时限",
     "payment_schedule": "失业保险金发放时间",
     "business_start_lump_sum": "自主创业一次性领取",
 }
@@ -120,6 +121,13 @@ NATIONAL_DEFAULTS = (
         dt.date(2020, 6, 1),
         {"working_days": 5},
         "人社厅发〔2020〕24号第三条（纠错、异议限时反馈；无全国统一时限，地区未设定时按5个工作日）",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "notice_ack_limit",
+        dt.date(2020, 6, 1),
+        {"working_days": 3},
+        "人社厅发〔2020〕24号第七条（提醒用人单位履行告知义务；确认送达的期限为地方参数，地区未设定时按3个工作日）",
     ),
 )
 
