@@ -33,11 +33,13 @@ from miniapp_api.clock import china_today
 from miniapp_api.config import EMBEDDED
 from miniapp_api.db import unit_of_work, utcnow
 from miniapp_api.employers.duties import open_for_records_feed
+from miniapp_api.employers.models import EmployerDuty
 from miniapp_api.employers.service import file_form
 from miniapp_api.employers.sweeps import sweep as sweep_duties
 from miniapp_api.errors import AppError, NotFoundError
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.faces.photos import PhotosRejected, import_photos
+from miniapp_api.objections.models import Objection
 from miniapp_api.objections.sweeps import sweep
 from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
@@ -160,7 +162,7 @@ def import_command(path: Path, kind: str | None, operator: str | None, wait: flo
         with unit_of_work() as session:
             results = import_path(session, path, kind_name=kind, operator=operator)
             # New stop-contribution records from the feed: the employers' duties start now.
-            opened = open_for_records_feed(session, started, china_today())
+            opened = open_for_records_feed(session, started, china_today(), settings().EMPLOYER_DUTY_WINDOW_DAYS)
     except ImportRejected as rejected:
         click.echo(f"导入失败，未写入任何数据。{rejected.file_name} 有 {len(rejected.errors)} 处错误：", err=True)
         for error in rejected.errors:
@@ -254,7 +256,12 @@ def employers_file_form(path: Path, credit_code: str, good_rows_only: bool, oper
             employer = session.scalar(select(Employer).where(Employer.credit_code == credit_code))
             if employer is None:
                 raise NotFoundError(f"没有统一社会信用代码为 {credit_code} 的单位")
-            with click.progressbar(length=content.count(b"\n") or 1, label="导入备案", file=sys.stderr) as bar:
+            with click.progressbar(length=1, label="导入备案", file=sys.stderr) as bar:
+
+                def advance(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done)
+
                 result = file_form(
                     session,
                     employer,
@@ -262,7 +269,7 @@ def employers_file_form(path: Path, credit_code: str, good_rows_only: bool, oper
                     content,
                     good_rows_only=good_rows_only,
                     who={"operator": operator or getpass.getuser()},
-                    progress=bar.update,
+                    progress=advance,
                 )
     except AppError as error:
         click.echo(mask_text(error.message), err=True)
@@ -313,8 +320,8 @@ def seed_demo_command(persons: int, seed: int, as_of: str | None, reset: bool) -
     started = time.perf_counter()
     with unit_of_work() as session:
         if reset:
-            if session.scalar(select(Claim.id).limit(1)) is not None:
-                raise click.ClickException("已有申领记录引用这些参保人员，不能重置内部记录。")
+            if any(session.scalar(select(model.id).limit(1)) is not None for model in (Claim, Objection, EmployerDuty)):
+                raise click.ClickException("已有申领、异议或用人单位义务记录引用这些参保人员，不能重置内部记录。")
             demo.clear_records(session)
         elif demo.has_records(session):
             click.echo("数据库中已有参保人员记录，跳过生成演示数据（用 --reset 重新生成）。")

@@ -139,6 +139,9 @@ class Settings:
     # A filing form upload: at most this many bytes and data rows.
     FILING_MAX_UPLOAD_BYTES: int = 10 * 1024 * 1024
     FILING_MAX_ROWS: int = 10000
+    # Stop records the feed brings in open the employer's duties only for separations this
+    # recent (a historical backfill reminds nobody).
+    EMPLOYER_DUTY_WINDOW_DAYS: int = 60
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5

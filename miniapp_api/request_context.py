@@ -83,6 +83,14 @@ def configure_logging(level: str, *, as_json: bool) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
+def _loggable_path() -> str:
+    """The path, except where it carries a secret (an acknowledgement link's token): the rule."""
+    rule = request.url_rule
+    if rule is not None and "<string:token>" in rule.rule:
+        return rule.rule
+    return request.path
+
+
 def init_request_ids(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
@@ -97,7 +105,7 @@ def init_request_ids(app: Flask) -> None:
         log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            _loggable_path(),
             response.status_code,
             extra={"status": response.status_code, "duration_ms": elapsed_ms},
         )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.celery_app import task
 from miniapp_api.clock import CHINA
-from miniapp_api.db import after_commit, current_session, utcnow
+from miniapp_api.db import after_commit, bulk_insert, current_session, utcnow
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_phone
 from miniapp_api.records.service import phone_hash
@@ -57,6 +57,55 @@ def first_channel(template: templates.Template, recipient: Recipient) -> str:
     raise Undeliverable(f"{template.kind}: recipient has neither a phone nor a WeChat openid for {template.channels}")
 
 
+def _new_message(
+    template: templates.Template,
+    recipient: Recipient,
+    personalisation: dict[str, Any],
+    now: dt.datetime,
+    *,
+    dedup_key: str | None = None,
+    bucket: int | None = None,
+) -> Message:
+    """A message ready for the outbox: the template filled (or an error now), the channel
+    chosen, the recipient's limits checked, quiet hours applied."""
+    config = settings()
+    templates.render(template, personalisation)  # every placeholder filled, or an error now
+    channel = first_channel(template, recipient)
+    hashed = phone_hash(recipient.phone) if recipient.phone else None
+    if hashed and template.limits:
+        check_recipient_limits(redis_store(), template, hashed)
+    message = Message(
+        id=uuid.uuid4().hex,
+        kind=template.kind,
+        template_version=template.version,
+        recipient_kind=recipient.kind,
+        recipient_id=recipient.id,
+        phone=recipient.phone,
+        phone_hash=hashed,
+        wechat_openid=recipient.openid,
+        personalisation=json.dumps(personalisation, ensure_ascii=False, default=str),
+        channel=channel,
+        urgent=template.urgent,
+        attempts=0,
+        dedup_key=dedup_key,
+        dedup_bucket=bucket,
+        status=CREATED,
+        status_at=now,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    if channel == "sms" and not template.urgent:
+        message.next_attempt_at = quiet_until(now, config.quiet_hours)
+    return message
+
+
+def _created_detail(message: Message) -> str:
+    resume = message.next_attempt_at.astimezone(CHINA) if message.next_attempt_at else None
+    held = f"（静默时段，北京时间{resume:%m-%d %H:%M}后发送）" if resume else ""
+    return f"{message.channel}{held}"
+
+
 def send(
     kind: str,
     recipient: Recipient,
@@ -74,35 +123,12 @@ def send(
     config = settings()
     now = now or utcnow()
     template = templates.latest(kind)
-    templates.render(template, personalisation)  # every placeholder filled, or an error now
-    channel = first_channel(template, recipient)
     bucket = int(now.timestamp()) // config.NOTIFY_DEDUP_WINDOW_S if dedup_key else None
     if dedup_key:
         existing = _recent_duplicate(session, dedup_key, now, config.NOTIFY_DEDUP_WINDOW_S)
         if existing:
             return existing
-    hashed = phone_hash(recipient.phone) if recipient.phone else None
-    if hashed and template.limits:
-        check_recipient_limits(redis_store(), template, hashed)
-    message = Message(
-        id=uuid.uuid4().hex,
-        kind=kind,
-        template_version=template.version,
-        recipient_kind=recipient.kind,
-        recipient_id=recipient.id,
-        phone=recipient.phone,
-        phone_hash=hashed,
-        wechat_openid=recipient.openid,
-        personalisation=json.dumps(personalisation, ensure_ascii=False, default=str),
-        channel=channel,
-        urgent=template.urgent,
-        attempts=0,
-        dedup_key=dedup_key,
-        dedup_bucket=bucket,
-        created_at=now,
-    )
-    if channel == "sms" and not template.urgent:
-        message.next_attempt_at = quiet_until(now, config.quiet_hours)
+    message = _new_message(template, recipient, personalisation, now, dedup_key=dedup_key, bucket=bucket)
     if dedup_key:
         # Two senders of one logical message at the same moment: the unique key lets one
         # insert win; the other gets the winner's message, and its own transaction lives on.
@@ -116,11 +142,32 @@ def send(
             return existing
     else:
         session.add(message)  # no flush: the id is ours, and rows go in together at commit
-    resume = message.next_attempt_at.astimezone(CHINA) if message.next_attempt_at else None
-    held = f"（静默时段，北京时间{resume:%m-%d %H:%M}后发送）" if resume else ""
-    record(message, CREATED, f"{channel}{held}", at=now)
+    record(message, CREATED, _created_detail(message), at=now)
     enqueue_after_commit(message.id, message.next_attempt_at)
     return message
+
+
+def send_many(kind: str, items: list[tuple[Recipient, dict[str, Any]]], *, now: dt.datetime | None = None) -> int:
+    """Queue one message of `kind` to each recipient (no dedup: for a batch whose own unique
+    keys already stop a second run). Rows go in as multi-row INSERTs; returns how many were
+    queued — recipients with no address for the template's channels are skipped."""
+    session = current_session()
+    now = now or utcnow()
+    template = templates.latest(kind)
+    messages = []
+    for recipient, personalisation in items:
+        try:
+            messages.append(_new_message(template, recipient, personalisation, now))
+        except Undeliverable:
+            continue
+    bulk_insert(session, messages)
+    bulk_insert(
+        session,
+        [MessageEvent(message_id=m.id, status=CREATED, at=now, detail=_created_detail(m)) for m in messages],
+    )
+    for message in messages:
+        enqueue_after_commit(message.id, message.next_attempt_at)
+    return len(messages)
 
 
 def _recent_duplicate(session: Session, key: str, now: dt.datetime, window_s: int) -> Message | None:
@@ -135,25 +182,28 @@ def _recent_duplicate(session: Session, key: str, now: dt.datetime, window_s: in
 def enqueue_after_commit(message_id: str, not_before: dt.datetime | None = None) -> None:
     """Have the message delivered once the current transaction commits.
 
-    Messages due now are batched: all of one transaction's go out in tasks of up to
-    DELIVERY_BATCH ids, so a bulk reminder run costs a few tasks and commits, not thousands.
+    Messages are batched by when they may go (now, or after quiet hours): all of one
+    transaction's go out in tasks of up to DELIVERY_BATCH ids, so a bulk reminder run costs a
+    few tasks and commits, not thousands.
     """
-    deliver = task("notifications.deliver")
-    if not_before is not None:
-        after_commit(lambda: deliver.apply_async(([message_id],), eta=not_before))
-        return
     info = current_session().info
-    due: list[str] | None = info.get(_DUE_NOW)
+    due: dict[dt.datetime | None, list[str]] | None = info.get(_DUE_NOW)
     if due is None:
-        due = info[_DUE_NOW] = []
-        after_commit(lambda: enqueue_batches(due))
-    due.append(message_id)
+        due = info[_DUE_NOW] = {}
+        after_commit(lambda: _enqueue_all(due))
+    due.setdefault(not_before, []).append(message_id)
 
 
-def enqueue_batches(message_ids: list[str]) -> None:
+def _enqueue_all(due: dict[dt.datetime | None, list[str]]) -> None:
+    for not_before, message_ids in due.items():
+        enqueue_batches(message_ids, not_before)
+
+
+def enqueue_batches(message_ids: list[str], not_before: dt.datetime | None = None) -> None:
     deliver = task("notifications.deliver")
+    options = {"eta": not_before} if not_before is not None else {}
     for start in range(0, len(message_ids), DELIVERY_BATCH):
-        deliver.apply_async((message_ids[start : start + DELIVERY_BATCH],))
+        deliver.apply_async((message_ids[start : start + DELIVERY_BATCH],), **options)
 
 
 def describe(message: Message) -> dict[str, Any]:

@@ -12,9 +12,12 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
+from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work
+from miniapp_api.employers import sweeps
+from miniapp_api.employers.duties import open_for_records_feed
 from miniapp_api.employers.models import EmployerDuty, FilingBatch, TerminationFiling
-from miniapp_api.records.models import StopContributionEvent
+from miniapp_api.records.models import Employer, Person, StopContributionEvent
 from notifications.models import Message
 from notifications.standins.sms_server import SmsStandIn
 from tests import factories
@@ -53,7 +56,7 @@ def test_each_bad_row_is_named_and_a_form_with_any_imports_nothing(client: Any, 
     assert problems[(4, "姓名")] == "与身份证号码对应的姓名不一致"
     assert "不是规定的失业原因" in problems[(5, "失业原因")]
     assert "没有为此人缴纳失业保险费" in problems[(6, "身份证号")]
-    assert problems[(7, "身份证号")] == "与第2行重复"
+    assert problems[(7, "身份证号")] == "与第2行是同一人"
     assert problems[(8, "失业时间")] == "不能晚于今天"
     assert "未导入任何数据" in refused.get_json()["message"]
     _nothing_imported()
@@ -168,3 +171,102 @@ def test_operators_file_a_form_from_the_command_line_with_progress(app: Flask, t
     with unit_of_work() as session:
         batch = session.scalars(select(FilingBatch)).one()
         assert batch.operator and batch.contact_id is None
+
+
+def test_a_separation_the_feed_brought_in_is_completed_by_the_employers_filing(
+    client: Any, sms_standin: SmsStandIn, app: Flask
+) -> None:
+    firm = employer_with_workers(1)
+    worker = firm["workers"][0]
+    with unit_of_work() as session:
+        person = session.get(Person, worker["id"])
+        employer = session.get(Employer, firm["id"])
+        assert person is not None and employer is not None
+        stop = factories.stop_event(session, person, employer, dt.date.today() - dt.timedelta(days=3))
+        opened = open_for_records_feed(session, stop.recorded_at - dt.timedelta(seconds=1), china_today(), 60)
+        assert opened == 1
+        separated = stop.stop_date.isoformat()
+    tokens = _login(client, sms_standin, firm)
+    body = {
+        "name": worker["name"],
+        "id_number": worker["id_number"],
+        "separation_date": separated,
+        "reason": "经济性裁员",
+    }
+    filed = client.post("/api/v1/employer/filings", json=body, headers=bearer(tokens))
+    assert filed.status_code == 201, filed.get_json()
+    with unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(StopContributionEvent)) == 1
+        kinds = dict(session.execute(select(EmployerDuty.kind, EmployerDuty.done_via)).all())
+        assert kinds == {"notice": None, "filing": "filing"}
+    again = client.post("/api/v1/employer/filings", json=body, headers=bearer(tokens))
+    assert (again.status_code, again.get_json()["code"]) == (409, "FILING_DUPLICATE")
+
+
+def test_rows_after_a_gap_of_empty_rows_are_still_read(client: Any, sms_standin: SmsStandIn) -> None:
+    firm = employer_with_workers(2)
+    tokens = _login(client, sms_standin, firm)
+    first, second = form_rows(firm["workers"])
+    gap = [[""] * 9] * 100
+    answer = upload_form(client, tokens, xlsx([first, *gap, second]))
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["rows_imported"] == 2
+
+
+def test_nobody_is_told_to_claim_for_a_worker_who_died(client: Any, sms_standin: SmsStandIn) -> None:
+    firm = employer_with_workers(1)
+    tokens = _login(client, sms_standin, firm)
+    assert (
+        upload_form(client, tokens, csv_bytes(form_rows(firm["workers"], reason="deceased")), "表.csv").status_code
+        == 201
+    )
+    with unit_of_work() as session:
+        assert session.scalars(select(EmployerDuty.kind)).all() == ["filing"]
+        kinds = session.scalars(select(Message.kind).where(Message.kind != "login_code")).all()
+        assert kinds == []
+
+
+def test_the_sms_link_opens_as_a_page_with_one_button(client: Any, sms_standin: SmsStandIn) -> None:
+    firm = employer_with_workers(1)
+    worker = firm["workers"][0]
+    tokens = _login(client, sms_standin, firm)
+    body = {"name": worker["name"], "id_number": worker["id_number"], "separation_date": "2026-10-30",
+            "reason": "contract_expired"}  # fmt: skip
+    assert client.post("/api/v1/employer/filings", json=body, headers=bearer(tokens)).status_code == 201
+    with unit_of_work() as session:
+        params = session.scalars(
+            select(Message.personalisation).where(Message.kind == "employer_notice_reminder")
+        ).one()
+    path = json.loads(params)["notice_url"].split("127.0.0.1:5000", 1)[1]
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    opened = client.get(path, headers=browser)
+    assert opened.mimetype == "text/html"
+    page = opened.get_data(as_text=True)
+    assert "唐山示范机械制造有限公司" in page and 'method="post"' in page
+    with unit_of_work() as session:
+        assert session.scalars(select(EmployerDuty.done_at).where(EmployerDuty.kind == "notice")).one() is None
+    confirmed = client.post(f"{path}/acknowledge", headers=browser)
+    assert confirmed.mimetype == "text/html" and "已确认送达" in confirmed.get_data(as_text=True)
+
+
+def test_a_second_reminder_carries_a_new_link_and_the_old_one_says_so(client: Any, sms_standin: SmsStandIn) -> None:
+    firm = employer_with_workers(1)
+    worker = firm["workers"][0]
+    monday = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(monday, tick=True):
+        tokens = _login(client, sms_standin, firm)
+        body = {"name": worker["name"], "id_number": worker["id_number"], "separation_date": "2026-11-13",
+                "reason": "contract_expired"}  # fmt: skip
+        assert client.post("/api/v1/employer/filings", json=body, headers=bearer(tokens)).status_code == 201
+    with time_machine.travel(monday + dt.timedelta(days=4), tick=True):  # Friday, after the 3 working days
+        assert sweeps.sweep().re_reminded == 1
+        with unit_of_work() as session:
+            sent = session.scalars(
+                select(Message.personalisation)
+                .where(Message.kind.like("employer_notice_%"))
+                .order_by(Message.created_at)
+            ).all()
+        first, second = (json.loads(values)["notice_url"].split("127.0.0.1:5000", 1)[1] for values in sent)
+        old = client.post(f"{first}/acknowledge")
+        assert (old.status_code, old.get_json()["code"]) == (410, "LINK_SUPERSEDED")
+        assert client.post(f"{second}/acknowledge").status_code == 200

@@ -96,6 +96,12 @@ def escalated(session: Session, caller: Caller, limit: int) -> list[dict[str, An
     )
     if caller.staff_region:
         query = query.where(EmployerDuty.region_code == caller.staff_region)
+    rows = session.execute(query.order_by(EmployerDuty.escalated_at).limit(limit)).all()
+    calls: dict[int, list[dict[str, Any]]] = {duty.id: [] for duty, *_rest in rows}
+    for call in session.scalars(
+        select(EscalationCall).where(EscalationCall.duty_id.in_(list(calls))).order_by(EscalationCall.id)
+    ):
+        calls[call.duty_id].append(_call(call))
     return [
         {
             "id": duty.id,
@@ -105,12 +111,19 @@ def escalated(session: Session, caller: Caller, limit: int) -> list[dict[str, An
             "separation_date": duty.separation_date,
             "due_on": duty.due_on,
             "escalated_at": duty.escalated_at,
-            "calls": _calls(session, duty.id),
+            "calls": calls[duty.id],
         }
-        for duty, employer, credit_code, worker in session.execute(
-            query.order_by(EmployerDuty.escalated_at).limit(limit)
-        )
+        for duty, employer, credit_code, worker in rows
     ]
+
+
+def _call(call: EscalationCall) -> dict[str, Any]:
+    return {
+        "outcome": call.outcome,
+        "note": call.note,
+        "called_at": call.called_at,
+        "staff_user_id": call.staff_user_id,
+    }
 
 
 def _calls(session: Session, duty_id: int) -> list[dict[str, Any]]:

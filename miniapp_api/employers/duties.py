@@ -1,13 +1,19 @@
 """Opening an employer's duties for a separation and moving them along.
 
-For every stop-contribution record (from a filing or from the records feed):
-- the duty to hand over the claim notice: the employer's contacts are reminded at once with the
-  notice link; not acknowledged within N working days (`notice_ack_limit`, default 3) → a
-  second reminder; still not after N more → escalated to the agency's supervisors for a call;
+For every stop-contribution record (from a filing, or from the records feed):
+- the duty to hand over the claim notice: the employer's contacts are reminded at once; not
+  acknowledged within N working days (`notice_ack_limit`, default 3) → a second reminder;
+  still not after N more → escalated to the agency's supervisors for a call;
 - the duty to file the termination within the region's limit (`termination_filing_limit`):
-  done by the filing itself (late if after the limit), or, for a record that came from the
-  feed with no filing, flagged and the employer told once the limit has passed;
-- the worker is told of the right to claim by SMS whatever the employer does.
+  done by the filing itself (late if after the limit), or, for a record from the feed with no
+  filing, flagged and the employer told once the limit has passed;
+- the worker is told of the right to claim by SMS, whatever the employer does.
+
+Each duty keeps the day its stage began; the step dates are counted from it on the official
+calendar. A date in a year the calendar does not know is not guessed: the sweep looks again
+the next day. Messages go one per employer (a batch of 500 separations is one SMS to each
+contact, not 500), and a message carries a single-use acknowledgement link only when it is
+about one worker.
 """
 
 from __future__ import annotations
@@ -23,18 +29,21 @@ from sqlalchemy.orm import Session
 from auth.models import WeChatAccount
 from miniapp_api.audit.service import record as audit
 from miniapp_api.clock import china_today
-from miniapp_api.db import utcnow
+from miniapp_api.db import bulk_insert, utcnow
 from miniapp_api.employers import links
 from miniapp_api.employers.models import EmployerDuty, TerminationFiling
 from miniapp_api.objections.staff_notices import supervisors, tell
 from miniapp_api.records.models import Employer, EmployerContact, Person, Region, StopContributionEvent
 from miniapp_api.records.service import rules_parameters
-from miniapp_api.rules.deadlines import filing_deadline
-from miniapp_api.rules.errors import CalendarYearUnknown
+from miniapp_api.rules.deadlines import Deadline, filing_deadline
+from miniapp_api.rules.errors import CalendarYearUnknown, RulesError
 from miniapp_api.rules.working_days import add_working_days
 from notifications import service as notify
 
 log = logging.getLogger(__name__)
+# Whoever left by death or retirement gets no notice of a right to claim.
+NO_NOTICE_REASONS = frozenset({"deceased", "retired"})
+_RETRY = dt.timedelta(days=1)
 
 
 def ack_days(session: Session, region_code: str, on: dt.date) -> tuple[int, str]:
@@ -51,6 +60,21 @@ def _after_working_days(start: dt.date, days: int) -> dt.date | None:
     except CalendarYearUnknown as error:
         log.error("employer duty: %s", error.message)
         return None
+
+
+def filing_deadlines(session: Session, region_code: str, days: set[dt.date]) -> dict[dt.date, Deadline | None]:
+    """Each separation date's filing deadline (None while the calendar lacks the year);
+    a date the region has no filing limit for raises RulesError (the caller says which)."""
+    parameters = rules_parameters(session, region_code)
+    assert parameters is not None
+    found: dict[dt.date, Deadline | None] = {}
+    for day in days:
+        try:
+            found[day] = filing_deadline(day, parameters)
+        except CalendarYearUnknown as error:
+            log.error("filing deadline for %s: %s", day, error.message)
+            found[day] = None
+    return found
 
 
 def open_many(
@@ -70,41 +94,49 @@ def open_many(
         return []
     days, ack_basis = ack_days(session, employer.region_code, today)
     due = _after_working_days(today, days)
-    notices = []
-    opened = []
-    for done, (stop, filing) in enumerate(fresh, start=1):
-        notice = EmployerDuty(
-            kind="notice",
-            employer_id=employer.id,
-            person_id=stop.person_id,
-            stop_event_id=stop.id,
-            region_code=employer.region_code,
-            separation_date=stop.stop_date,
-            due_on=due,
-            basis=ack_basis,
-            stage="reminded",
-            next_action_on=due or today,
-            reminders_sent=0,
-        )
-        notices.append(notice)
-        opened += [notice, _filing_duty(session, stop, employer, filing, today)]
-        if progress and done % 500 == 0:
-            progress(500)
-    session.add_all(opened)
-    session.flush()
+    deadlines = filing_deadlines(session, employer.region_code, {stop.stop_date for stop, _filing in fresh})
+    # Notices first, then filing duties: the ORM sends rows alike as one multi-row INSERT,
+    # but alternating kinds would go one statement each.
+    notices, filing_duties = [], []
+    for stop, filing in fresh:
+        if stop.reason_code not in NO_NOTICE_REASONS:
+            notice = EmployerDuty(
+                kind="notice",
+                employer_id=employer.id,
+                person_id=stop.person_id,
+                stop_event_id=stop.id,
+                region_code=employer.region_code,
+                separation_date=stop.stop_date,
+                due_on=due,
+                basis=ack_basis,
+                stage="reminded",
+                stage_on=today,
+                next_action_on=due or today,
+                reminders_sent=1,
+            )
+            notices.append(notice)
+        filing_duties.append(_filing_duty(deadlines[stop.stop_date], stop, employer, filing, today))
+        if progress:
+            progress(1)
+    opened = notices + filing_duties
+    if len(fresh) == 1:
+        session.add_all(opened)  # one worker: the reminder carries this duty's own link
+        session.flush()
+    else:
+        bulk_insert(session, notices)  # many: the reminder points at the list; no ids needed
+        bulk_insert(session, filing_duties)
     remind_group(session, employer, notices, first=True)
-    _tell_workers(session, employer, [stop for stop, _filing in fresh])
-    if progress:
-        progress(len(fresh) % 500)
+    _tell_workers(session, employer, [stop for stop, _filing in fresh if stop.reason_code not in NO_NOTICE_REASONS])
     return opened
 
 
 def _filing_duty(
-    session: Session, stop: StopContributionEvent, employer: Employer, filing: TerminationFiling | None, today: dt.date
+    deadline: Deadline | None,
+    stop: StopContributionEvent,
+    employer: Employer,
+    filing: TerminationFiling | None,
+    today: dt.date,
 ) -> EmployerDuty:
-    parameters = rules_parameters(session, employer.region_code)
-    assert parameters is not None
-    deadline = filing_deadline(stop.stop_date, parameters)
     duty = EmployerDuty(
         kind="filing",
         employer_id=employer.id,
@@ -112,46 +144,55 @@ def _filing_duty(
         stop_event_id=stop.id,
         region_code=employer.region_code,
         separation_date=stop.stop_date,
-        due_on=deadline.due,
-        basis=f"{deadline.rule}；{deadline.basis}",
+        due_on=deadline.due if deadline else None,
+        basis=f"{deadline.rule}；{deadline.basis}" if deadline else "备案期限待节假日安排公布后确定",
+        stage_on=today,
         reminders_sent=0,
     )
     if filing is not None:
-        duty.done_at, duty.done_via, duty.late = utcnow(), "filing", filing.late
-        duty.stage = "filed"
+        close_filing_duty(duty, filing)
     else:
-        # From the records feed: the employer reported the stop elsewhere but has not filed here.
+        # From the records feed: the stop was reported elsewhere, but not filed here.
         duty.stage = "awaiting_filing"
-        duty.next_action_on = deadline.due
-        duty.late = today > deadline.due
+        duty.next_action_on = deadline.due if deadline else today
+        duty.late = deadline is not None and today > deadline.due
     return duty
 
 
+def close_filing_duty(duty: EmployerDuty, filing: TerminationFiling) -> None:
+    duty.done_at, duty.done_via, duty.late = utcnow(), "filing", filing.late
+    duty.stage, duty.next_action_on = "filed", None
+
+
 def remind_group(session: Session, employer: Employer, group: list[EmployerDuty], *, first: bool) -> int:
-    """Remind the employer's contacts of these duties in one message (one SMS for a batch, not
-    one per worker), each duty getting a fresh single-use acknowledgement link. A single duty's
-    message carries its own link; a group's carries the list of duties to confirm."""
+    """Remind the employer's contacts of these duties in one message. About one worker, the
+    message carries that duty's single-use link (a new one: the old link stops working); about
+    several, the list to confirm them in (after logging in)."""
     if not group:
         return 0
     names = dict(
-        session.execute(select(Person.id, Person.name).where(Person.id.in_([duty.person_id for duty in group]))).all()
+        session.execute(select(Person.id, Person.name).where(Person.id.in_([d.person_id for d in group]))).all()
     )
-    tokens = {}
-    for duty in group:
-        tokens[duty.id], duty.ack_nonce_hash = links.issue(duty.id)
-        duty.reminders_sent += 1
-    first_duty = group[0]
-    worker = names[first_duty.person_id] if len(group) == 1 else f"{names[first_duty.person_id]}等{len(group)}人"
-    link = links.url(tokens[first_duty.id]) if len(group) == 1 else links.duty_list_url()
+    head = group[0]
+    if len(group) == 1:
+        token, head.ack_nonce_hash = links.issue(head.id)
+        worker, link = names[head.person_id], links.url(token)
+    else:
+        worker, link = f"{names[head.person_id]}等{len(group)}人", links.duty_list_url()
     kind = "employer_notice_reminder" if first else "employer_notice_escalation"
     values: dict[str, Any] = {"employer_name": employer.name, "worker_name": worker, "notice_url": link}
     if first:
-        values |= {"separated_on": _dates_text(group), "due_on": _due_text(first_duty)}
+        values |= {"separated_on": _dates_text(group), "due_on": _due_text(session, head)}
     else:
         values |= {"checked_on": china_today().isoformat()}
-    key = f"duties:{min(d.id for d in group)}-{max(d.id for d in group)}:{kind}:{first_duty.reminders_sent}"
+    separations = sorted(duty.stop_event_id for duty in group)
+    key = f"separations:{separations[0]}-{separations[-1]}:{len(group)}:{kind}:{head.reminders_sent}"
+    return _to_contacts(session, employer, kind, values, key)
+
+
+def _to_contacts(session: Session, employer: Employer, kind: str, values: dict[str, Any], key: str) -> int:
     sent = 0
-    for contact in _contacts(session, employer.id):
+    for contact in session.scalars(select(EmployerContact).where(EmployerContact.employer_id == employer.id)):
         try:
             notify.send(
                 kind,
@@ -163,7 +204,7 @@ def remind_group(session: Session, employer: Employer, group: list[EmployerDuty]
         except notify.Undeliverable:
             log.warning("employer contact %s has no phone", contact.id)
     if not sent:
-        log.warning("employer %s has no contact to remind", employer.id)
+        log.warning("employer %s has no contact to tell of %s", employer.id, kind)
     return sent
 
 
@@ -172,16 +213,17 @@ def _dates_text(group: list[EmployerDuty]) -> str:
     return days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()}至{days[-1].isoformat()}"
 
 
-def _due_text(duty: EmployerDuty) -> str:
-    return duty.due_on.isoformat() if duty.due_on else "3个工作日内"
-
-
-def _contacts(session: Session, employer_id: int) -> list[EmployerContact]:
-    return list(session.scalars(select(EmployerContact).where(EmployerContact.employer_id == employer_id)))
+def _due_text(session: Session, duty: EmployerDuty) -> str:
+    if duty.due_on:
+        return duty.due_on.isoformat()
+    days, _basis = ack_days(session, duty.region_code, duty.stage_on)
+    return f"{days}个工作日内"
 
 
 def _tell_workers(session: Session, employer: Employer, stops: list[StopContributionEvent]) -> None:
     """Each worker hears of the right to claim, however diligent the employer is."""
+    if not stops:
+        return
     region = session.get(Region, employer.region_code)
     assert region is not None
     person_ids = [stop.person_id for stop in stops]
@@ -191,12 +233,8 @@ def _tell_workers(session: Session, employer: Employer, stops: list[StopContribu
             select(WeChatAccount.person_id, WeChatAccount.openid).where(WeChatAccount.person_id.in_(person_ids))
         ).all()
     )
-    for stop in stops:
-        person = people[stop.person_id]
-        if not person.phone:
-            continue  # nothing to send to; the employer's duty still stands
-        notify.send(
-            "worker_claim_right",
+    items = [
+        (
             notify.Recipient("person", person.id, phone=person.phone, openid=openids.get(person.id)),
             {
                 "worker_name": person.name,
@@ -205,56 +243,70 @@ def _tell_workers(session: Session, employer: Employer, stops: list[StopContribu
                 "agency_phone": region.agency_phone,
             },
         )
+        for stop in stops
+        if (person := people[stop.person_id]).phone  # no phone: nothing to send; the duty stands
+    ]
+    notify.send_many("worker_claim_right", items)
 
 
-def advance(session: Session, duty: EmployerDuty, today: dt.date) -> str | None:
-    """The sweep's step for one duty whose next action has come; returns what it did."""
-    employer = session.get(Employer, duty.employer_id)
-    assert employer is not None
+def step(session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[str, int]) -> str | None:
+    """What the sweep does with one duty whose next look has come; returns the step taken.
+    `ack_limits` caches each region's working days."""
     if duty.kind == "filing":
-        duty.late = True
-        duty.stage = "filing_overdue"
-        duty.next_action_on = None
-        person = session.get(Person, duty.person_id)
-        assert person is not None
-        assert duty.due_on is not None
-        for contact in _contacts(session, employer.id):
-            notify.send(
-                "employer_filing_overdue",
-                notify.Recipient("employer_contact", contact.id, phone=contact.phone),
-                {
-                    "employer_name": employer.name,
-                    "worker_name": person.name,
-                    "separated_on": duty.separation_date.isoformat(),
-                    "due_on": duty.due_on.isoformat(),
-                },
-                dedup_key=f"duty:{duty.id}:filing_overdue:{contact.id}",
-            )
+        if duty.due_on is None:
+            deadline = filing_deadlines(session, duty.region_code, {duty.separation_date})[duty.separation_date]
+            duty.due_on = deadline.due if deadline else None
+            duty.next_action_on = duty.due_on or today + _RETRY
+            return None
+        if today <= duty.due_on:
+            duty.next_action_on = duty.due_on
+            return None
+        duty.late, duty.stage, duty.stage_on, duty.next_action_on = True, "filing_overdue", today, None
         return "filing_overdue"
-    days, _basis = ack_days(session, duty.region_code, today)
-    if duty.due_on is None:  # the calendar lacked the year at opening; try again
-        duty.due_on = _after_working_days(duty.created_at.date(), days)
-        duty.next_action_on = duty.due_on or today + dt.timedelta(days=1)
+    if duty.region_code not in ack_limits:
+        ack_limits[duty.region_code] = ack_days(session, duty.region_code, today)[0]
+    ends = _after_working_days(duty.stage_on, ack_limits[duty.region_code])
+    if ends is None or today <= ends:
+        duty.next_action_on = ends or today + _RETRY
         return None
     if duty.stage == "reminded":
-        after = _after_working_days(today, days)
-        duty.stage = "re_reminded"
-        duty.next_action_on = after or today + dt.timedelta(days=1)
-        return "re_reminded"  # the sweep sends one second reminder per employer
-    duty.stage = "escalated"
-    duty.escalated_at = utcnow()
-    duty.next_action_on = None
-    person = session.get(Person, duty.person_id)
-    assert person is not None
+        duty.stage, duty.stage_on = "re_reminded", today
+        duty.reminders_sent += 1
+        later = _after_working_days(today, ack_limits[duty.region_code])
+        duty.next_action_on = later or today + _RETRY
+        return "re_reminded"
+    duty.stage, duty.stage_on, duty.escalated_at, duty.next_action_on = "escalated", today, utcnow(), None
+    audit("employer_duty.escalated", subject=("employer_duty", duty.id), detail={"employer_id": duty.employer_id})
+    return "escalated"
+
+
+def tell_of_overdue_filings(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:
+    names = dict(
+        session.execute(select(Person.id, Person.name).where(Person.id.in_([d.person_id for d in group]))).all()
+    )
+    head = group[0]
+    worker = names[head.person_id] if len(group) == 1 else f"{names[head.person_id]}等{len(group)}人"
     values = {
         "employer_name": employer.name,
-        "worker_name": person.name,
-        "separated_on": duty.separation_date.isoformat(),
+        "worker_name": worker,
+        "separated_on": _dates_text(group),
+        "due_on": min(d.due_on for d in group if d.due_on).isoformat(),
     }
-    for member in supervisors(session, duty.region_code):
-        tell(session, member, "staff_employer_escalated", values, f"duty:{duty.id}:escalated:{member.id}")
-    audit("employer_duty.escalated", subject=("employer_duty", duty.id), detail={"employer_id": employer.id})
-    return "escalated"
+    _to_contacts(session, employer, "employer_filing_overdue", values, f"duties:{head.id}:filing_overdue")
+
+
+def escalate_to_agency(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:
+    names = dict(
+        session.execute(select(Person.id, Person.name).where(Person.id.in_([d.person_id for d in group]))).all()
+    )
+    head = group[0]
+    values = {
+        "employer_name": employer.name,
+        "worker_name": names[head.person_id] if len(group) == 1 else f"{names[head.person_id]}等{len(group)}人",
+        "separated_on": _dates_text(group),
+    }
+    for member in supervisors(session, employer.region_code):
+        tell(session, member, "staff_employer_escalated", values, f"duties:{head.id}:escalated:{member.id}")
 
 
 def acknowledge(session: Session, duty: EmployerDuty, via: str, actor: tuple[str, Any] | None) -> None:
@@ -274,15 +326,17 @@ def acknowledge(session: Session, duty: EmployerDuty, via: str, actor: tuple[str
     )
 
 
-def open_for_records_feed(session: Session, since: dt.datetime, today: dt.date) -> int:
-    """Duties for the stop-contribution records the feed brought in since `since` (the import
-    command calls this in its own transaction); returns how many separations got duties."""
+def open_for_records_feed(session: Session, since: dt.datetime, today: dt.date, window_days: int) -> int:
+    """Duties for the stop records a feed import brought in since `since`, for separations in
+    the last `window_days` (a historical backfill reminds nobody). Each employer's in a
+    savepoint: one employer's records the rules cannot date do not hold up the import."""
     stops = session.scalars(
         select(StopContributionEvent)
         .outerjoin(EmployerDuty, EmployerDuty.stop_event_id == StopContributionEvent.id)
         .where(
-            StopContributionEvent.source == "records_feed",
             StopContributionEvent.recorded_at >= since,
+            StopContributionEvent.source == "records_feed",
+            StopContributionEvent.stop_date >= today - dt.timedelta(days=window_days),
             EmployerDuty.id.is_(None),
         )
         .order_by(StopContributionEvent.employer_id, StopContributionEvent.id)
@@ -290,8 +344,14 @@ def open_for_records_feed(session: Session, since: dt.datetime, today: dt.date) 
     by_employer: dict[int, list[StopContributionEvent]] = {}
     for stop in stops:
         by_employer.setdefault(stop.employer_id, []).append(stop)
+    opened = 0
     for employer_id, group in by_employer.items():
         employer = session.get(Employer, employer_id)
         assert employer is not None
-        open_many(session, employer, [(stop, None) for stop in group], today)
-    return len(stops)
+        try:
+            with session.begin_nested():
+                open_many(session, employer, [(stop, None) for stop in group], today)
+            opened += len(group)
+        except RulesError as error:
+            log.error("employer %s: duties not opened: %s", employer_id, error.message)
+    return opened

@@ -24,14 +24,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.db import bulk_insert
 from miniapp_api.employers import duties
-from miniapp_api.employers.models import FilingBatch, TerminationFiling
+from miniapp_api.employers.models import EmployerDuty, FilingBatch, TerminationFiling
 from miniapp_api.employers.spreadsheet import REQUIRED, FormRow
 from miniapp_api.identifiers import IdentifierError, parse_id_number
 from miniapp_api.records.fields import is_mobile
 from miniapp_api.records.models import ContributionPeriod, Employer, Person, StopContributionEvent
 from miniapp_api.records.service import id_number_hash, rules_parameters
 from miniapp_api.rules.deadlines import filing_deadline
+from miniapp_api.rules.errors import CalendarYearUnknown, RulesError
 from miniapp_api.rules.separation_reasons import reason_for
 
 _MONTH = re.compile(r"^(\d{4})[-./年](\d{1,2})月?$")
@@ -45,6 +47,7 @@ class RowProblem:
     row: int
     column: str
     message: str
+    duplicate: bool = False  # already filed: a conflict with the records, not a typing error
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message}
@@ -58,6 +61,7 @@ class CheckedRow:
     separation_date: dt.date
     reason_code: str
     form_number: str | None
+    stop_id: int | None = None  # the feed already has this separation: the filing completes it
 
 
 @dataclass
@@ -105,19 +109,49 @@ def check_rows(session: Session, employer: Employer, rows: list[FormRow], today:
     person_ids = [person.id for person in persons.values()]
     periods = _periods(session, employer.id, person_ids)
     stops = _stops(session, employer.id, person_ids)
-    seen: dict[tuple[int, dt.date], int] = {}
+    limits = _limit_problems(session, employer, {values["separation_date"] for values in parsed.values()})
+    seen: dict[int, int] = {}
     for number, values in parsed.items():
-        problem = _check_records(number, values, persons.get(values["hash"]), periods, stops, seen)
+        person = persons.get(values["hash"])
+        problem = _check_records(number, values, person, periods, stops, seen) or (
+            RowProblem(number, "失业时间", limits[values["separation_date"]])
+            if values["separation_date"] in limits
+            else None
+        )
         if problem:
             result.problems.append(problem)
             continue
-        person = persons[values["hash"]]
-        seen[(person.id, values["separation_date"])] = number
+        assert person is not None
+        seen[person.id] = number
+        existing = stops.get((person.id, values["separation_date"]))
         result.good.append(
-            CheckedRow(number, person.id, person.name, values["separation_date"], values["reason"], values["number"])
+            CheckedRow(
+                number,
+                person.id,
+                person.name,
+                values["separation_date"],
+                values["reason"],
+                values["number"],
+                stop_id=existing[0] if existing else None,
+            )
         )
     result.problems.sort(key=lambda problem: (problem.row, problem.column))
     return result
+
+
+def _limit_problems(session: Session, employer: Employer, days: set[dt.date]) -> dict[dt.date, str]:
+    """Separation dates the region has no filing limit for (before its rules began)."""
+    parameters = rules_parameters(session, employer.region_code)
+    assert parameters is not None
+    problems = {}
+    for day in days:
+        try:
+            filing_deadline(day, parameters)
+        except CalendarYearUnknown:
+            continue  # the deadline waits for the calendar; the filing itself is fine
+        except RulesError as error:
+            problems[day] = f"无法确定备案期限：{error.message}"
+    return problems
 
 
 def _check_shape(row: FormRow, today: dt.date, problems: list[RowProblem]) -> dict[str, Any] | None:
@@ -167,25 +201,36 @@ def _check_records(
     values: dict[str, Any],
     person: Person | None,
     periods: dict[int, list[ContributionPeriod]],
-    stops: set[tuple[int, dt.date]],
-    seen: dict[tuple[int, dt.date], int],
+    stops: dict[tuple[int, dt.date], tuple[int, bool]],
+    seen: dict[int, int],
 ) -> RowProblem | None:
     if person is None:
         return RowProblem(number, "身份证号", "内部记录中没有此人的参保信息")
     if person.name != values["name"]:
         return RowProblem(number, "姓名", "与身份证号码对应的姓名不一致")
+    separation: dt.date = values["separation_date"]
     own = periods.get(person.id, [])
     if not own:
         return RowProblem(number, "身份证号", "内部记录中贵单位没有为此人缴纳失业保险费，不能备案")
-    separation: dt.date = values["separation_date"]
-    if separation.replace(day=1) < min(p.start_month for p in own):
-        return RowProblem(number, "失业时间", "早于贵单位为其缴费的起始时间")
-    key = (person.id, separation)
-    if key in stops:
-        return RowProblem(number, "失业时间", "此人该日期的终止劳动关系已经备案，请勿重复备案")
-    if key in seen:
-        return RowProblem(number, "身份证号", f"与第{seen[key]}行重复")
+    if not any(_covers(period, separation) for period in own):
+        return RowProblem(number, "失业时间", "失业时间不在贵单位为其缴费的期间内（或缴费结束后的次月内）")
+    if person.id in seen:
+        return RowProblem(number, "身份证号", f"与第{seen[person.id]}行是同一人")
+    already = stops.get((person.id, separation))
+    if already is not None and already[1]:
+        return RowProblem(number, "失业时间", "此人该日期的终止劳动关系已经备案，请勿重复备案", duplicate=True)
     return None
+
+
+def _covers(period: ContributionPeriod, separation: dt.date) -> bool:
+    """Paid for by the employer up to the separation: the month of it, or the one after the last paid."""
+    month = separation.replace(day=1)
+    if month < period.start_month:
+        return False
+    if period.end_month is None:
+        return True
+    after_end = (period.end_month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return month <= after_end
 
 
 def _persons(session: Session, hashes: list[str]) -> dict[str, Person]:
@@ -207,13 +252,22 @@ def _periods(session: Session, employer_id: int, person_ids: list[int]) -> dict[
     return found
 
 
-def _stops(session: Session, employer_id: int, person_ids: list[int]) -> set[tuple[int, dt.date]]:
-    found: set[tuple[int, dt.date]] = set()
+def _stops(session: Session, employer_id: int, person_ids: list[int]) -> dict[tuple[int, dt.date], tuple[int, bool]]:
+    """This employer's stop records of these people: (person, date) → (stop id, filed here)."""
+    found: dict[tuple[int, dt.date], tuple[int, bool]] = {}
     for chunk in _chunks(person_ids):
-        query = select(StopContributionEvent.person_id, StopContributionEvent.stop_date).where(
-            StopContributionEvent.employer_id == employer_id, StopContributionEvent.person_id.in_(chunk)
+        query = (
+            select(
+                StopContributionEvent.person_id,
+                StopContributionEvent.stop_date,
+                StopContributionEvent.id,
+                TerminationFiling.id,
+            )
+            .outerjoin(TerminationFiling, TerminationFiling.stop_event_id == StopContributionEvent.id)
+            .where(StopContributionEvent.employer_id == employer_id, StopContributionEvent.person_id.in_(chunk))
         )
-        found.update((person_id, day) for person_id, day in session.execute(query))
+        for person_id, day, stop_id, filing_id in session.execute(query):
+            found[(person_id, day)] = (stop_id, filing_id is not None)
     return found
 
 
@@ -226,9 +280,10 @@ def import_rows(
     batch: FilingBatch | None,
     progress: Callable[[int], None] | None = None,
 ) -> list[TerminationFiling]:
-    """Write the checked rows: stop-contribution records, filings, duties, and the messages."""
-    parameters = rules_parameters(session, employer.region_code)
-    assert parameters is not None
+    """Write the checked rows: stop-contribution records, filings, duties, and the messages. A
+    separation the records feed already brought in gets its filing, and its filing duty is
+    done; its notice duty and the worker's message were sent when the feed brought it."""
+    new_rows = [row for row in good if row.stop_id is None]
     stops = [
         StopContributionEvent(
             person_id=row.person_id,
@@ -237,31 +292,68 @@ def import_rows(
             reason_code=row.reason_code,
             source="employer_filing",
         )
-        for row in good
+        for row in new_rows
     ]
-    session.add_all(stops)
-    session.flush()
+    _insert_stops(session, employer.id, stops)
+    stop_ids = {id(row): stop.id for row, stop in zip(new_rows, stops, strict=True)}
+    deadlines = duties.filing_deadlines(session, employer.region_code, {row.separation_date for row in good})
     filings = []
-    for row, stop in zip(good, stops, strict=True):
-        due = filing_deadline(row.separation_date, parameters).due
+    for row in good:
+        deadline = deadlines[row.separation_date]
         filings.append(
             TerminationFiling(
                 employer_id=employer.id,
                 person_id=row.person_id,
-                stop_event_id=stop.id,
+                stop_event_id=row.stop_id or stop_ids[id(row)],
                 batch_id=batch.id if batch else None,
                 separation_date=row.separation_date,
                 reason_code=row.reason_code,
                 form_number=row.form_number,
                 filed_on=today,
-                due_on=due,
-                late=today > due,
+                due_on=deadline.due if deadline else None,
+                late=deadline is not None and today > deadline.due,
             )
         )
-    session.add_all(filings)
-    session.flush()
-    duties.open_many(session, employer, list(zip(stops, filings, strict=True)), today, progress=progress)
+    if len(filings) == 1:
+        session.add_all(filings)  # one filing: answered with its id
+        session.flush()
+    else:
+        bulk_insert(session, filings)
+    by_stop = {filing.stop_event_id: filing for filing in filings}
+    duties.open_many(session, employer, [(stop, by_stop[stop.id]) for stop in stops], today, progress=progress)
+    _complete_feed_filings(session, [by_stop[row.stop_id] for row in good if row.stop_id is not None])
     return filings
+
+
+def _insert_stops(session: Session, employer_id: int, stops: list[StopContributionEvent]) -> None:
+    """Insert the stop records and learn their ids: for many, one multi-row INSERT and one
+    SELECT by their unique key, far cheaper than an INSERT … RETURNING per batch of rows."""
+    if len(stops) <= 1:
+        session.add_all(stops)
+        session.flush()
+        return
+    bulk_insert(session, stops)
+    ids: dict[tuple[int, dt.date], int] = {}
+    for chunk in _chunks(sorted({stop.person_id for stop in stops})):
+        query = select(
+            StopContributionEvent.person_id, StopContributionEvent.stop_date, StopContributionEvent.id
+        ).where(StopContributionEvent.employer_id == employer_id, StopContributionEvent.person_id.in_(chunk))
+        ids.update({(person_id, day): stop_id for person_id, day, stop_id in session.execute(query)})
+    for stop in stops:
+        stop.id = ids[(stop.person_id, stop.stop_date)]
+
+
+def _complete_feed_filings(session: Session, filings: list[TerminationFiling]) -> None:
+    if not filings:
+        return
+    by_stop = {filing.stop_event_id: filing for filing in filings}
+    open_duties = session.scalars(
+        select(EmployerDuty).where(
+            EmployerDuty.stop_event_id.in_(list(by_stop)), EmployerDuty.kind == "filing", EmployerDuty.done_at.is_(None)
+        )
+    )
+    for duty in open_duties:
+        duties.close_filing_duty(duty, by_stop[duty.stop_event_id])
 
 
 def batch_record(

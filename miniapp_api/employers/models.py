@@ -62,7 +62,7 @@ class TerminationFiling(Base):
     reason_code: Mapped[str] = mapped_column(String(40))
     form_number: Mapped[str | None] = mapped_column(String(40))  # 编号 on the form
     filed_on: Mapped[dt.date] = mapped_column(Date)
-    due_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)  # None while the calendar lacks the year
     late: Mapped[bool] = mapped_column(Boolean)
     filed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -90,6 +90,7 @@ class EmployerDuty(Base):
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     basis: Mapped[str] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(20))
+    stage_on: Mapped[dt.date] = mapped_column(Date)  # the day the current stage began (China)
     next_action_on: Mapped[dt.date | None] = mapped_column(Date)  # None: nothing more to do
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -12,7 +12,7 @@ from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit
 from miniapp_api.db import current_session
-from miniapp_api.employers import compliance, schemas, service
+from miniapp_api.employers import compliance, page, schemas, service
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 
@@ -22,6 +22,11 @@ staff_blp = Blueprint(
     "employers_staff", __name__, url_prefix="/api/v1/staff", description="用人单位告知义务：履行情况与督办（经办人员）"
 )
 _STAFF_READERS = ("handler", "reviewer", "supervisor", "auditor", "admin")
+
+
+def _wants_html() -> bool:
+    """A phone's browser (opening the SMS link) rather than an API client."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def _pdf(content: bytes, name: str) -> Response:
@@ -52,7 +57,7 @@ class FilingForm(MethodView):
     @blp.arguments(schemas.FormQuery, location="query")
     @blp.doc(requestBody=schemas.FORM_BODY)
     @blp.response(201, schemas.FormResultOut)
-    @blp.alt_response(413, schema=ErrorEnvelope, description="文件过大")
+    @blp.alt_response(413, schema=ErrorEnvelope, description="上传内容过大（文件略超上限时为 422 FORM_TOO_LARGE）")
     @blp.alt_response(422, schema=ErrorEnvelope, description="表格无法读取，或有不符合要求的行（逐行列出）")
     def post(self, query: dict[str, Any], caller: Caller) -> Any:
         """上传备案表（.xlsx / .csv）：有错误行时不导入任何数据，除非选择只导入正确的行"""
@@ -104,8 +109,9 @@ class Link(MethodView):
     @link_blp.alt_response(409, schema=ErrorEnvelope, description="已确认（链接已使用）")
     @link_blp.alt_response(410, schema=ErrorEnvelope, description="链接已过期或已被新链接取代")
     def get(self, token: str) -> Any:
-        """短信中的链接：查看需送达的告知书（不会确认）"""
-        return service.link_view(current_session(), token)
+        """短信中的链接：查看需送达的告知书（不会确认）；浏览器打开时为网页"""
+        view = service.link_view(current_session(), token)
+        return Response(page.link_page(view), mimetype="text/html") if _wants_html() else view
 
 
 @link_blp.route("/<string:token>/notice.pdf")
@@ -126,7 +132,8 @@ class LinkAcknowledge(MethodView):
     @link_blp.alt_response(410, schema=ErrorEnvelope, description="链接已过期或已被新链接取代")
     def post(self, token: str) -> Any:
         """通过短信链接确认已送达（一次有效）"""
-        return service.link_acknowledge(current_session(), token)
+        result = service.link_acknowledge(current_session(), token)
+        return Response(page.acknowledged_page(result), mimetype="text/html") if _wants_html() else result
 
 
 @staff_blp.route("/employer-compliance")

@@ -69,6 +69,8 @@ def file_one(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str
     checked = filings.check_rows(session, employer, [row], today)
     if checked.problems:
         problem = checked.problems[0]
+        if problem.duplicate:
+            raise ConflictError(problem.message, code="FILING_DUPLICATE")
         raise ValidationFailed(
             f"{problem.column}：{problem.message}",
             code="FILING_INVALID",
@@ -87,9 +89,10 @@ def file_form(
     *,
     good_rows_only: bool,
     who: dict[str, Any],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """A whole filing form: all rows or none, unless asked for the good rows only."""
+    """A whole filing form: all rows or none, unless asked for the good rows only. `progress`
+    hears (rows done, rows in all) as the rows are checked and then imported."""
     if len(content) > settings().FILING_MAX_UPLOAD_BYTES:
         raise ValidationFailed("备案表文件过大", code="FORM_TOO_LARGE")
     today = china_today()
@@ -98,6 +101,9 @@ def file_form(
     except FormUnreadable as error:
         raise ValidationFailed(error.message, code=error.code) from None
     checked = filings.check_rows(session, employer, rows, today)
+    total = len(rows) + len(checked.good)
+    if progress:
+        progress(len(rows), total)
     if checked.problems and not good_rows_only:
         raise _refuse(checked, len(rows))
     if not checked.good:
@@ -105,10 +111,17 @@ def file_form(
             "备案表中没有可以导入的行", code="FILING_NOTHING_VALID", details=_refuse(checked, len(rows)).details
         )
     batch = filings.batch_record(session, employer, file_name, content, checked, len(checked.good), **who)
-    filings.import_rows(session, employer, checked.good, today, batch=batch, progress=progress)
+    filings.import_rows(
+        session,
+        employer,
+        checked.good,
+        today,
+        batch=batch,
+        progress=(lambda n: progress(n, total)) if progress else None,
+    )
     audit(
         "employer.filed_form",
-        actor=who.get("contact_id") and ("employer", who["contact_id"]),
+        actor=("employer", who["contact_id"]) if who.get("contact_id") else ("operator", who.get("operator")),
         subject=("filing_batch", batch.id),
         detail={"imported": batch.rows_imported, "refused": batch.rows_refused, "sha256": batch.sha256},
     )

@@ -22,8 +22,11 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 COLUMNS = ("编号", "姓名", "性别", "身份证号", "社会保障卡银行账号", "缴费时间", "失业时间", "失业原因", "联系电话")
 REQUIRED = ("姓名", "身份证号", "失业时间", "失业原因")
-# A run of this many empty rows ends the data: the rest is formatting, not filings.
-_EMPTY_RUN = 50
+# Empty rows between data rows are skipped; a run this long ends the data (the rest of a sheet
+# formatted down to its last row is formatting, not filings).
+_EMPTY_RUN = 10_000
+# The workbook's parts, uncompressed: a 10,000-row form is a few MB; far more is a zip bomb.
+_MAX_SHEET_BYTES = 100 * 1024 * 1024
 
 
 class FormUnreadable(ValueError):
@@ -111,26 +114,30 @@ def _csv_rows(content: bytes) -> Iterator[list[Any]]:
         raise FormUnreadable("CSV 文件编码无法识别，请另存为 UTF-8 编码", "FORM_ENCODING")
     if "\x00" in text:
         raise FormUnreadable("CSV 文件含有无法识别的字符", "FORM_ENCODING")
-    yield from csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""))
+    except csv.Error as error:
+        raise FormUnreadable(f"CSV 文件格式有误：{error}", "FORM_CSV") from None
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
     except zipfile.BadZipFile:
         raise FormUnreadable("文件不是有效的 .xlsx 表格", "FORM_TYPE") from None
-    # Merged cells are declared in the sheet XML; openpyxl's streaming mode does not report them.
-    for name in sheets[:1]:
-        with archive.open(name) as sheet:
-            if _declares(sheet, b"<mergeCell "):
-                raise FormUnreadable("表格中有合并单元格，请取消合并后重新上传", "FORM_MERGED_CELLS")
+    if sum(info.file_size for info in archive.infolist()) > _MAX_SHEET_BYTES:
+        raise FormUnreadable("表格内容过大，请删除多余的行和格式后重新上传", "FORM_TOO_LARGE")
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile):
+    except (InvalidFileException, KeyError, ValueError, OSError, zipfile.BadZipFile):
         raise FormUnreadable("文件不是有效的 .xlsx 表格", "FORM_TYPE") from None
     try:
         sheet = workbook.worksheets[0]
+        path = getattr(sheet, "_worksheet_path", "xl/worksheets/sheet1.xml")
+        # Merged cells are declared in the sheet XML; openpyxl's streaming mode does not report them.
+        with archive.open(path) as xml:
+            if _declares(xml, b"<mergeCell "):
+                raise FormUnreadable("表格中有合并单元格，请取消合并后重新上传", "FORM_MERGED_CELLS")
         for row in sheet.iter_rows():
             values = []
             for cell in row:

@@ -1,7 +1,8 @@
 """The daily sweep over employers' duties: a second reminder for notices not confirmed within
 the region's working days, then escalation to the agency; filings not made by their deadline
-are flagged and the employer told. One query on a partial index of open duties whose next step
-has come; batches commit one by one under SKIP LOCKED, so a rerun the same day does nothing."""
+are flagged and the employer told — one message per employer and step in each batch. One
+query on a partial index of open duties whose next look has come; batches commit one by one
+under SKIP LOCKED, so a rerun the same day does nothing."""
 
 from __future__ import annotations
 
@@ -46,18 +47,23 @@ def sweep(today: dt.date | None = None, *, batch: int = BATCH) -> SweepResult:
 def _batch(today: dt.date, batch: int, result: SweepResult) -> bool:
     with unit_of_work() as session:
         rows = session.scalars(due_steps(today).limit(batch).with_for_update(skip_locked=True)).all()
-        again: dict[int, list[EmployerDuty]] = defaultdict(list)
+        taken: dict[tuple[str, int], list[EmployerDuty]] = defaultdict(list)
+        limits: dict[str, int] = {}
         for duty in rows:
-            step = duties.advance(session, duty, today)
-            if step == "re_reminded":
-                again[duty.employer_id].append(duty)
-                result.re_reminded += 1
-            elif step == "escalated":
-                result.escalated += 1
-            elif step == "filing_overdue":
-                result.filing_overdue += 1
-        for employer_id, group in again.items():
+            done = duties.step(session, duty, today, limits)
+            if done:
+                taken[(done, duty.employer_id)].append(duty)
+        # One message per employer and step, however many of its duties moved.
+        for (done, employer_id), group in taken.items():
             employer = session.get(Employer, employer_id)
             assert employer is not None
-            duties.remind_group(session, employer, group, first=False)
+            if done == "re_reminded":
+                duties.remind_group(session, employer, group, first=False)
+                result.re_reminded += len(group)
+            elif done == "escalated":
+                duties.escalate_to_agency(session, employer, group)
+                result.escalated += len(group)
+            else:
+                duties.tell_of_overdue_filings(session, employer, group)
+                result.filing_overdue += len(group)
         return len(rows) == batch

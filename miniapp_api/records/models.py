@@ -160,7 +160,7 @@ class StopContributionEvent(Base):
     stop_date: Mapped[dt.date] = mapped_column(Date)
     reason_code: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(20))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class PersonEvent(Base):
