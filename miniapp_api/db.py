@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event, func, insert
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event, func, insert, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -190,18 +190,23 @@ def bulk_insert(session: Session, rows: Sequence[Any]) -> None:
     out of the session; use it only where nothing needs their ids afterwards."""
     if not rows:
         return
-    model = type(rows[0])
-    table = model.__table__
-    # A key the database assigns (None on the object) is left to it.
-    columns = [column for column in table.columns if not (column.primary_key and getattr(rows[0], column.key) is None)]
+    mapper = inspect(type(rows[0]))
+    table = mapper.local_table
+    names = {column: mapper.get_property_by_column(column).key for column in table.columns}
     values = []
     for row in rows:
         item = {}
-        for column in columns:
-            value = getattr(row, column.key)
+        for column, name in names.items():
+            value = getattr(row, name)
+            if value is None and column.primary_key:
+                continue  # the database assigns it
             if value is None and column.default is not None:
                 default = column.default
+                if not (default.is_callable or default.is_scalar):
+                    raise ValueError(f"bulk_insert cannot evaluate the default of {column}")
                 value = default.arg(None) if default.is_callable else default.arg
+            elif value is None and column.server_default is not None:
+                continue  # the database's default, not an explicit NULL
             item[column.key] = value
         values.append(item)
     session.execute(insert(table), values)

@@ -270,3 +270,43 @@ def test_a_second_reminder_carries_a_new_link_and_the_old_one_says_so(client: An
         old = client.post(f"{first}/acknowledge")
         assert (old.status_code, old.get_json()["code"]) == (410, "LINK_SUPERSEDED")
         assert client.post(f"{second}/acknowledge").status_code == 200
+
+
+def test_one_notice_out_of_a_batch_gets_a_link_that_works(client: Any, sms_standin: SmsStandIn) -> None:
+    firm = employer_with_workers(2)
+    tokens = _login(client, sms_standin, firm)
+    rows = form_rows(firm["workers"])
+    rows[1][7] = "deceased"
+    assert upload_form(client, tokens, xlsx(rows)).status_code == 201
+    with unit_of_work() as session:
+        params = session.scalars(
+            select(Message.personalisation).where(Message.kind == "employer_notice_reminder")
+        ).one()
+    path = json.loads(params)["notice_url"].split("127.0.0.1:5000", 1)[1]
+    assert client.post(f"{path}/acknowledge").status_code == 200
+
+
+def test_an_old_feed_separation_gets_its_duties_when_the_employer_files_it(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = employer_with_workers(1)
+    worker = firm["workers"][0]
+    with unit_of_work() as session:
+        person, employer = session.get(Person, worker["id"]), session.get(Employer, firm["id"])
+        assert person is not None and employer is not None
+        stop = factories.stop_event(session, person, employer, china_today() - dt.timedelta(days=90))
+        # Outside the feed's window: the import reminded nobody.
+        assert open_for_records_feed(session, stop.recorded_at - dt.timedelta(seconds=1), china_today(), 60) == 0
+        separated = stop.stop_date.isoformat()
+    tokens = _login(client, sms_standin, firm)
+    body = {
+        "name": worker["name"],
+        "id_number": worker["id_number"],
+        "separation_date": separated,
+        "reason": "经济性裁员",
+    }
+    assert client.post("/api/v1/employer/filings", json=body, headers=bearer(tokens)).status_code == 201
+    with unit_of_work() as session:
+        duties = dict(session.execute(select(EmployerDuty.kind, EmployerDuty.done_via)).all())
+        assert duties == {"notice": None, "filing": "filing"}
+        assert session.scalars(select(EmployerDuty.late).where(EmployerDuty.kind == "filing")).one() is True

@@ -43,7 +43,6 @@ from notifications import service as notify
 log = logging.getLogger(__name__)
 # Whoever left by death or retirement gets no notice of a right to claim.
 NO_NOTICE_REASONS = frozenset({"deceased", "retired"})
-_RETRY = dt.timedelta(days=1)
 
 
 def ack_days(session: Session, region_code: str, on: dt.date) -> tuple[int, str]:
@@ -119,8 +118,8 @@ def open_many(
         if progress:
             progress(1)
     opened = notices + filing_duties
-    if len(fresh) == 1:
-        session.add_all(opened)  # one worker: the reminder carries this duty's own link
+    if len(notices) == 1:
+        session.add_all(opened)  # one notice: the reminder carries this duty's own link
         session.flush()
     else:
         bulk_insert(session, notices)  # many: the reminder points at the list; no ids needed
@@ -256,7 +255,7 @@ def step(session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[
         if duty.due_on is None:
             deadline = filing_deadlines(session, duty.region_code, {duty.separation_date})[duty.separation_date]
             duty.due_on = deadline.due if deadline else None
-            duty.next_action_on = duty.due_on or today + _RETRY
+            duty.next_action_on = duty.due_on or today
             return None
         if today <= duty.due_on:
             duty.next_action_on = duty.due_on
@@ -265,15 +264,20 @@ def step(session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[
         return "filing_overdue"
     if duty.region_code not in ack_limits:
         ack_limits[duty.region_code] = ack_days(session, duty.region_code, today)[0]
-    ends = _after_working_days(duty.stage_on, ack_limits[duty.region_code])
+    if duty.stage == "reminded" and duty.due_on is not None:
+        ends: dt.date | None = duty.due_on  # the date the employer was told
+    else:
+        ends = _after_working_days(duty.stage_on, ack_limits[duty.region_code])
+        if duty.stage == "reminded":
+            duty.due_on = ends  # the calendar knows the year now
     if ends is None or today <= ends:
-        duty.next_action_on = ends or today + _RETRY
+        duty.next_action_on = ends or today  # unknown: looked at again tomorrow
         return None
     if duty.stage == "reminded":
         duty.stage, duty.stage_on = "re_reminded", today
         duty.reminders_sent += 1
         later = _after_working_days(today, ack_limits[duty.region_code])
-        duty.next_action_on = later or today + _RETRY
+        duty.next_action_on = later or today
         return "re_reminded"
     duty.stage, duty.stage_on, duty.escalated_at, duty.next_action_on = "escalated", today, utcnow(), None
     audit("employer_duty.escalated", subject=("employer_duty", duty.id), detail={"employer_id": duty.employer_id})

@@ -320,8 +320,16 @@ def import_rows(
     else:
         bulk_insert(session, filings)
     by_stop = {filing.stop_event_id: filing for filing in filings}
-    duties.open_many(session, employer, [(stop, by_stop[stop.id]) for stop in stops], today, progress=progress)
-    _complete_feed_filings(session, [by_stop[row.stop_id] for row in good if row.stop_id is not None])
+    # Feed separations that never got duties (outside the feed's window) get them now.
+    known = [row.stop_id for row in good if row.stop_id is not None]
+    earlier = list(session.scalars(select(StopContributionEvent).where(StopContributionEvent.id.in_(known))))
+    separations: list[tuple[StopContributionEvent, TerminationFiling | None]] = [
+        (stop, by_stop[stop.id]) for stop in [*stops, *earlier]
+    ]
+    duties.open_many(session, employer, separations, today, progress=progress)
+    _complete_feed_filings(session, [by_stop[stop_id] for stop_id in known])
+    if progress and known:
+        progress(len(known))
     return filings
 
 
