@@ -169,15 +169,12 @@ def remind_group(session: Session, employer: Employer, group: list[EmployerDuty]
     several, the list to confirm them in (after logging in)."""
     if not group:
         return 0
-    names = dict(
-        session.execute(select(Person.id, Person.name).where(Person.id.in_([d.person_id for d in group]))).all()
-    )
-    head = group[0]
+    head, worker = group[0], _who(session, group)
     if len(group) == 1:
         token, head.ack_nonce_hash = links.issue(head.id)
-        worker, link = names[head.person_id], links.url(token)
+        link = links.url(token)
     else:
-        worker, link = f"{names[head.person_id]}等{len(group)}人", links.duty_list_url()
+        link = links.duty_list_url()
     kind = "employer_notice_reminder" if first else "employer_notice_escalation"
     values: dict[str, Any] = {"employer_name": employer.name, "worker_name": worker, "notice_url": link}
     if first:
@@ -205,6 +202,12 @@ def _to_contacts(session: Session, employer: Employer, kind: str, values: dict[s
     if not sent:
         log.warning("employer %s has no contact to tell of %s", employer.id, kind)
     return sent
+
+
+def _who(session: Session, group: list[EmployerDuty]) -> str:
+    """The workers a message is about: "张三", or "张三等4人"."""
+    name = session.scalar(select(Person.name).where(Person.id == group[0].person_id))
+    return f"{name}" if len(group) == 1 else f"{name}等{len(group)}人"
 
 
 def _dates_text(group: list[EmployerDuty]) -> str:
@@ -285,14 +288,10 @@ def step(session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[
 
 
 def tell_of_overdue_filings(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:
-    names = dict(
-        session.execute(select(Person.id, Person.name).where(Person.id.in_([d.person_id for d in group]))).all()
-    )
     head = group[0]
-    worker = names[head.person_id] if len(group) == 1 else f"{names[head.person_id]}等{len(group)}人"
     values = {
         "employer_name": employer.name,
-        "worker_name": worker,
+        "worker_name": _who(session, group),
         "separated_on": _dates_text(group),
         "due_on": min(d.due_on for d in group if d.due_on).isoformat(),
     }
@@ -300,13 +299,10 @@ def tell_of_overdue_filings(session: Session, employer: Employer, group: list[Em
 
 
 def escalate_to_agency(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:
-    names = dict(
-        session.execute(select(Person.id, Person.name).where(Person.id.in_([d.person_id for d in group]))).all()
-    )
     head = group[0]
     values = {
         "employer_name": employer.name,
-        "worker_name": names[head.person_id] if len(group) == 1 else f"{names[head.person_id]}等{len(group)}人",
+        "worker_name": _who(session, group),
         "separated_on": _dates_text(group),
     }
     for member in supervisors(session, employer.region_code):
