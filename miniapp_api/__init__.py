@@ -61,6 +61,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _register_routes(app: Flask, api: Any) -> None:
     from auth.guard import BEARER
     from auth.routes import blp as auth_blp
+    from miniapp_api.audit.routes import blp as audit_blp
     from miniapp_api.benefits.routes import blp as benefits_blp
     from miniapp_api.claims.routes import blp as claims_blp
     from miniapp_api.claims.routes import staff_blp as claims_staff_blp
@@ -88,5 +89,6 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(employer_blp)
     api.register_blueprint(notice_link_blp)
     api.register_blueprint(employers_staff_blp)
+    api.register_blueprint(audit_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

@@ -27,6 +27,7 @@ from auth.models import STAFF_ROLES
 from auth.staff import create_staff, disable_staff
 from miniapp_api import create_app
 from miniapp_api import migrations_runner as migrations
+from miniapp_api.audit.chain import seal, verify
 from miniapp_api.celery_app import start_embedded_beat
 from miniapp_api.claims.models import Claim
 from miniapp_api.clock import china_today
@@ -220,6 +221,27 @@ def standin_command(kind: str, port: int, receipt_url: str | None, receipt_delay
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Seal what is pending, then check every entry of the hash chain; exit 1 on any problem."""
+    with unit_of_work() as session:
+        while seal(session):
+            pass
+    with unit_of_work() as session:
+        verdict = verify(session)
+    for problem in verdict.problems:
+        click.echo(problem, err=True)
+    if not verdict.intact:
+        click.echo(f"审计链校验未通过：检查 {verdict.checked} 条，发现 {len(verdict.problems)} 处问题", err=True)
+        sys.exit(1)
+    click.echo(f"审计链完整：{verdict.checked} 条记录逐条核对无误")
 
 
 @main.group()

@@ -188,6 +188,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {**STAFF_ONLY, "handler": 200, "supervisor": 200, "admin": 200}),
     ("POST", "/api/v1/staff/employer-duties/<int:duty_id>/calls", "/api/v1/staff/employer-duties/999999/calls",
      {"outcome": "no_answer", "note": "无人接听"}, {**STAFF_ONLY, "handler": 404, "supervisor": 404}),
+    ("GET", "/api/v1/staff/audit", "/api/v1/staff/audit", None, {**STAFF_ONLY, "auditor": 200, "admin": 200}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip

@@ -1,0 +1,41 @@
+"""The auditor's search over the audit trail: by action, actor, subject and time, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.audit.models import AuditEvent
+
+
+def search(session: Session, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    query = select(AuditEvent)
+    for name in ("action", "actor_kind", "actor_id", "subject_kind", "subject_id", "outcome"):
+        if filters.get(name):
+            query = query.where(getattr(AuditEvent, name) == filters[name])
+    if filters.get("since"):
+        query = query.where(AuditEvent.at >= filters["since"])
+    if filters.get("until"):
+        query = query.where(AuditEvent.at < filters["until"])
+    if filters.get("before_id"):
+        query = query.where(AuditEvent.id < filters["before_id"])
+    rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(filters.get("limit", 100)))
+    return [
+        {
+            "id": e.id,
+            "at": e.at,
+            "action": e.action,
+            "outcome": e.outcome,
+            "actor_kind": e.actor_kind,
+            "actor_id": e.actor_id,
+            "subject_kind": e.subject_kind,
+            "subject_id": e.subject_id,
+            "detail": e.detail,
+            "request_id": e.request_id,
+            "seq": e.seq,
+            "entry_hash": e.entry_hash,
+        }
+        for e in rows
+    ]
