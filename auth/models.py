@@ -13,8 +13,9 @@ from miniapp_api.pii import EncryptedText
 
 SESSION_KINDS = ("claimant", "employer", "staff")
 # handler: objections; reviewer: claims and record corrections; supervisor: overdue objections
-# are escalated to them, and they assign work; auditor: reads; admin: everything staff may read.
-STAFF_ROLES = ("handler", "reviewer", "supervisor", "auditor", "admin")
+# are escalated to them, and they assign work; finance: payment runs, kept apart from deciding
+# claims; auditor: reads; admin: everything staff may read.
+STAFF_ROLES = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
 
 
 class WeChatAccount(TimestampMixin, Base):

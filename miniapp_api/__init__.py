@@ -72,6 +72,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.objections.routes import blp as objections_blp
     from miniapp_api.objections.routes import staff_blp as objections_staff_blp
+    from miniapp_api.payments.routes import blp as payments_blp
     from miniapp_api.records.routes import blp as records_blp
     from notifications.routes import blp as notifications_blp
     from notifications.routes import messages_blp
@@ -90,5 +91,6 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(notice_link_blp)
     api.register_blueprint(employers_staff_blp)
     api.register_blueprint(audit_blp)
+    api.register_blueprint(payments_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

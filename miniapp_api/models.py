@@ -10,5 +10,6 @@ def load_all_models() -> None:
     from miniapp_api.employers import models as employer_models  # noqa: F401
     from miniapp_api.faces import models as face_models  # noqa: F401
     from miniapp_api.objections import models as objection_models  # noqa: F401
+    from miniapp_api.payments import models as payment_models  # noqa: F401
     from miniapp_api.records import models  # noqa: F401
     from notifications import models as notification_models  # noqa: F401

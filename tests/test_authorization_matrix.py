@@ -64,7 +64,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      dict.fromkeys(CALLERS, 401)),
     ("POST", "/api/v1/auth/identity", "/api/v1/auth/identity", {"id_number": "11010519491231002X", "name": "某"},
      {"anonymous": 401, "claimant_unbound": 422, "claimant": 422, "employer": 403, "handler": 403,
-      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
     # A fresh phone per caller: codes to one phone are limited to one a minute.
     ("POST", "/api/v1/auth/employer/code", "/api/v1/auth/employer/code",
      lambda caller: {"credit_code": "91350100M000100Y43", "phone": f"1370000000{CALLERS.index(caller)}"},
@@ -80,27 +80,27 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/api/v1/auth/me", "/api/v1/auth/me", None, ANY_LOGIN),
     ("GET", "/api/v1/messages", "/api/v1/messages", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 200, "handler": 403,
-      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
     ("GET", "/api/v1/messages/<string:message_id>", "/api/v1/messages/{own}", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 200, "handler": 200,
-      "reviewer": 403, "supervisor": 403, "auditor": 200, "admin": 200}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 200, "admin": 200}),
     ("GET", "/api/v1/messages/<string:message_id>", "/api/v1/messages/{other}", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 404, "handler": 200,
-      "reviewer": 403, "supervisor": 403, "auditor": 200, "admin": 200}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 200, "admin": 200}),
     ("GET", "/api/v1/staff/messages", "/api/v1/staff/messages?phone=13900000001", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 403, "employer": 403, "handler": 200,
-      "reviewer": 403, "supervisor": 403, "auditor": 200, "admin": 200}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 200, "admin": 200}),
     # The matrix's claimant has no reference photo in the records: the counter service instead.
     ("POST", "/api/v1/liveness/challenges", "/api/v1/liveness/challenges", {"consent": True},
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 409, "employer": 403, "handler": 403,
-      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
     ("POST", "/api/v1/liveness/challenges/<string:challenge_id>/response",
      "/api/v1/liveness/challenges/0123456789abcdef0123456789abcdef/response", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 403, "handler": 403,
-      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
     ("POST", "/api/v1/liveness/decline", "/api/v1/liveness/decline", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 403, "handler": 403,
-      "reviewer": 403, "supervisor": 403, "auditor": 403, "admin": 403}),
+      "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
     ("GET", "/api/v1/claims/prefill", "/api/v1/claims/prefill", None, CLAIMANT_ONLY),
     ("GET", "/api/v1/claims/draft", "/api/v1/claims/draft", None, {**CLAIMANT_ONLY, "claimant": 404}),
     ("PUT", "/api/v1/claims/draft", "/api/v1/claims/draft", {"contact_address": "某地"}, CLAIMANT_ONLY),
@@ -189,6 +189,14 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/staff/employer-duties/<int:duty_id>/calls", "/api/v1/staff/employer-duties/999999/calls",
      {"outcome": "no_answer", "note": "无人接听"}, {**STAFF_ONLY, "handler": 404, "supervisor": 404}),
     ("GET", "/api/v1/staff/audit", "/api/v1/staff/audit", None, {**STAFF_ONLY, "auditor": 200, "admin": 200}),
+    ("POST", "/api/v1/finance/payment-runs", "/api/v1/finance/payment-runs", {"period": "2026-01"},
+     {**STAFF_ONLY, "finance": 201}),
+    ("GET", "/api/v1/finance/payment-runs/<int:run_id>", "/api/v1/finance/payment-runs/999999", None,
+     {**STAFF_ONLY, "finance": 404, "auditor": 404}),
+    ("GET", "/api/v1/finance/payment-runs/<int:run_id>/bank-file.csv",
+     "/api/v1/finance/payment-runs/999999/bank-file.csv", None, {**STAFF_ONLY, "finance": 404}),
+    ("POST", "/api/v1/finance/payment-runs/<int:run_id>/confirmation",
+     "/api/v1/finance/payment-runs/999999/confirmation", None, {**STAFF_ONLY, "finance": 422}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip
@@ -242,7 +250,7 @@ def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStan
         "claimant": bound_claimant(client, wechat_standin, people["mine"][1], people["mine"][2]),
         "employer": employer_login(client, sms_standin, credit_code, contacts["mine"][1]),
     }
-    for role in ("handler", "reviewer", "supervisor", "auditor", "admin"):
+    for role in ("handler", "reviewer", "supervisor", "finance", "auditor", "admin"):
         tokens[role] = staff_login(client, f"{role}.one", role)
     return {"client": client, "tokens": tokens, "messages": messages, "claims": claims, "claim_numbers": claim_numbers}
 

@@ -1,0 +1,54 @@
+"""Payment runs and their instructions. A month's run exists once (unique period), and each
+scheduled month of benefit becomes at most one instruction (unique payment, and unique person,
+month and kind): started twice, even at the same moment, nothing is paid twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from miniapp_api.db import Base, UtcDateTime, utcnow
+
+RUN_STATUSES = ("prepared", "exported", "confirmed")
+INSTRUCTION_STATUSES = ("issued", "paid", "failed")
+
+
+class PaymentRun(Base):
+    __tablename__ = "payment_runs"
+    __table_args__ = (CheckConstraint("status IN ('prepared', 'exported', 'confirmed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, unique=True)  # first day of the month paid
+    status: Mapped[str] = mapped_column(String(10))
+    instructions: Mapped[int] = mapped_column(Integer)
+    total_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    medical_premiums: Mapped[int] = mapped_column(Integer)  # months whose premium the fund pays
+    prepared_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    prepared_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    exported_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class PaymentInstruction(Base):
+    __tablename__ = "payment_instructions"
+    __table_args__ = (
+        UniqueConstraint("person_id", "period", "kind"),
+        CheckConstraint("status IN ('issued', 'paid', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    benefit_payment_id: Mapped[int] = mapped_column(ForeignKey("benefit_payments.id"), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    period: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    medical_premium_paid: Mapped[bool] = mapped_column(Boolean)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)  # what the bank file and its answer carry
+    status: Mapped[str] = mapped_column(String(10), default="issued")
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(String(200))

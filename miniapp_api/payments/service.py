@@ -1,0 +1,286 @@
+"""The monthly payment run (finance): due months → instructions → bank file → confirmation.
+
+- Prepare: every scheduled month up to the run's month, of a claim being paid (approved), becomes
+  one instruction — one set-based INSERT … SELECT, guarded by unique keys (the run's month; the
+  payment; the person, month and kind), so a run started twice pays nothing twice.
+- Export: the bank file (CSV, full account numbers: for the bank only), audited.
+- Confirm: the bank's answer (CSV: reference, result, reason) settles each instruction once; a
+  paid month goes on the claim's timeline. Importing the same answer again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, cast, exists, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from auth.caller import Caller
+from miniapp_api.audit.service import record as audit
+from miniapp_api.claims import timeline
+from miniapp_api.claims.models import MAX_ID, BenefitPayment, Claim
+from miniapp_api.db import utcnow
+from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.payments.models import PaymentInstruction, PaymentRun
+from miniapp_api.pii import mask_bank_account, mask_name
+from miniapp_api.records.models import Person
+
+BANK_FILE_COLUMNS = ("业务编号", "姓名", "开户银行", "银行账号", "金额", "所属月份", "基本医疗保险费代缴")
+_PAID = {"成功", "success", "paid"}
+_FAILED = {"失败", "failure", "failed"}
+
+
+def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]:
+    run = PaymentRun(
+        period=period,
+        status="prepared",
+        instructions=0,
+        total_amount=Decimal("0.00"),
+        medical_premiums=0,
+        prepared_by=caller.staff_user_id,
+        prepared_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(select(PaymentRun).where(PaymentRun.period == period))
+        raise ConflictError(
+            f"{period:%Y年%m月}的发放批次已经生成，不能重复生成",
+            code="RUN_EXISTS",
+            details={"run_id": existing.id if existing else None},
+        ) from None
+    session.execute(_due_months(run.id, period))
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(PaymentInstruction.amount), 0)).where(
+            PaymentInstruction.run_id == run.id
+        )
+    ).one()
+    premiums = session.scalar(
+        select(func.count()).where(
+            PaymentInstruction.run_id == run.id, PaymentInstruction.medical_premium_paid.is_(True)
+        )
+    )
+    run.instructions, run.total_amount, run.medical_premiums = int(count), Decimal(total), int(premiums or 0)
+    audit(
+        "payment.run_prepared",
+        actor=caller.audit_actor,
+        subject=("payment_run", run.id),
+        detail={"period": f"{period:%Y-%m}", "instructions": run.instructions, "total": str(run.total_amount)},
+    )
+    return describe(session, run)
+
+
+def _due_months(run_id: int, period: dt.date) -> Any:
+    """INSERT … SELECT: the scheduled months due by `period` of claims being paid, not yet instructed."""
+    payment = BenefitPayment
+    earlier = aliased(PaymentInstruction)
+    due = (
+        select(
+            literal(run_id),
+            payment.id,
+            payment.claim_id,
+            payment.person_id,
+            payment.kind,
+            payment.period,
+            payment.amount,
+            payment.medical_premium_paid,
+            literal("BP") + cast(payment.id, String),
+            literal("issued"),
+        )
+        .join(Claim, Claim.id == payment.claim_id)
+        .where(
+            payment.status == "scheduled",
+            payment.period <= period,
+            Claim.status == "approved",
+            ~exists().where(
+                earlier.person_id == payment.person_id, earlier.period == payment.period, earlier.kind == payment.kind
+            ),
+        )
+    )
+    columns = [
+        "run_id",
+        "benefit_payment_id",
+        "claim_id",
+        "person_id",
+        "kind",
+        "period",
+        "amount",
+        "medical_premium_paid",
+        "reference",
+        "status",
+    ]
+    return insert(PaymentInstruction).from_select(columns, due)
+
+
+def run_of(session: Session, run_id: int, *, for_update: bool = False) -> PaymentRun:
+    query = select(PaymentRun).where(PaymentRun.id == run_id)
+    run = session.scalar(query.with_for_update() if for_update else query) if 0 < run_id <= MAX_ID else None
+    if run is None:
+        raise NotFoundError("没有找到这个发放批次", code="RUN_NOT_FOUND")
+    return run
+
+
+def describe(session: Session, run: PaymentRun, limit: int = 50) -> dict[str, Any]:
+    rows = session.execute(
+        select(PaymentInstruction, Person.name, Claim.bank_name, Claim.bank_account)
+        .join(Person, Person.id == PaymentInstruction.person_id)
+        .join(Claim, Claim.id == PaymentInstruction.claim_id)
+        .where(PaymentInstruction.run_id == run.id)
+        .order_by(PaymentInstruction.id)
+        .limit(limit)
+    ).all()
+    by_status = dict(
+        session.execute(
+            select(PaymentInstruction.status, func.count())
+            .where(PaymentInstruction.run_id == run.id)
+            .group_by(PaymentInstruction.status)
+        ).all()
+    )
+    return {
+        "id": run.id,
+        "period": f"{run.period:%Y-%m}",
+        "status": run.status,
+        "instructions": run.instructions,
+        "total_amount": run.total_amount,
+        "medical_premiums": run.medical_premiums,
+        "by_status": {status: int(by_status.get(status, 0)) for status in ("issued", "paid", "failed")},
+        "sample": [
+            {
+                "reference": i.reference,
+                "claimant": mask_name(name),
+                "bank": f"{bank or ''} {mask_bank_account(account)}".strip(),
+                "period": f"{i.period:%Y-%m}",
+                "amount": i.amount,
+                "medical_premium_paid": i.medical_premium_paid,
+                "status": i.status,
+            }
+            for i, name, bank, account in rows
+        ],
+    }
+
+
+def bank_file(session: Session, caller: Caller, run_id: int) -> bytes:
+    run = run_of(session, run_id, for_update=True)
+    rows = session.execute(
+        select(PaymentInstruction, Person.name, Claim.bank_name, Claim.bank_account)
+        .join(Person, Person.id == PaymentInstruction.person_id)
+        .join(Claim, Claim.id == PaymentInstruction.claim_id)
+        .where(PaymentInstruction.run_id == run.id)
+        .order_by(PaymentInstruction.id)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(BANK_FILE_COLUMNS)
+    for instruction, name, bank, account in rows:
+        writer.writerow(
+            [
+                instruction.reference,
+                name,
+                bank or "",
+                account or "",
+                f"{instruction.amount:.2f}",
+                f"{instruction.period:%Y-%m}",
+                "是" if instruction.medical_premium_paid else "否",
+            ]
+        )
+    content = buffer.getvalue().encode("utf-8-sig")
+    if run.status == "prepared":
+        run.status, run.exported_at = "exported", utcnow()
+    audit(
+        "payment.bank_file_exported",
+        actor=caller.audit_actor,
+        subject=("payment_run", run.id),
+        detail={"rows": run.instructions, "sha256": hashlib.sha256(content).hexdigest()},
+    )
+    return content
+
+
+def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> dict[str, Any]:
+    """Settle the run's instructions from the bank's answer; each settles once."""
+    run = run_of(session, run_id, for_update=True)
+    answers = _read_answers(content)
+    instructions = {
+        i.reference: i
+        for i in session.scalars(
+            select(PaymentInstruction).where(
+                PaymentInstruction.run_id == run.id, PaymentInstruction.reference.in_(list(answers))
+            )
+        )
+    }
+    unknown = sorted(set(answers) - set(instructions))
+    if unknown:
+        raise ValidationFailed(
+            f"回盘文件中有{len(unknown)}个业务编号不属于本批次，未做任何处理",
+            code="UNKNOWN_REFERENCE",
+            details={"references": unknown[:50]},
+        )
+    paid = failed = unchanged = 0
+    now = utcnow()
+    payments = {
+        p.id: p
+        for p in session.scalars(
+            select(BenefitPayment).where(BenefitPayment.id.in_([i.benefit_payment_id for i in instructions.values()]))
+        )
+    }
+    claims = {
+        c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_({i.claim_id for i in instructions.values()})))
+    }
+    for reference, (result, reason) in answers.items():
+        instruction = instructions[reference]
+        if instruction.status != "issued":
+            unchanged += 1
+            continue
+        instruction.settled_at = now
+        if result == "paid":
+            instruction.status = "paid"
+            payment = payments[instruction.benefit_payment_id]
+            payment.status, payment.paid_at = "paid", now
+            timeline.append(
+                claims[instruction.claim_id], "payment_paid", period=instruction.period, amount=str(instruction.amount)
+            )
+            paid += 1
+        else:
+            instruction.status, instruction.failure_reason = "failed", reason[:200] or "银行退回"
+            failed += 1
+    if not session.scalar(
+        select(func.count()).where(PaymentInstruction.run_id == run.id, PaymentInstruction.status == "issued")
+    ):
+        run.status, run.confirmed_at = "confirmed", now
+    audit(
+        "payment.confirmed",
+        actor=caller.audit_actor,
+        subject=("payment_run", run.id),
+        detail={"paid": paid, "failed": failed, "unchanged": unchanged},
+    )
+    return {"paid": paid, "failed": failed, "unchanged": unchanged, "run": describe(session, run)}
+
+
+def _read_answers(content: bytes) -> dict[str, tuple[str, str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("gb18030", errors="replace")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header or [h.strip() for h in header[:2]] != ["业务编号", "结果"]:
+        raise ValidationFailed("回盘文件的表头应为：业务编号,结果,原因", code="BAD_CONFIRMATION")
+    answers: dict[str, tuple[str, str]] = {}
+    for number, row in enumerate(reader, start=2):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        reference, result = row[0].strip(), row[1].strip().lower() if len(row) > 1 else ""
+        if result in _PAID:
+            answers[reference] = ("paid", "")
+        elif result in _FAILED:
+            answers[reference] = ("failed", row[2].strip() if len(row) > 2 else "")
+        else:
+            raise ValidationFailed(f"第{number}行的结果应为“成功”或“失败”", code="BAD_CONFIRMATION")
+    return answers
