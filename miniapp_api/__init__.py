@@ -74,6 +74,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.objections.routes import staff_blp as objections_staff_blp
     from miniapp_api.payments.routes import blp as payments_blp
     from miniapp_api.records.routes import blp as records_blp
+    from miniapp_api.safety.routes import blp as safety_blp
     from notifications.routes import blp as notifications_blp
     from notifications.routes import messages_blp
 
@@ -92,5 +93,6 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(employers_staff_blp)
     api.register_blueprint(audit_blp)
     api.register_blueprint(payments_blp)
+    api.register_blueprint(safety_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

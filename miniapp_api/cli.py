@@ -46,6 +46,7 @@ from miniapp_api.pii import mask_text
 from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
 from miniapp_api.records.models import Employer
+from miniapp_api.safety.crosscheck import run as crosscheck
 from notifications.providers import channels, embedded_sms
 from notifications.service import history_for_recipient
 from notifications.standins.base import StandInServer
@@ -242,6 +243,25 @@ def audit_verify() -> None:
         click.echo(f"审计链校验未通过：检查 {verdict.checked} 条，发现 {len(verdict.problems)} 处问题", err=True)
         sys.exit(1)
     click.echo(f"审计链完整：{verdict.checked} 条记录逐条核对无误")
+
+
+@main.group()
+def safety() -> None:
+    """Fund safety: cross-checks of recipients against the records."""
+
+
+@safety.command("crosscheck")
+def safety_crosscheck() -> None:
+    """Check every recipient against re-employment, pension, death and the other stop events now."""
+    with click.progressbar(length=1, label="处理比对结果", file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done)
+
+        result = crosscheck(progress=advance)
+    click.echo(f"比对领取人 {result.recipients} 人：停止发放 {result.stopped} 人")
+    click.echo(f"停发日之后已发放、待追回 {result.overpaid_months} 个月")
 
 
 @main.group()

@@ -197,6 +197,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      "/api/v1/finance/payment-runs/999999/bank-file.csv", None, {**STAFF_ONLY, "finance": 404}),
     ("POST", "/api/v1/finance/payment-runs/<int:run_id>/confirmation",
      "/api/v1/finance/payment-runs/999999/confirmation", None, {**STAFF_ONLY, "finance": 422}),
+    ("GET", "/api/v1/staff/recoveries", "/api/v1/staff/recoveries", None,
+     {**STAFF_ONLY, "reviewer": 200, "finance": 200, "auditor": 200, "admin": 200}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip

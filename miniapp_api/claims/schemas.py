@@ -235,7 +235,9 @@ class RatingIn(Schema):
 class QueueQuery(Schema):
     status = ma.fields.String(
         load_default="manual_review",
-        validate=validate.OneOf(["submitted", "manual_review", "approved", "rejected", "suspended", "settled"]),
+        validate=validate.OneOf(
+            ["submitted", "manual_review", "approved", "rejected", "suspended", "settled", "stopped", "completed"]
+        ),
         metadata={"label": "状态"},
     )
     region = f.RegionCode(metadata={"label": "统筹地区"})
