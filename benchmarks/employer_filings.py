@@ -20,7 +20,8 @@ import io
 import time
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, func, select, text
+from scratch_db import recreate
+from sqlalchemy import func, select, text
 
 from miniapp_api import create_app
 from miniapp_api.db import unit_of_work
@@ -29,24 +30,12 @@ from miniapp_api.employers.models import EmployerDuty
 from miniapp_api.employers.service import file_form
 from miniapp_api.employers.spreadsheet import COLUMNS, read_form
 from miniapp_api.identifiers import make_credit_code, make_id_number
-from miniapp_api.migrations_runner import upgrade
 from miniapp_api.records.demo import seed_regions
 from miniapp_api.records.models import Employer, EmployerContact
 from miniapp_api.records.service import id_number_hash, phone_hash
 from notifications.models import Message
 
 DATABASE = "bench_filings"
-
-
-def recreate(admin_url: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
-    upgrade(url)
-    return url
 
 
 def prepare(rows: int) -> tuple[Employer, bytes]:
@@ -120,7 +109,7 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args()
-    url = recreate(args.admin_url)
+    url = recreate(args.admin_url, DATABASE)
     app = create_app({"DATABASE_URL": url, "REDIS_URL": args.redis_url, "MINIAPP_ENV": "test"})
     with app.app_context():
         employer, content = prepare(args.rows)

@@ -24,26 +24,15 @@ import datetime as dt
 import statistics
 import time
 
+from scratch_db import recreate
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects import postgresql
 
 from miniapp_api.clock import china_today
-from miniapp_api.migrations_runner import upgrade
 from miniapp_api.objections.sweeps import BATCH, overdue_due, reminders_due
 
 DATABASE = "bench_objections"
 PEOPLE = 1000
-
-
-def recreate(admin_url: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
-    upgrade(url)
-    return url
 
 
 def generate(engine: Engine, rows: int, today: dt.date) -> float:
@@ -127,7 +116,7 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     today = china_today()
-    url = recreate(args.admin_url)
+    url = recreate(args.admin_url, DATABASE)
     engine = create_engine(url)
     seconds = generate(engine, args.rows, today)
     with engine.connect() as connection:

@@ -18,25 +18,14 @@ from __future__ import annotations
 import argparse
 import time
 
+from scratch_db import recreate
 from sqlalchemy import create_engine, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from miniapp_api.migrations_runner import upgrade
 from miniapp_api.safety.crosscheck import find_hits, hits_query
 
 DATABASE = "bench_safety"
-
-
-def recreate(admin_url: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
-    upgrade(url)
-    return url
 
 
 def generate(url: str, recipients: int, per_person: int) -> float:
@@ -111,7 +100,7 @@ def main() -> None:
     parser.add_argument("--contributions", type=int, default=10, help="contribution periods per recipient")
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    url = recreate(args.admin_url)
+    url = recreate(args.admin_url, DATABASE)
     seconds = generate(url, args.recipients, args.contributions)
     engine = create_engine(url, connect_args={"options": "-c statement_timeout=0"})
     with engine.connect() as c:

@@ -93,6 +93,18 @@ def body_limit(limit: Callable[[], int]) -> Callable[[F], F]:
     return wrap
 
 
+def uploaded_file(field: str) -> tuple[str, bytes] | None:
+    """The file in multipart field `field` as (file name, bytes), read whole and released at once
+    (a large upload is spooled to a temporary file); None when the field is absent."""
+    upload = request.files.get(field)
+    if upload is None:
+        return None
+    try:
+        return upload.filename or "", upload.read()
+    finally:
+        upload.close()
+
+
 def accepts(*mimetypes: str) -> Callable[[F], F]:
     """Declare the body types a view method takes besides JSON (e.g. multipart uploads)."""
 

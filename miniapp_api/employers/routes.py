@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit
+from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit, uploaded_file
 from miniapp_api.db import current_session
 from miniapp_api.employers import compliance, page, schemas, service
 from miniapp_api.errors import ValidationFailed
@@ -61,14 +61,11 @@ class FilingForm(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="表格无法读取，或有不符合要求的行（逐行列出）")
     def post(self, query: dict[str, Any], caller: Caller) -> Any:
         """上传备案表（.xlsx / .csv）：有错误行时不导入任何数据，除非选择只导入正确的行"""
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
+        upload = uploaded_file("file")
+        if upload is None or not upload[0]:
             raise ValidationFailed("请在 file 字段上传备案表", code="FORM_REQUIRED")
-        try:
-            content = upload.read()
-        finally:
-            upload.close()  # a large upload is spooled to a temporary file: release it now
-        return service.upload_form(current_session(), caller, upload.filename, content, query["good_rows_only"])
+        file_name, content = upload
+        return service.upload_form(current_session(), caller, file_name, content, query["good_rows_only"])
 
 
 @blp.route("/duties")

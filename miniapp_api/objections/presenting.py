@@ -77,7 +77,12 @@ def summary(objection: Objection, deadline: ObjectionDeadline) -> dict[str, Any]
     }
 
 
-def describe(session: Session, objection: Objection) -> dict[str, Any]:
+def _history(session: Session, objection_id: int) -> list[ObjectionEvent]:
+    query = select(ObjectionEvent).where(ObjectionEvent.objection_id == objection_id).order_by(ObjectionEvent.id)
+    return list(session.scalars(query))
+
+
+def describe(session: Session, objection: Objection, events: list[ObjectionEvent] | None = None) -> dict[str, Any]:
     deadline = session.get(ObjectionDeadline, objection.id)
     assert deadline is not None  # made with the objection
     region = session.get(Region, objection.region_code)
@@ -85,9 +90,7 @@ def describe(session: Session, objection: Objection) -> dict[str, Any]:
     rating = session.scalar(
         select(ServiceRating).where(ServiceRating.subject_kind == "objection", ServiceRating.subject_id == objection.id)
     )
-    events = session.scalars(
-        select(ObjectionEvent).where(ObjectionEvent.objection_id == objection.id).order_by(ObjectionEvent.id)
-    ).all()
+    events = _history(session, objection.id) if events is None else events
     rejected = objection.outcome == "rejected"
     return {
         **summary(objection, deadline),
@@ -160,10 +163,8 @@ def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]
     corrections = session.scalars(
         select(RecordCorrection).where(RecordCorrection.objection_id == objection.id).order_by(RecordCorrection.id)
     ).all()
-    events = session.scalars(
-        select(ObjectionEvent).where(ObjectionEvent.objection_id == objection.id).order_by(ObjectionEvent.id)
-    ).all()
-    seen = describe(session, objection)
+    events = _history(session, objection.id)
+    seen = describe(session, objection, events)
     return {
         **seen,
         # Free text may hold an ID, phone or bank number: staff read it masked.

@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from auth.caller import Caller, Level
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit
+from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit, uploaded_file
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
@@ -55,14 +55,10 @@ class Images(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="不是 JPEG/PNG 图片，或未提交的图片过多")
     def post(self, caller: Caller) -> Any:
         """上传一张图片（JPEG/PNG），提交异议或补充材料时引用其 id"""
-        upload = request.files.get("image")
-        if upload is None or len(request.files) != 1:
+        upload = uploaded_file("image") if len(request.files) == 1 else None
+        if upload is None:
             raise ValidationFailed("请在 image 字段上传一张图片", code="IMAGE_REQUIRED")
-        try:
-            content = upload.read()
-        finally:
-            upload.close()  # a large upload is spooled to a temporary file: release it now
-        return service.upload_image(current_session(), caller, content)
+        return service.upload_image(current_session(), caller, upload[1])
 
 
 @blp.route("/<int:objection_id>")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts
+from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, uploaded_file
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.payments import service
@@ -118,11 +118,7 @@ class Confirmation(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="回盘文件格式不对或编号不属于本批次")
     def post(self, run_id: int, caller: Caller) -> Any:
         """导入银行回盘：成功的标记为已发放，失败的记录原因；重复导入不会重复处理"""
-        upload = request.files.get("file")
+        upload = uploaded_file("file")
         if upload is None:
             raise ValidationFailed("请在 file 字段上传回盘文件", code="FILE_REQUIRED")
-        try:
-            content = upload.read()
-        finally:
-            upload.close()
-        return service.confirm(current_session(), caller, run_id, content)
+        return service.confirm(current_session(), caller, run_id, upload[1])
