@@ -92,3 +92,16 @@ class RefreshToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class IdentityBinding(Base):
+    """Every binding of a WeChat user to a person, kept after it moves: one WeChat user behind
+    several identities is a fraud signal for staff."""
+
+    __tablename__ = "identity_bindings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wechat_account_id: Mapped[int] = mapped_column(ForeignKey("wechat_accounts.id", ondelete="CASCADE"), index=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    bound_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

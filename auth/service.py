@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from auth import lockout, otp
 from auth.caller import Caller, Level
-from auth.models import AuthSession, StaffUser, WeChatAccount
+from auth.models import AuthSession, IdentityBinding, StaffUser, WeChatAccount
 from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.sessions import IssuedTokens, caller_for, open_session, revoke, revoke_account_sessions, rotate
 from auth.wechat_login import exchange_code
@@ -98,6 +98,7 @@ def bind_identity(caller: Caller, id_number: str, name: str) -> Binding:
     previous = account.person_id
     account.person_id = person.id
     account.bound_at = utcnow()
+    db.add(IdentityBinding(wechat_account_id=account.id, unionid=account.unionid, person_id=person.id))
     record(
         "auth.bind",
         actor=caller.audit_actor,

@@ -75,6 +75,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.payments.routes import blp as payments_blp
     from miniapp_api.records.routes import blp as records_blp
     from miniapp_api.safety.routes import blp as safety_blp
+    from miniapp_api.safety.routes import checks_blp as safety_checks_blp
     from notifications.routes import blp as notifications_blp
     from notifications.routes import messages_blp
 
@@ -94,5 +95,6 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(audit_blp)
     api.register_blueprint(payments_blp)
     api.register_blueprint(safety_blp)
+    api.register_blueprint(safety_checks_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

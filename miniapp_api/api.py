@@ -93,6 +93,22 @@ def body_limit(limit: Callable[[], int]) -> Callable[[F], F]:
     return wrap
 
 
+def file_body(field: str, description: str) -> dict[str, Any]:
+    """The OpenAPI request body of an upload route taking one file in multipart field `field`."""
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [field],
+                    "properties": {field: {"type": "string", "format": "binary", "description": description}},
+                }
+            }
+        },
+    }
+
+
 def uploaded_file(field: str) -> tuple[str, bytes] | None:
     """The file in multipart field `field` as (file name, bytes), read whole and released at once
     (a large upload is spooled to a temporary file); None when the field is absent."""

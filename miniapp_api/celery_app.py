@@ -38,6 +38,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "options": {"expires": 55}},
     "audit-seal": {"task": "audit.seal", "schedule": 60.0, "options": {"expires": 55}},
     "safety-crosscheck": {"task": "safety.crosscheck", "schedule": 86400.0, "options": {"expires": 43200}},
+    "safety-signals": {"task": "safety.signals", "schedule": 86400.0, "options": {"expires": 43200}},
+    "safety-continued-notices": {
+        "task": "safety.continued_notices",
+        "schedule": 86400.0,
+        "options": {"expires": 43200},
+    },
     "outbox-sweep": {"task": "notifications.sweep", "schedule": 30.0, "options": {"expires": 25}},
     "claim-drafts-purge": {"task": "claims.purge_expired_drafts", "schedule": 3600.0, "options": {"expires": 3000}},
     # Reply clocks: every 15 minutes, so a reminder goes out early on its day (quiet hours

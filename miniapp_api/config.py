@@ -142,6 +142,12 @@ class Settings:
     # Stop records the feed brings in open the employer's duties only for separations this
     # recent (a historical backfill reminds nobody).
     EMPLOYER_DUTY_WINDOW_DAYS: int = 60
+    # This many failed face checks of one person within the window open a check item for staff.
+    SAFETY_FACE_FAILURES: int = 5
+    SAFETY_FACE_FAILURE_DAYS: int = 30
+    # A suspect list (the ministry's comparison results): at most this many bytes and rows.
+    SUSPECT_LIST_MAX_BYTES: int = 5 * 1024 * 1024
+    SUSPECT_LIST_MAX_ROWS: int = 50_000
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5

@@ -15,8 +15,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event, func, insert, inspect
+from sqlalchemy import Date, DateTime, Dialect, Engine, MetaData, create_engine, event, func, insert, inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
@@ -210,3 +214,37 @@ def bulk_insert(session: Session, rows: Sequence[Any]) -> None:
             item[column.key] = value
         values.append(item)
     session.execute(insert(table), values)
+
+
+class month_start(FunctionElement[dt.date]):
+    """The first day of a date's month, in SQL (PostgreSQL and SQLite spell it differently)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def insert_new_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], key: str) -> list[int]:
+    """INSERT the rows whose unique `key` is not taken yet, ignoring the others (a concurrent
+    run may take them first); returns the new rows' ids."""
+    dialect = session.get_bind().dialect.name
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    ids: list[int] = []
+    for start in range(0, len(rows), 500):
+        statement = (
+            insert_for(model)
+            .values(list(rows[start : start + 500]))
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(model.__table__.c.id)
+        )
+        ids.extend(session.scalars(statement))
+    return ids

@@ -78,8 +78,13 @@ def csv_bytes(rows: list[list[Any]], header: tuple[str, ...] = COLUMNS) -> bytes
 
 def upload_form(client: Any, tokens: dict[str, Any], content: bytes, name: str = "备案表.xlsx", **query: Any) -> Any:
     suffix = "?good_rows_only=true" if query.get("good_rows_only") else ""
+    return post_file(client, f"/api/v1/employer/filings/form{suffix}", tokens, content, name)
+
+
+def post_file(client: Any, path: str, tokens: dict[str, Any], content: bytes, name: str) -> Any:
+    """POST one file in the multipart field `file`, as the mini-program and staff pages do."""
     builder = EnvironBuilder(
-        path=f"/api/v1/employer/filings/form{suffix}",
+        path=path,
         method="POST",
         data={"file": (io.BytesIO(content), name)},
         headers=bearer(tokens),

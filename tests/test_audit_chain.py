@@ -3,17 +3,24 @@ deleted entry found and named; on PostgreSQL the database itself refuses edits a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import select, text
 
 from miniapp_api.audit.chain import seal, verify
 from miniapp_api.audit.models import AuditEvent
 from miniapp_api.audit.service import record
+from miniapp_api.claims.models import ClaimEvent
 from miniapp_api.db import unit_of_work
+from miniapp_api.records.models import PersonEvent
+from miniapp_api.safety.crosscheck import run as crosscheck
+from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer, staff_login
+from tests.claims_helpers import claimant, submit
 from tests.cli_helpers import run_cli
 from tests.conftest import is_postgres
 
@@ -90,3 +97,28 @@ def test_auditors_search_the_trail(client: Any, app: Flask) -> None:
     assert entry["subject_kind"] == "person" and entry["seq"] == 2 and len(entry["entry_hash"]) == 64
     handler = staff_login(client, "handler1", "handler")
     assert client.get("/api/v1/staff/audit", headers=bearer(handler)).status_code == 403
+
+
+def test_every_step_of_a_claim_and_its_payments_is_in_the_trail(
+    client: Any, wechat_standin: WeChatStandIn, app: Flask
+) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC), tick=True):
+        tokens = claimant(client, wechat_standin, months=70)
+        claim = submit(client, tokens).get_json()
+    with unit_of_work() as session:
+        session.add(
+            PersonEvent(person_id=tokens["person_id"], kind="death", event_date=dt.date(2027, 2, 3), source="test")
+        )
+    assert crosscheck().stopped == 1
+    with unit_of_work() as session:
+        steps = session.scalars(
+            select(ClaimEvent.kind).where(ClaimEvent.claim_id == claim["id"]).order_by(ClaimEvent.id)
+        ).all()
+        audited = session.execute(
+            select(AuditEvent.action, AuditEvent.detail)
+            .where(AuditEvent.subject_kind == "claim", AuditEvent.action.like("claim_event.%"))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [action.removeprefix("claim_event.") for action, _ in audited] == list(steps)
+    assert "payment_cancelled" in steps
+    assert audited[-1][1]["status"] == {"before": "approved", "after": "stopped"}

@@ -29,6 +29,7 @@ CALLERS = (
     "handler",
     "reviewer",
     "supervisor",
+    "finance",
     "auditor",
     "admin",
 )
@@ -198,7 +199,16 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/finance/payment-runs/<int:run_id>/confirmation",
      "/api/v1/finance/payment-runs/999999/confirmation", None, {**STAFF_ONLY, "finance": 422}),
     ("GET", "/api/v1/staff/recoveries", "/api/v1/staff/recoveries", None,
-     {**STAFF_ONLY, "reviewer": 200, "finance": 200, "auditor": 200, "admin": 200}),
+     {**STAFF_ONLY, "reviewer": 200, "supervisor": 200, "finance": 200, "auditor": 200, "admin": 200}),
+    ("POST", "/api/v1/staff/recoveries/<int:item_id>/settlement", "/api/v1/staff/recoveries/999999/settlement",
+     {"outcome": "recovered", "note": "已退回基金专户"}, {**STAFF_ONLY, "finance": 404, "supervisor": 403}),
+    ("GET", "/api/v1/staff/checks", "/api/v1/staff/checks", None, {**OBJECTION_READERS}),
+    ("GET", "/api/v1/staff/checks/<int:item_id>", "/api/v1/staff/checks/999999", None,
+     {**STAFF_ONLY, "handler": 404, "reviewer": 404, "supervisor": 404, "auditor": 404, "admin": 404}),
+    ("POST", "/api/v1/staff/checks/<int:item_id>/decision", "/api/v1/staff/checks/999999/decision",
+     {"outcome": "cleared", "note": "核实无误"}, {**STAFF_ONLY, "reviewer": 404, "supervisor": 404}),
+    ("POST", "/api/v1/staff/suspect-lists", "/api/v1/staff/suspect-lists", None,
+     {**STAFF_ONLY, "reviewer": 422, "supervisor": 422}),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip

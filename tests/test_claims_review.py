@@ -126,10 +126,12 @@ def test_a_reviewer_rejects_with_coded_reasons_and_their_legal_basis(
     ]
     with unit_of_work() as session:
         audited = select(AuditEvent.action).where(AuditEvent.subject_kind == "claim").order_by(AuditEvent.id)
-        assert session.scalars(audited).all() == [
+        actions = list(session.scalars(audited))
+        assert [action for action in actions if not action.startswith("claim_event.")] == [
             "claim.submitted",
             "claim.rejected",
         ]
+        assert actions[-2:] == ["claim_event.rejected", "claim.rejected"]
 
 
 def test_only_a_reviewer_decides(client: Any, wechat_standin: WeChatStandIn) -> None:

@@ -13,9 +13,13 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
-from miniapp_api.claims.models import BenefitPayment, ClaimEvent
+from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
+from miniapp_api.records.models import PersonEvent
+from miniapp_api.safety.crosscheck import run as crosscheck
+from miniapp_api.safety.models import RecoveryItem
+from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer, staff_login
 from tests.claims_helpers import claimant, submit
@@ -83,8 +87,13 @@ def test_a_month_is_paid_once_through_the_bank_file_and_the_banks_answer(
         )
         assert answer.status_code == 200, answer.get_json()
         assert (answer.get_json()["paid"], answer.get_json()["failed"]) == (3, 1)
-        repeated = _confirm(client, finance, prepared["id"], [f"{r},成功," for r in references])
+        same_answer = [f"{r},成功," for r in references[:3]] + [f"{references[3]},失败,账户已销户"]
+        repeated = _confirm(client, finance, prepared["id"], same_answer)
         assert repeated.get_json()["unchanged"] == 4 and repeated.get_json()["paid"] == 0
+        # The bank now says the returned month was paid after all: nothing is settled silently.
+        changed = _confirm(client, finance, prepared["id"], [f"{references[3]},成功,"])
+        assert (changed.status_code, changed.get_json()["code"]) == (409, "RESULT_CONFLICT")
+        assert changed.get_json()["details"]["references"] == [references[3]]
         forged = _confirm(client, finance, prepared["id"], ["BP999999,成功,"])
         assert (forged.status_code, forged.get_json()["code"]) == (422, "UNKNOWN_REFERENCE")
     with unit_of_work() as session:
@@ -123,6 +132,100 @@ def test_a_run_started_twice_at_once_pays_nothing_twice(make_app: Any, wechat_st
             assert session.scalar(select(func.count()).select_from(PaymentInstruction)) == 6
             keys = session.execute(select(PaymentInstruction.person_id, PaymentInstruction.period)).all()
             assert len(set(keys)) == 6
+
+
+def _bank_file(client: Any, tokens: dict[str, Any], run_id: int) -> list[list[str]]:
+    exported = client.get(f"/api/v1/finance/payment-runs/{run_id}/bank-file.csv", headers=bearer(tokens))
+    return [line.split(",") for line in exported.data.decode("utf-8-sig").splitlines()[1:]]
+
+
+def test_a_month_the_bank_returned_is_issued_again_by_the_next_run_and_the_claimant_is_told(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    (claim,) = _approved_claims(client, wechat_standin, 1)
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance1", "finance")
+        first_run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
+        (row,) = _bank_file(client, finance, first_run.get_json()["id"])
+        answer = _confirm(client, finance, first_run.get_json()["id"], [f"{row[0]},失败,户名与账号不符"])
+        assert answer.get_json()["failed"] == 1
+        next_run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        assert next_run.get_json()["instructions"] == 2  # November again, and December
+        rows = _bank_file(client, finance, next_run.get_json()["id"])
+        november = next(r for r in rows if r[5] == "2026-11")
+        assert november[0] != row[0]
+        assert _confirm(client, finance, next_run.get_json()["id"], [f"{r[0]},成功," for r in rows]).status_code == 200
+    with unit_of_work() as session:
+        months = dict(
+            session.execute(
+                select(BenefitPayment.period, BenefitPayment.status).where(BenefitPayment.claim_id == claim["id"])
+            ).all()
+        )
+        assert (months[dt.date(2026, 11, 1)], months[dt.date(2026, 12, 1)]) == ("paid", "paid")
+        returned = session.scalars(
+            select(ClaimEvent).where(ClaimEvent.claim_id == claim["id"], ClaimEvent.kind == "payment_returned")
+        ).one()
+        assert returned.detail["reason"] == "户名与账号不符"
+        told = session.scalars(select(Message.personalisation).where(Message.kind == "payment_returned")).one()
+        assert "2026年11月" in told and "户名与账号不符" in told
+        paid = session.scalars(
+            select(PaymentInstruction.status).where(PaymentInstruction.period == dt.date(2026, 11, 1))
+        ).all()
+        assert sorted(paid) == ["failed", "paid"]
+
+
+def test_a_month_returned_twice_to_the_same_account_waits_for_a_new_account(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    (claim,) = _approved_claims(client, wechat_standin, 1)
+
+    def run_in(period: str, day: dt.datetime) -> tuple[dict[str, Any], dict[str, Any], list[list[str]]]:
+        with time_machine.travel(day, tick=True):
+            finance = staff_login(client, f"finance{period}", "finance")
+            run = client.post("/api/v1/finance/payment-runs", json={"period": period}, headers=bearer(finance))
+            assert run.status_code == 201, run.get_json()
+            return finance, run.get_json(), _bank_file(client, finance, run.get_json()["id"])
+
+    for period, day in (("2026-11", NOVEMBER), ("2026-12", DECEMBER)):
+        finance, run, rows = run_in(period, day)
+        november = next(r for r in rows if r[5] == "2026-11")
+        with time_machine.travel(day, tick=True):
+            assert _confirm(client, finance, run["id"], [f"{november[0]},失败,账户已冻结"]).status_code == 200
+    _, held, rows = run_in("2027-01", dt.datetime(2027, 1, 5, 2, tzinfo=dt.UTC))
+    assert held["held_after_returns"] == 1 and "2026-11" not in {r[5] for r in rows}
+    with unit_of_work() as session:
+        row = session.get(Claim, claim["id"])
+        assert row is not None
+        row.bank_account = "6222020000000000018"  # the claimant's corrected account
+    _, released, rows = run_in("2027-02", dt.datetime(2027, 2, 3, 2, tzinfo=dt.UTC))
+    assert released["held_after_returns"] == 0
+    assert [r[3] for r in rows if r[5] == "2026-11"] == ["6222020000000000018"]
+
+
+def test_a_return_after_payment_stopped_promises_nothing_and_a_cancelled_month_paid_is_to_recover(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    first, second = _approved_claims(client, wechat_standin, 2)
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance1", "finance")
+        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
+        rows = _bank_file(client, finance, run.get_json()["id"])
+        with unit_of_work() as session:
+            for person_id in (first["tokens"]["person_id"], second["tokens"]["person_id"]):
+                session.add(PersonEvent(person_id=person_id, kind="death", event_date=dt.date(2026, 11, 5), source="t"))
+        assert crosscheck().stopped == 2  # while the bank still has November
+        references = {int(r[0][2:].split("-")[0]): r[0] for r in rows}
+        with unit_of_work() as session:
+            by_claim = dict(session.execute(select(BenefitPayment.claim_id, BenefitPayment.id).where(
+                BenefitPayment.period == dt.date(2026, 11, 1))).all())  # fmt: skip
+        answer = [f"{references[by_claim[first['id']]]},失败,户名不符", f"{references[by_claim[second['id']]]},成功,"]
+        assert _confirm(client, finance, run.get_json()["id"], answer).status_code == 200
+    with unit_of_work() as session:
+        assert session.scalars(select(Message).where(Message.kind == "payment_returned")).all() == []
+        returned = session.scalars(select(ClaimEvent).where(ClaimEvent.kind == "payment_returned")).one()
+        assert returned.detail["reissued"] is False
+        (recovery,) = session.scalars(select(RecoveryItem)).all()
+        assert (recovery.claim_id, recovery.reason) == (second["id"], "death")
 
 
 def test_business_and_finance_duties_are_kept_apart(client: Any, wechat_standin: WeChatStandIn) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
 from miniapp_api.db import unit_of_work
-from miniapp_api.records.models import Person, PersonEvent
+from miniapp_api.records.models import Employer, Person, PersonEvent
 from miniapp_api.safety.crosscheck import run
 from miniapp_api.safety.models import RecoveryItem
 from notifications.models import Message
@@ -126,3 +126,31 @@ def test_nothing_stops_without_a_legal_reason(client: Any, wechat_standin: WeCha
     with unit_of_work() as session:
         claim = session.get(Claim, paid["claim_id"])
         assert claim is not None and claim.status == "approved"
+
+
+def test_a_new_employer_paying_for_the_separation_month_stops_payment_from_the_next_day(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    with time_machine.travel(NOVEMBER, tick=True):
+        tokens = claimant(client, wechat_standin, months=70, stop_date=dt.date(2026, 10, 15))
+        claim = submit(client, tokens).get_json()
+    assert claim["status"] == "approved"
+    with unit_of_work() as session:
+        person = session.get(Person, tokens["person_id"])
+        claim_row = session.get(Claim, claim["id"])
+        assert person is not None and claim_row is not None and claim_row.employer_id is not None
+        former = session.get(Employer, claim_row.employer_id)
+        # The employer that let the person go, paying for October on its own record: not a new job.
+        factories.contribution(session, person, former, dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+    assert run().stopped == 0
+    with unit_of_work() as session:
+        person = session.get(Person, tokens["person_id"])
+        assert person is not None
+        factories.contribution(session, person, factories.employer(session), dt.date(2026, 10, 1), None)
+    assert run().stopped == 1
+    with unit_of_work() as session:
+        stopped = session.scalars(
+            select(ClaimEvent).where(ClaimEvent.claim_id == claim["id"], ClaimEvent.kind == "stopped")
+        ).one()
+        assert (stopped.detail["reason"], stopped.detail["effective_on"]) == ("reemployed", "2026-10-16")
+    assert set(_months(claim["id"]).values()) == {"cancelled"}

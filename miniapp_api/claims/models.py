@@ -25,10 +25,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from miniapp_api.db import Base, TimestampMixin, UtcDateTime, utcnow
-from miniapp_api.pii import EncryptedText
+from miniapp_api.pii import EncryptedText, cipher
 
 BANK_ACCOUNT_SOURCES = ("ss_card", "other")
 PAYMENT_KINDS = ("monthly", "lump_sum")
@@ -84,9 +84,23 @@ class Claim(TimestampMixin, Base):
     bank_account_source: Mapped[str] = mapped_column(String(10))
     bank_name: Mapped[str | None] = mapped_column(String(50))
     bank_account: Mapped[str | None] = mapped_column(EncryptedText("claim.bank_account"))
+    # Keyed hash of the account, so one account used by several claimants can be found.
+    bank_account_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     # Lump sum for starting a business (一次性领取), where the region allows it.
     business_credit_code: Mapped[str | None] = mapped_column(String(18))
+
+    # When the claimant was told that payment goes on to retirement (续发), once.
+    continued_notice_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    @validates("bank_account")
+    def _hash_bank_account(self, _key: str, account: str | None) -> str | None:
+        self.bank_account_hash = bank_account_hash(account) if account else None
+        return account
+
+
+def bank_account_hash(account: str) -> str:
+    return cipher().keyed_hash(account.replace(" ", ""), "bank_account")
 
 
 class UnemploymentRegistration(Base):
@@ -128,6 +142,14 @@ class BenefitPayment(Base):
         CheckConstraint("kind IN ('monthly', 'lump_sum')", name="kind"),
         CheckConstraint("status IN ('scheduled', 'paid', 'cancelled')", name="status"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        # Continued months are few: the daily continued-payment notice reads only them.
+        Index(
+            "ix_benefit_payments_continued",
+            "period",
+            "claim_id",
+            postgresql_where=text("continued"),
+            sqlite_where=text("continued"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

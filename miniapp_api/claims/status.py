@@ -47,6 +47,8 @@ EVENT_LABELS = {
     "payment_scheduled": "生成发放计划",
     "payment_paid": "已发放",
     "payment_cancelled": "取消发放",
+    "payment_returned": "银行退回，下月重新发放",
+    "continued_payment": "领取期满，继续发放至法定退休年龄",
     "suspended": "暂停发放",
     "resumed": "恢复发放",
     "lump_sum_granted": "核准一次性领取",

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from auth.caller import Caller
+from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.models import Claim, ClaimEvent
 from miniapp_api.claims.status import OPEN_STATUSES, STATUS_AFTER
 from miniapp_api.db import current_session, utcnow
@@ -32,10 +33,23 @@ def append(
         claim_id=claim.id, kind=kind, at=moment, actor_kind=actor[0], actor_id=actor[1], period=period, detail=detail
     )
     current_session().add(event)
+    before = claim.status
     if kind in STATUS_AFTER:
         claim.status = STATUS_AFTER[kind]
         if claim.status in OPEN_STATUSES:
             claim.closed_at = None  # reopened: a corrected record or an upheld objection
         elif claim.closed_at is None:
             claim.closed_at = moment
+    # Every step of every claim — decisions, payments scheduled, paid, returned or cancelled — is
+    # in the hash-chained audit trail too, with who, the status before and after, and why.
+    audit(
+        f"claim_event.{kind}",
+        actor=actor,
+        subject=("claim", claim.id),
+        detail={
+            "status": {"before": before, "after": claim.status},
+            **({"period": period.isoformat()} if period else {}),
+            **detail,
+        },
+    )
     return event

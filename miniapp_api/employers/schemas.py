@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from miniapp_api.api import Schema
+from miniapp_api.api import Schema, file_body
 from miniapp_api.employers.compliance import CALL_OUTCOMES
 from miniapp_api.records import fields as f
 
@@ -146,15 +146,4 @@ class CallResultOut(Schema):
     calls = ma.fields.List(ma.fields.Nested(CallOut))
 
 
-FORM_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary", "description": "备案表 .xlsx 或 .csv"}},
-            }
-        }
-    },
-}
+FORM_BODY = file_body("file", "备案表 .xlsx 或 .csv")

@@ -49,7 +49,7 @@ def read_form(file_name: str, content: bytes, max_rows: int) -> list[FormRow]:
     if lower.endswith(".xlsx"):
         rows = _xlsx_rows(content)
     elif lower.endswith(".csv"):
-        rows = _csv_rows(content)
+        rows = csv_rows(content)
     else:
         raise FormUnreadable("请上传 .xlsx 或 .csv 格式的备案表", "FORM_TYPE")
     return _as_form(rows, max_rows)
@@ -103,7 +103,8 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _csv_rows(content: bytes) -> Iterator[list[Any]]:
+def csv_rows(content: bytes) -> Iterator[list[Any]]:
+    """A CSV file's rows, from UTF-8 (with or without BOM) or GB18030, as Excel saves it in China."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniapp_api.db import Base, UtcDateTime, utcnow
@@ -28,6 +28,15 @@ class FaceCheck(Base):
     the frames. The hash also refuses the same upload a second time."""
 
     __tablename__ = "face_checks"
+    # The daily fraud-signal sweep reads recent failures only.
+    __table_args__ = (
+        Index(
+            "ix_face_checks_failed_at",
+            "created_at",
+            postgresql_where=text("NOT passed"),
+            sqlite_where=text("NOT passed"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[str] = mapped_column(ForeignKey("liveness_challenges.id", ondelete="CASCADE"), unique=True)

@@ -228,6 +228,8 @@ def approve(session: Session, caller: Caller, correction_id: int, note: str) -> 
             "proposed_by": correction.proposed_by,
         },
     )
+    if correction.target == "person" and "bank_account" in after:
+        _pay_to_corrected_card(session, caller, person)
     history.append(objection.id, "correction_approved", actor, correction_id=correction.id)
     claim = reevaluation.decide_after_correction(
         session, person, actor, correction_id=correction.id, claim_id=objection.claim_id
@@ -237,6 +239,24 @@ def approve(session: Session, caller: Caller, correction_id: int, note: str) -> 
         "correction": describe_correction(correction),
         "claim": {"id": claim.id, "status": claim.status} if claim else None,
     }
+
+
+def _pay_to_corrected_card(session: Session, caller: Caller, person: Person) -> None:
+    """Open claims paid to the social security card follow its corrected account (a month the
+    bank returned is then issued again to the new one)."""
+    for claim in session.scalars(
+        select(Claim).where(
+            Claim.person_id == person.id, Claim.closed_at.is_(None), Claim.bank_account_source == "ss_card"
+        )
+    ):
+        before = mask_bank_account(claim.bank_account)
+        claim.bank_name, claim.bank_account = person.bank_name, person.bank_account
+        audit(
+            "claim.account_changed",
+            actor=caller.audit_actor,
+            subject=("claim", claim.id),
+            detail={"before": before, "after": mask_bank_account(claim.bank_account)},
+        )
 
 
 def decline(session: Session, caller: Caller, correction_id: int, note: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from miniapp_api.api import Schema
+from miniapp_api.api import Schema, file_body
 from miniapp_api.claims.models import MAX_ID
 from miniapp_api.objections.models import STATUSES
 from miniapp_api.objections.vocabulary import REJECTION_REASONS
@@ -291,17 +291,4 @@ class ObjectionReportOut(Schema):
     ratings = ma.fields.Nested(ObjectionRatingFiguresOut)
 
 
-IMAGE_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["image"],
-                "properties": {
-                    "image": {"type": "string", "format": "binary", "description": "JPEG 或 PNG，每张不超过5MB"}
-                },
-            }
-        }
-    },
-}
+IMAGE_BODY = file_body("image", "JPEG 或 PNG，每张不超过5MB")

@@ -1,19 +1,21 @@
 """Payment runs and their instructions. A month's run exists once (unique period), and each
-scheduled month of benefit becomes at most one instruction (unique payment, and unique person,
-month and kind): started twice, even at the same moment, nothing is paid twice."""
+scheduled month of benefit has at most one live instruction (unique payment, and unique person,
+month and kind, among instructions the bank has not returned): started twice, even at the same
+moment, nothing is paid twice, and a month the bank returned is issued again by a later run."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniapp_api.db import Base, UtcDateTime, utcnow
 
 RUN_STATUSES = ("prepared", "exported", "confirmed")
 INSTRUCTION_STATUSES = ("issued", "paid", "failed")
+_LIVE = text("status <> 'failed'")
 
 
 class PaymentRun(Base):
@@ -35,13 +37,28 @@ class PaymentRun(Base):
 class PaymentInstruction(Base):
     __tablename__ = "payment_instructions"
     __table_args__ = (
-        UniqueConstraint("person_id", "period", "kind"),
+        Index(
+            "uq_payment_instructions_live_month",
+            "person_id",
+            "period",
+            "kind",
+            unique=True,
+            postgresql_where=_LIVE,
+            sqlite_where=_LIVE,
+        ),
+        Index(
+            "uq_payment_instructions_live_payment",
+            "benefit_payment_id",
+            unique=True,
+            postgresql_where=_LIVE,
+            sqlite_where=_LIVE,
+        ),
         CheckConstraint("status IN ('issued', 'paid', 'failed')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id"), index=True)
-    benefit_payment_id: Mapped[int] = mapped_column(ForeignKey("benefit_payments.id"), unique=True)
+    benefit_payment_id: Mapped[int] = mapped_column(ForeignKey("benefit_payments.id"), index=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     kind: Mapped[str] = mapped_column(String(10))
@@ -52,3 +69,5 @@ class PaymentInstruction(Base):
     status: Mapped[str] = mapped_column(String(10), default="issued")
     settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     failure_reason: Mapped[str | None] = mapped_column(String(200))
+    # Keyed hash of the account paid to: a month returned twice to the same account waits for a new one.
+    account_hash: Mapped[str | None] = mapped_column(String(64))

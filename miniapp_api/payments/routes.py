@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, uploaded_file
+from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, file_body, uploaded_file
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.payments import service
@@ -43,6 +43,9 @@ class RunOut(Schema):
     medical_premiums = ma.fields.Integer(metadata={"description": "本批次中由基金代缴基本医疗保险费的人月数"})
     by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     sample = ma.fields.List(ma.fields.Nested(InstructionOut), metadata={"description": "前50条（账号已脱敏）"})
+    held_after_returns = ma.fields.Integer(
+        metadata={"description": "已两次被银行退回到同一账户、待更正账户后再发的人月数（仅生成批次时）"}
+    )
 
 
 class ConfirmationOut(Schema):
@@ -52,20 +55,7 @@ class ConfirmationOut(Schema):
     run = ma.fields.Nested(RunOut)
 
 
-CONFIRMATION_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {"type": "string", "format": "binary", "description": "回盘 CSV：业务编号,结果,原因"}
-                },
-            }
-        }
-    },
-}
+CONFIRMATION_BODY = file_body("file", "回盘 CSV：业务编号,结果,原因")
 
 
 @blp.route("/payment-runs")

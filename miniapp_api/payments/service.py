@@ -6,6 +6,8 @@
 - Export: the bank file (CSV, full account numbers: for the bank only), audited.
 - Confirm: the bank's answer (CSV: reference, result, reason) settles each instruction once; a
   paid month goes on the claim's timeline. Importing the same answer again changes nothing.
+  A month the bank returned stays due: the claimant is told why, and the next run issues it
+  again under a new reference.
 """
 
 from __future__ import annotations
@@ -23,17 +25,20 @@ from sqlalchemy.orm import Session, aliased
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
-from miniapp_api.claims import timeline
+from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.models import MAX_ID, BenefitPayment, Claim
 from miniapp_api.db import utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
-from miniapp_api.pii import mask_bank_account, mask_name
+from miniapp_api.pii import mask_bank_account, mask_name, mask_text
 from miniapp_api.records.models import Person
+from miniapp_api.safety.crosscheck import recover_paid_after_cancellation
 
 BANK_FILE_COLUMNS = ("业务编号", "姓名", "开户银行", "银行账号", "金额", "所属月份", "基本医疗保险费代缴")
 _PAID = {"成功", "success", "paid"}
 _FAILED = {"失败", "failure", "failed"}
+# A month the bank returns is sent again once to the same account; then it waits for a new account.
+RETRIES_ON_SAME_ACCOUNT = 2
 
 
 def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]:
@@ -69,13 +74,19 @@ def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]
         )
     )
     run.instructions, run.total_amount, run.medical_premiums = int(count), Decimal(total), int(premiums or 0)
+    held = held_months(session, period)
     audit(
         "payment.run_prepared",
         actor=caller.audit_actor,
         subject=("payment_run", run.id),
-        detail={"period": f"{period:%Y-%m}", "instructions": run.instructions, "total": str(run.total_amount)},
+        detail={
+            "period": f"{period:%Y-%m}",
+            "instructions": run.instructions,
+            "total": str(run.total_amount),
+            "held_after_returns": held,
+        },
     )
-    return describe(session, run)
+    return {**describe(session, run), "held_after_returns": held}
 
 
 def _due_months(run_id: int, period: dt.date) -> Any:
@@ -92,8 +103,9 @@ def _due_months(run_id: int, period: dt.date) -> Any:
             payment.period,
             payment.amount,
             payment.medical_premium_paid,
-            literal("BP") + cast(payment.id, String),
+            literal("BP") + cast(payment.id, String) + literal("-") + cast(literal(run_id), String),
             literal("issued"),
+            Claim.bank_account_hash,
         )
         .join(Claim, Claim.id == payment.claim_id)
         .where(
@@ -101,8 +113,12 @@ def _due_months(run_id: int, period: dt.date) -> Any:
             payment.period <= period,
             Claim.status == "approved",
             ~exists().where(
-                earlier.person_id == payment.person_id, earlier.period == payment.period, earlier.kind == payment.kind
+                earlier.person_id == payment.person_id,
+                earlier.period == payment.period,
+                earlier.kind == payment.kind,
+                earlier.status != "failed",
             ),
+            _returns_to_current_account(payment.id) < RETRIES_ON_SAME_ACCOUNT,
         )
     )
     columns = [
@@ -116,8 +132,41 @@ def _due_months(run_id: int, period: dt.date) -> Any:
         "medical_premium_paid",
         "reference",
         "status",
+        "account_hash",
     ]
     return insert(PaymentInstruction).from_select(columns, due)
+
+
+def _returns_to_current_account(payment_id: Any) -> Any:
+    """How often the bank returned this month when sent to the account the claim has now."""
+    failed = aliased(PaymentInstruction)
+    return (
+        select(func.count())
+        .where(
+            failed.benefit_payment_id == payment_id,
+            failed.status == "failed",
+            failed.account_hash == Claim.bank_account_hash,
+        )
+        .scalar_subquery()
+    )
+
+
+def held_months(session: Session, period: dt.date) -> int:
+    """Due months not issued because the bank returned them twice to the claim's current account."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(BenefitPayment)
+            .join(Claim, Claim.id == BenefitPayment.claim_id)
+            .where(
+                BenefitPayment.status == "scheduled",
+                BenefitPayment.period <= period,
+                Claim.status == "approved",
+                _returns_to_current_account(BenefitPayment.id) >= RETRIES_ON_SAME_ACCOUNT,
+            )
+        )
+        or 0
+    )
 
 
 def run_of(session: Session, run_id: int, *, for_update: bool = False) -> PaymentRun:
@@ -222,6 +271,19 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
             code="UNKNOWN_REFERENCE",
             details={"references": unknown[:50]},
         )
+    conflicting = sorted(
+        reference
+        for reference, (result, _reason) in answers.items()
+        if instructions[reference].status not in ("issued", result)
+    )
+    if conflicting:
+        # A paid month the bank now calls failed, or a returned one it now calls paid (and which
+        # may already be issued again): never settled silently either way.
+        raise ConflictError(
+            f"回盘文件中有{len(conflicting)}笔与此前的回盘结果不一致，未做任何处理，请与银行核对",
+            code="RESULT_CONFLICT",
+            details={"references": conflicting[:50]},
+        )
     paid = failed = unchanged = 0
     now = utcnow()
     payments = {
@@ -239,16 +301,17 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
             unchanged += 1
             continue
         instruction.settled_at = now
+        payment, claim = payments[instruction.benefit_payment_id], claims[instruction.claim_id]
         if result == "paid":
             instruction.status = "paid"
-            payment = payments[instruction.benefit_payment_id]
+            if payment.status == "cancelled":
+                recover_paid_after_cancellation(session, claim, payment)
             payment.status, payment.paid_at = "paid", now
-            timeline.append(
-                claims[instruction.claim_id], "payment_paid", period=instruction.period, amount=str(instruction.amount)
-            )
+            timeline.append(claim, "payment_paid", period=instruction.period, amount=str(instruction.amount))
             paid += 1
         else:
-            instruction.status, instruction.failure_reason = "failed", reason[:200] or "银行退回"
+            instruction.status, instruction.failure_reason = "failed", mask_text(reason)[:200] or "银行退回"
+            _returned(session, claim, payment, instruction)
             failed += 1
     if not session.scalar(
         select(func.count()).where(PaymentInstruction.run_id == run.id, PaymentInstruction.status == "issued")
@@ -261,6 +324,29 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
         detail={"paid": paid, "failed": failed, "unchanged": unchanged},
     )
     return {"paid": paid, "failed": failed, "unchanged": unchanged, "run": describe(session, run)}
+
+
+def _returned(session: Session, claim: Claim, payment: BenefitPayment, instruction: PaymentInstruction) -> None:
+    """A month still due goes into the next run, and the claimant is told; a month cancelled
+    meanwhile (payment stopped) is only recorded."""
+    reason = instruction.failure_reason or "银行退回"
+    reissued = payment.status == "scheduled" and claim.status == "approved"
+    timeline.append(
+        claim,
+        "payment_returned",
+        period=instruction.period,
+        amount=str(instruction.amount),
+        reason=reason,
+        reissued=reissued,
+    )
+    if reissued:
+        decisions.notify_claimant(
+            session,
+            claim,
+            "payment_returned",
+            {"period": f"{instruction.period:%Y年%m月}", "amount": f"{instruction.amount:.2f}", "reason": reason[:20]},
+            dedup_suffix=f":{instruction.reference}",
+        )
 
 
 def _read_answers(content: bytes) -> dict[str, tuple[str, str]]:

@@ -22,6 +22,7 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.audit.service import record as audit
 from miniapp_api.errors import translate_field_message
 from miniapp_api.records import import_rows as rows
 from miniapp_api.records.models import (
@@ -369,17 +370,29 @@ def import_file(session: Session, path: Path, *, kind_name: str | None = None, o
                 result.inserted += 1
             else:
                 result.updated += 1
-    session.add(
-        ImportBatch(
-            kind=kind.name,
-            file_name=path.name,
-            sha256=hashlib.sha256(content).hexdigest(),
-            rows_inserted=result.inserted,
-            rows_updated=result.updated,
-            operator=operator,
-        )
+    batch = ImportBatch(
+        kind=kind.name,
+        file_name=path.name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        rows_inserted=result.inserted,
+        rows_updated=result.updated,
+        operator=operator,
     )
+    session.add(batch)
     session.flush()
+    # The file's hash stands for its rows: the feed is kept by the records system it comes from.
+    audit(
+        "records.imported",
+        actor=("operator", operator),
+        subject=("import_batch", batch.id),
+        detail={
+            "kind": kind.name,
+            "file": path.name,
+            "sha256": batch.sha256,
+            "inserted": result.inserted,
+            "updated": result.updated,
+        },
+    )
     return result
 
 

@@ -129,6 +129,14 @@ class LumpSumOption(_Strict):
     allowed = ma.fields.Boolean(required=True)
 
 
+class HiddenEmploymentRule(_Strict):
+    """A regional rule (吉政办发〔2003〕4号第八条): stable work for `min_months` months or more with
+    income at or above the minimum wage counts as re-employment even with no contributions."""
+
+    enabled = ma.fields.Boolean(required=True)
+    min_months = ma.fields.Integer(load_default=3, validate=validate.Range(min=1, max=12))
+
+
 # Each kind's value shape; the kinds' Chinese names live with the rules (PARAMETER_LABELS).
 PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "minimum_wage": MonthlyAmount,
@@ -141,6 +149,7 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "notice_ack_limit": AckLimit,
     "payment_schedule": PaymentSchedule,
     "business_start_lump_sum": LumpSumOption,
+    "hidden_employment": HiddenEmploymentRule,
 }
 
 

@@ -32,6 +32,7 @@ PARAMETER_LABELS = {
     "notice_ack_limit": "用人单位确认送达告知书时限",
     "payment_schedule": "失业保险金发放时间",
     "business_start_lump_sum": "自主创业一次性领取",
+    "hidden_employment": "隐性就业视同就业（地区规定）",
 }
 
 

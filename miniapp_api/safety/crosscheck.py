@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CompoundSelect, func, literal, select, union_all
+from sqlalchemy import CompoundSelect, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
-from miniapp_api.claims.models import BenefitPayment, Claim
-from miniapp_api.db import unit_of_work
+from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
+from miniapp_api.db import month_start, unit_of_work
 from miniapp_api.records.models import ContributionPeriod, PersonEvent
 from miniapp_api.safety.models import RecoveryItem
-from miniapp_api.safety.reasons import STOP_REASONS
+from miniapp_api.safety.reasons import STOP_REASONS, StopReason
 
 BATCH = 200
 
@@ -38,11 +38,31 @@ class Hit:
 
 def hits_query() -> CompoundSelect[Any]:
     """(claim, reason, date) for every event after the separation of a claim being paid."""
-    paid = select(Claim.id, Claim.person_id, Claim.separation_date).where(Claim.status == "approved").subquery()
+    paid = (
+        select(
+            Claim.id,
+            Claim.person_id,
+            Claim.employer_id,
+            Claim.separation_date,
+            month_start(Claim.separation_date).label("separation_month"),
+        )
+        .where(Claim.status == "approved")
+        .subquery()
+    )
+    # A month after the separation's, or a new employer already paying for the separation's month.
     reemployed = (
         select(paid.c.id, literal("reemployed"), func.min(ContributionPeriod.start_month))
         .join(ContributionPeriod, ContributionPeriod.person_id == paid.c.person_id)
-        .where(ContributionPeriod.start_month > paid.c.separation_date)
+        .where(
+            or_(
+                ContributionPeriod.start_month > paid.c.separation_date,
+                and_(
+                    ContributionPeriod.start_month == paid.c.separation_month,
+                    paid.c.employer_id.is_not(None),
+                    ContributionPeriod.employer_id != paid.c.employer_id,
+                ),
+            )
+        )
         .group_by(paid.c.id)
     )
     life = (
@@ -67,9 +87,13 @@ def find_hits(session: Session) -> list[Hit]:
     return sorted(earliest.values(), key=lambda hit: hit.claim_id)
 
 
-def stop(session: Session, claim: Claim, hit: Hit) -> int:
-    """Stop payment from the event's month; returns how many paid months became recovery items."""
-    reason = STOP_REASONS[hit.reason]
+def stop(session: Session, claim: Claim, hit: Hit, reason: StopReason | None = None) -> int:
+    """Stop payment from the event's month; returns how many paid months became recovery items.
+    `reason` overrides the national wording (a regional rule cites its own document)."""
+    reason = reason or STOP_REASONS[hit.reason]
+    if claim.separation_date and hit.effective_on <= claim.separation_date:
+        # A new employer paying for the separation's own month: stopped from the day after it.
+        hit = Hit(hit.claim_id, hit.reason, claim.separation_date + dt.timedelta(days=1))
     from_month = hit.effective_on.replace(day=1)
     payments = session.scalars(
         select(BenefitPayment).where(BenefitPayment.claim_id == claim.id, BenefitPayment.period >= from_month)
@@ -79,19 +103,7 @@ def stop(session: Session, claim: Claim, hit: Hit) -> int:
         if payment.status == "scheduled":
             payment.status = "cancelled"
             timeline.append(claim, "payment_cancelled", period=payment.period, amount=str(payment.amount))
-        elif payment.status == "paid":
-            session.add(
-                RecoveryItem(
-                    claim_id=claim.id,
-                    person_id=claim.person_id,
-                    benefit_payment_id=payment.id,
-                    region_code=claim.region_code,
-                    period=payment.period,
-                    amount=payment.amount,
-                    reason=reason.code,
-                    basis=reason.basis,
-                )
-            )
+        elif payment.status == "paid" and add_recovery(session, claim, payment, reason.code, reason.basis):
             recovered += 1
     timeline.append(claim, "stopped", reason=reason.code, effective_on=hit.effective_on.isoformat(), basis=reason.basis)
     audit(
@@ -111,6 +123,46 @@ def stop(session: Session, claim: Claim, hit: Hit) -> int:
         },
     )
     return recovered
+
+
+def add_recovery(session: Session, claim: Claim, payment: BenefitPayment, reason: str, basis: str) -> bool:
+    """A paid month to recover, once (an earlier stop may already have listed it)."""
+    if session.scalar(select(RecoveryItem.id).where(RecoveryItem.benefit_payment_id == payment.id)):
+        return False
+    session.add(
+        RecoveryItem(
+            claim_id=claim.id,
+            person_id=claim.person_id,
+            benefit_payment_id=payment.id,
+            region_code=claim.region_code,
+            period=payment.period,
+            amount=payment.amount,
+            reason=reason,
+            basis=basis,
+        )
+    )
+    return True
+
+
+def recover_paid_after_cancellation(session: Session, claim: Claim, payment: BenefitPayment) -> None:
+    """The bank paid a month cancelled after its instruction had gone out: it is to recover, for
+    the reason payment stopped (or because the claim was decided again)."""
+    stopped = session.scalar(
+        select(ClaimEvent)
+        .where(ClaimEvent.claim_id == claim.id, ClaimEvent.kind == "stopped")
+        .order_by(ClaimEvent.id.desc())
+        .limit(1)
+    )
+    if stopped is not None:
+        add_recovery(session, claim, payment, stopped.detail["reason"], stopped.detail["basis"])
+    else:
+        add_recovery(
+            session,
+            claim,
+            payment,
+            "decision_changed",
+            "重新核定后该月不应发放；多发待遇及时纠正（人社厅发〔2020〕24号第八条）",
+        )
 
 
 @dataclass

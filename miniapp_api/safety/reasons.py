@@ -27,5 +27,9 @@ STOP_REASONS = {
         StopReason("emigration", "移居境外", "社会保险法第五十一条第（三）项"),
         StopReason("imprisonment", "被判刑收监执行", "失业保险条例第十五条第（四）项"),
         StopReason("death", "死亡", "失业保险条例第二十条"),
+        # Only where the region's rule is on (`hidden_employment`; the wording and basis then come
+        # from the region's rule), and only by a staff decision: the records hold no income, so
+        # the evidence comes from outside (a suspect list, a visit).
+        StopReason("hidden_employment", "隐性就业", "社会保险法第五十一条第（一）项；地区规定"),
     )
 }

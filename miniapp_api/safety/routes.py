@@ -1,4 +1,5 @@
-"""安全办（经办人员）: months paid after payment should have stopped, to recover."""
+"""Fund safety for staff: months paid after payment should have stopped (to recover), and check
+items opened by suspect lists and fraud signals (to clear, or to stop payment for a legal reason)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from sqlalchemy import select
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, Schema
+from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, body_limit, file_body, uploaded_file
+from miniapp_api.claims.models import MAX_ID
 from miniapp_api.db import current_session
-from miniapp_api.safety.models import RecoveryItem
+from miniapp_api.errors import ValidationFailed
+from miniapp_api.extensions import settings
+from miniapp_api.safety import checks, recoveries, suspects
+from miniapp_api.safety.models import CHECK_KINDS, CHECK_STATUSES, CheckItem, RecoveryItem
+from miniapp_api.safety.reasons import STOP_REASONS
+from miniapp_api.safety.recoveries import SETTLED_BY_ROLE
 
 blp = Blueprint("safety", __name__, url_prefix="/api/v1/staff/recoveries", description="多发待追回（经办人员）")
 
@@ -33,11 +40,13 @@ class RecoveryOut(Schema):
     basis = ma.fields.String()
     status = ma.fields.String()
     created_at = ma.fields.DateTime()
+    settled_at = ma.fields.DateTime(allow_none=True)
+    settlement_note = ma.fields.String(allow_none=True)
 
 
 @blp.route("")
 class Recoveries(MethodView):
-    @requires(blp, "staff", roles=("reviewer", "finance", "auditor", "admin"))
+    @requires(blp, "staff", roles=("reviewer", "supervisor", "finance", "auditor", "admin"))
     @blp.arguments(RecoveriesQuery, location="query")
     @blp.response(200, RecoveryOut(many=True))
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
@@ -46,3 +55,137 @@ class Recoveries(MethodView):
         if caller.staff_region:
             rows = rows.where(RecoveryItem.region_code == caller.staff_region)
         return current_session().scalars(rows.order_by(RecoveryItem.id).limit(query["limit"])).all()
+
+
+class SettlementIn(Schema):
+    outcome = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(list(SETTLED_BY_ROLE)),
+        metadata={"description": "recovered 已追回（财务）；waived 核销、不再追回（主管）"},
+    )
+    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "说明"})
+
+
+@blp.route("/<int:item_id>/settlement")
+class Settlement(MethodView):
+    @requires(blp, "staff", roles=tuple(SETTLED_BY_ROLE.values()))
+    @blp.arguments(SettlementIn)
+    @blp.response(200, RecoveryOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不属于本地区")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="已处理过")
+    def post(self, body: dict[str, Any], item_id: int, caller: Caller) -> Any:
+        """登记追回到账（财务），或核销不再追回（主管）"""
+        return recoveries.settle(current_session(), caller, item_id, body)
+
+
+checks_blp = Blueprint(
+    "safety_checks", __name__, url_prefix="/api/v1/staff", description="核查事项：疑点名单与风险信号（经办人员）"
+)
+_CHECK_READERS = ("handler", "reviewer", "supervisor", "auditor", "admin")
+_CHECK_DECIDERS = ("reviewer", "supervisor")
+
+
+class ChecksQuery(Schema):
+    status = ma.fields.String(load_default="open", validate=validate.OneOf(CHECK_STATUSES))
+    kind = ma.fields.String(validate=validate.OneOf(list(CHECK_KINDS)))
+    after_id = ma.fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=MAX_ID),
+        metadata={"description": "翻页：上一页最后一项的 id"},
+    )
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class CheckOut(Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    kind_label = ma.fields.Function(lambda item: CHECK_KINDS[item.kind])
+    claim_id = ma.fields.Integer(allow_none=True)
+    region_code = ma.fields.String()
+    evidence = ma.fields.Dict(metadata={"description": "疑点依据（人员信息已脱敏）"})
+    status = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    decided_at = ma.fields.DateTime(allow_none=True)
+    decision_note = ma.fields.String(allow_none=True)
+
+
+class DecisionIn(Schema):
+    outcome = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["cleared", "stop"]),
+        metadata={"description": "cleared 核实无误；stop 按法定事由停发"},
+    )
+    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "核查说明"})
+    reason = ma.fields.String(validate=validate.OneOf(list(STOP_REASONS)), metadata={"label": "停发事由"})
+    effective_on = ma.fields.Date(metadata={"label": "停发日期（事由发生之日）"})
+
+    @ma.validates_schema
+    def _stop_needs_reason_and_date(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("outcome") == "stop":
+            missing = {name: ["停发时须填写"] for name in ("reason", "effective_on") if not data.get(name)}
+            if missing:
+                raise ma.ValidationError(missing)
+
+
+class SuspectListOut(Schema):
+    list_id = ma.fields.Integer()
+    rows = ma.fields.Integer()
+    matched = ma.fields.Integer(metadata={"description": "名单中在本地有参保记录的人数"})
+    opened = ma.fields.Integer(metadata={"description": "新开的核查事项"})
+    not_claimants = ma.fields.Integer(metadata={"description": "有记录但未在本地申领的人数"})
+    unknown_persons = ma.fields.Integer(metadata={"description": "本地没有记录的行数"})
+    problems = ma.fields.List(ma.fields.Dict(), metadata={"description": "无法读取的行（行号与原因）"})
+
+
+@checks_blp.route("/checks")
+class Checks(MethodView):
+    @requires(checks_blp, "staff", roles=_CHECK_READERS)
+    @checks_blp.arguments(ChecksQuery, location="query")
+    @checks_blp.response(200, CheckOut(many=True))
+    def get(self, query: dict[str, Any], caller: Caller) -> Any:
+        """核查事项（疑点名单、同一账户多人领取、同一微信多身份、人脸核验多次失败），按时间先后"""
+        rows = select(CheckItem).where(CheckItem.status == query["status"], CheckItem.id > query["after_id"])
+        if query.get("kind"):
+            rows = rows.where(CheckItem.kind == query["kind"])
+        if caller.staff_region:
+            rows = rows.where(CheckItem.region_code == caller.staff_region)
+        return current_session().scalars(rows.order_by(CheckItem.id).limit(query["limit"])).all()
+
+
+@checks_blp.route("/checks/<int:item_id>")
+class Check(MethodView):
+    @requires(checks_blp, "staff", roles=_CHECK_READERS)
+    @checks_blp.response(200, CheckOut)
+    @checks_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不属于本地区")
+    def get(self, item_id: int, caller: Caller) -> Any:
+        """一个核查事项"""
+        return checks.item_for(current_session(), caller, item_id)
+
+
+@checks_blp.route("/checks/<int:item_id>/decision")
+class CheckDecision(MethodView):
+    @requires(checks_blp, "staff", roles=_CHECK_DECIDERS)
+    @checks_blp.arguments(DecisionIn)
+    @checks_blp.response(200, CheckOut)
+    @checks_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不属于本地区")
+    @checks_blp.alt_response(409, schema=ErrorEnvelope, description="已处理过，或此人没有正在发放的待遇")
+    def post(self, body: dict[str, Any], item_id: int, caller: Caller) -> Any:
+        """处理核查事项：核实无误（cleared），或按法定事由自某日起停发（stop，多发月份转入待追回）"""
+        return checks.decide(current_session(), caller, item_id, body)
+
+
+@checks_blp.route("/suspect-lists")
+class SuspectLists(MethodView):
+    @body_limit(lambda: settings().SUSPECT_LIST_MAX_BYTES + 64 * 1024)
+    @requires(checks_blp, "staff", roles=_CHECK_DECIDERS)
+    @accepts("multipart/form-data")
+    @checks_blp.doc(requestBody=file_body("file", "疑点名单 CSV：身份证号码,姓名,疑点类型,疑点说明,比对来源"))
+    @checks_blp.response(201, SuspectListOut)
+    @checks_blp.alt_response(409, schema=ErrorEnvelope, description="同一份名单已导入过")
+    @checks_blp.alt_response(422, schema=ErrorEnvelope, description="文件无法读取或缺少必需的列")
+    def post(self, caller: Caller) -> Any:
+        """导入部级比对疑点名单：本地申领人逐一生成核查事项，不自动停发"""
+        upload = uploaded_file("file")
+        if upload is None or not upload[0]:
+            raise ValidationFailed("请在 file 字段上传疑点名单", code="FILE_REQUIRED")
+        return suspects.import_list(current_session(), caller, *upload)
