@@ -16,6 +16,7 @@ from miniapp_api.errors import register_error_handlers
 from miniapp_api.pii import PiiCipher, configure_cipher
 from miniapp_api.redis_store import RedisStore, make_redis
 from miniapp_api.request_context import configure_logging, init_request_ids
+from miniapp_api.security import init_security_headers
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -43,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_celery(app, settings)
 
     init_request_ids(app)
+    init_security_headers(app, settings)
     api = init_api(app)
     # After flask-smorest, which registers an HTTPException handler of its own.
     register_error_handlers(app)

@@ -31,7 +31,7 @@ from miniapp_api.audit.chain import seal, verify
 from miniapp_api.celery_app import start_embedded_beat
 from miniapp_api.claims.models import Claim
 from miniapp_api.clock import china_today
-from miniapp_api.config import EMBEDDED
+from miniapp_api.config import EMBEDDED, PROJECT_ROOT
 from miniapp_api.db import unit_of_work, utcnow
 from miniapp_api.employers.duties import open_for_records_feed
 from miniapp_api.employers.models import EmployerDuty
@@ -66,7 +66,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=0, type=int, help="gunicorn workers (production); 0 = 2 × CPUs + 1")
+@click.option(
+    "--workers", default=0, type=int, help="gunicorn workers (production); 0 = gunicorn.conf.py's 2 × CPUs + 1"
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Run the API."""
     config = settings()
@@ -82,25 +84,10 @@ def serve(host: str, port: int, workers: int) -> None:
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
         return
-    count = workers or 2 * (os.cpu_count() or 1) + 1
     # Replace this process with gunicorn, so signals from the supervisor reach it directly.
-    os.execvp(  # noqa: S606 - fixed argv, no shell
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(count),
-            "--bind",
-            f"{host}:{port}",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "30",
-            "miniapp_api.wsgi:app",
-        ],
-    )
+    argv = [sys.executable, "-m", "gunicorn", "--config", str(PROJECT_ROOT / "gunicorn.conf.py")]
+    argv += ["--bind", f"{host}:{port}"] + (["--workers", str(workers)] if workers else [])
+    os.execvp(sys.executable, [*argv, "miniapp_api.wsgi:app"])  # noqa: S606 - fixed argv, no shell
 
 
 @main.command()

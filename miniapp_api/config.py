@@ -158,6 +158,9 @@ class Settings:
     RATE_LIMIT_LIVENESS: str = "10/minute;60/hour"
     # Reverse proxies in front of the API (0: none); their X-Forwarded-For gives the client address.
     PROXY_FIX_X_FOR: int = 0
+    # Browser origins allowed to call the API (comma-separated, e.g. a staff console's
+    # https://console.example.gov.cn); empty: none. The mini-program's wx.request needs no CORS.
+    CORS_ORIGINS: str = ""
     # The port of the embedded WeChat stand-in (0: any free port). The demo fixes it so a
     # newcomer can ask it for a wx.login code with curl.
     STANDIN_WECHAT_PORT: int = 0
@@ -193,6 +196,10 @@ class Settings:
     @property
     def broker_url(self) -> str:
         return self.CELERY_BROKER_URL or self.REDIS_URL
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        return frozenset(origin.strip().rstrip("/") for origin in self.CORS_ORIGINS.split(",") if origin.strip())
 
     @property
     def sms_providers(self) -> list[str]:
