@@ -13,7 +13,8 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, current_app, jsonify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -236,6 +237,15 @@ def handle_redis_down(error: Exception) -> Response:
     return envelope(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试", {"dependency": "redis"})
 
 
+def handle_database_down(error: Exception) -> Response:
+    # The connection failed or timed out: the pool pings before reuse, so the next request
+    # reconnects by itself once the database is back.
+    log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
+    response = envelope(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试", {"dependency": "database"})
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
@@ -243,4 +253,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(StaleDataError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(redis.RedisError, handle_redis_down)
+    for down in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(down, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -149,3 +149,13 @@ def test_a_full_width_id_number_typed_on_a_chinese_keyboard_is_understood(client
     response = client.post(CHECK_ID, json={"id_number": "１１０１０５１９４９１２３１００２Ｘ"})
     assert response.status_code == 200
     assert response.get_json()["birth_date"] == "1949-12-31"
+
+
+def test_a_database_that_cannot_be_reached_answers_503_in_the_envelope(make_app: Any) -> None:
+    app: Flask = make_app(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/unreachable")
+    with app.app_context():
+        answer = app.test_client().get("/api/v1/regions")
+        assert answer.status_code == 503
+        body = answer.get_json()
+        assert (body["code"], body["details"]) == ("SERVICE_UNAVAILABLE", {"dependency": "database"})
+        assert answer.headers["Retry-After"] == "5"
