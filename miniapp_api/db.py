@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Dialect, Engine, MetaData, create_engine, event, func, insert, inspect
+from sqlalchemy import Date, DateTime, Dialect, Engine, MetaData, Table, create_engine, event, func, insert, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
@@ -233,18 +233,21 @@ def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
-def insert_new_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], key: str) -> list[int]:
+def insert_new_rows(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], key: str
+) -> list[tuple[int, Any]]:
     """INSERT the rows whose unique `key` is not taken yet, ignoring the others (a concurrent
-    run may take them first); returns the new rows' ids."""
+    run may take them first); returns (id, key) of the rows inserted."""
     dialect = session.get_bind().dialect.name
     insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    ids: list[int] = []
+    table: Table = model.__table__  # type: ignore[assignment]
+    inserted: list[tuple[int, Any]] = []
     for start in range(0, len(rows), 500):
         statement = (
-            insert_for(model)
+            insert_for(table)
             .values(list(rows[start : start + 500]))
             .on_conflict_do_nothing(index_elements=[key])
-            .returning(model.__table__.c.id)
+            .returning(table.c.id, table.c[key])
         )
-        ids.extend(session.scalars(statement))
-    return ids
+        inserted.extend((row[0], row[1]) for row in session.execute(statement))
+    return inserted

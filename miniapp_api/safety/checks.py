@@ -58,13 +58,11 @@ def open_items(session: Session, signals: Sequence[Signal]) -> list[int]:
         }
         for signal in {s.dedup_key: s for s in signals}.values()
     ]
-    opened = insert_new_rows(session, CheckItem, rows, "dedup_key")
     kinds = {row["dedup_key"]: row["kind"] for row in rows}
-    for item_id, dedup_key in (
-        session.execute(select(CheckItem.id, CheckItem.dedup_key).where(CheckItem.id.in_(opened))) if opened else ()
-    ):
+    opened = insert_new_rows(session, CheckItem, rows, "dedup_key")
+    for item_id, dedup_key in opened:
         audit("check.opened", subject=("check_item", item_id), detail={"kind": kinds[dedup_key]})
-    return opened
+    return [item_id for item_id, _ in opened]
 
 
 def _homes(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
