@@ -119,6 +119,8 @@ class Settings:
     LIVENESS_MAX_SECONDS: float = 5.0
     LIVENESS_MAX_FRAMES: int = 30
     LIVENESS_MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024
+    # Face checks computed at once per host (0: one per CPU); the rest queue (faces/capacity.py).
+    LIVENESS_CONCURRENCY: int = 0
     FACE_LOCKOUT_FAILURES: int = 5
     FACE_LOCKOUT_WINDOW_S: int = 900
     FACE_LOCKOUT_S: int = 1800
@@ -148,6 +150,8 @@ class Settings:
     # A suspect list (the ministry's comparison results): at most this many bytes and rows.
     SUSPECT_LIST_MAX_BYTES: int = 5 * 1024 * 1024
     SUSPECT_LIST_MAX_ROWS: int = 50_000
+    # The bank's confirmation file of a payment run (a provincial run: ~30 bytes a row).
+    PAYMENT_CONFIRMATION_MAX_BYTES: int = 64 * 1024 * 1024
     # One-time SMS codes for employer contacts.
     OTP_TTL_S: int = 300
     OTP_MAX_TRIES: int = 5
@@ -222,6 +226,8 @@ class Settings:
     def check(self) -> None:
         if self.MINIAPP_ENV not in ENVIRONMENTS:
             raise ConfigError(f"MINIAPP_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.LIVENESS_CONCURRENCY < 0:
+            raise ConfigError("LIVENESS_CONCURRENCY must be 0 (one per CPU) or more")
         if self.MAX_CONTENT_LENGTH <= 0:
             raise ConfigError("MAX_CONTENT_LENGTH must be positive")
         unknown = set(self.sms_providers) - {"aliyun", "tencent"}

@@ -188,6 +188,16 @@ def after_commit(callback: Callable[[], None]) -> None:
     current_session().info[_AFTER_COMMIT].append(callback)
 
 
+MAX_ID = 2**31 - 1  # ids are 4-byte integers: a larger one names no row
+IN_LIST_SIZE = 500  # keys per IN (...) list: PostgreSQL takes at most 65,535 parameters a statement
+
+
+def chunks(values: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Sequence[Any]]:
+    """`values` in slices of at most `size`, for IN lists over many keys."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def bulk_insert(session: Session, rows: Sequence[Any]) -> None:
     """Insert many new rows of one model in multi-row INSERTs without fetching their ids (a
     5,000-row filing would otherwise spend most of its time on RETURNING). The objects stay

@@ -13,11 +13,13 @@ if [ ! -x .venv/bin/python ]; then
     "$python_bin" -m venv .venv
 fi
 
+# EXTRAS=dev,load adds the load-test tools (locust, psutil).
+extras="${EXTRAS:-dev}"
 stamp=.venv/.installed-from
-wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
     # face_recognition's metadata asks for "dlib", which has no Linux wheel and compiles for
     # many minutes; dlib comes from the dlib-bin wheel instead (see pyproject.toml).
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "face_recognition==1.3.0"

@@ -13,26 +13,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from miniapp_api.db import unit_of_work
-from notifications.service import Recipient, send
 from notifications.standins.sms_server import SmsStandIn
 from notifications.standins.wechat_server import WeChatStandIn
-from tests import factories
-from tests.auth_helpers import bearer, bound_claimant, employer_login, staff_login, wechat_login
-from tests.notify_helpers import APPROVED
+from tests.auth_helpers import bearer
+from tests.callers_helpers import CALLERS, caller_world
 
-CALLERS = (
-    "anonymous",
-    "claimant_unbound",
-    "claimant",
-    "employer",
-    "handler",
-    "reviewer",
-    "supervisor",
-    "finance",
-    "auditor",
-    "admin",
-)
 PUBLIC = dict.fromkeys(CALLERS, 200)
 ANY_LOGIN = {**dict.fromkeys(CALLERS, 200), "anonymous": 401}
 CLAIMANT_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 200}
@@ -225,46 +210,7 @@ def matrix_app(make_app: Any) -> Iterator[Flask]:
 
 @pytest.fixture
 def world(matrix_app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn) -> dict[str, Any]:
-    """Two claimants, two employers, staff of each role, and a message to each of them."""
-    client = matrix_app.test_client()
-    with unit_of_work() as session:
-        mine = factories.person(session, name="王建国", phone="13900000001")
-        theirs = factories.person(session, name="赵敏", phone="13900000002")
-        my_employer, their_employer = factories.employer(session), factories.employer(session)
-        my_contact = factories.contact(session, my_employer, phone="13800000001")
-        their_contact = factories.contact(session, their_employer, phone="13800000002")
-        people = {
-            key: (row.id, row.id_number, row.name, row.phone) for key, row in (("mine", mine), ("theirs", theirs))
-        }
-        contacts = {"mine": (my_contact.id, my_contact.phone), "theirs": (their_contact.id, their_contact.phone)}
-        credit_code = my_employer.credit_code
-        decided = {"own_claim": factories.decided_claim(session, mine),
-                   "other_claim": factories.decided_claim(session, theirs)}  # fmt: skip
-        claims = {key: claim.id for key, claim in decided.items()}
-        claims["own_objection"] = factories.open_objection(session, mine).id
-        claims["other_objection"] = factories.open_objection(session, theirs).id
-        claim_numbers = {key: claim.claim_no for key, claim in decided.items()}
-    messages = {}
-    with unit_of_work():
-        for key, (person_id, _number, _name, phone) in people.items():
-            messages[("claimant", key)] = send(
-                "claim_approved", Recipient("person", person_id, phone=phone), APPROVED
-            ).id
-        for key, (contact_id, phone) in contacts.items():
-            personalisation = {
-                "employer_name": "某单位", "worker_name": "某人", "checked_on": "2026-11-20", "notice_url": "https://x"
-            }  # fmt: skip
-            messages[("employer", key)] = send(
-                "employer_notice_escalation", Recipient("employer_contact", contact_id, phone=phone), personalisation
-            ).id
-    tokens = {
-        "claimant_unbound": wechat_login(client, wechat_standin),
-        "claimant": bound_claimant(client, wechat_standin, people["mine"][1], people["mine"][2]),
-        "employer": employer_login(client, sms_standin, credit_code, contacts["mine"][1]),
-    }
-    for role in ("handler", "reviewer", "supervisor", "finance", "auditor", "admin"):
-        tokens[role] = staff_login(client, f"{role}.one", role)
-    return {"client": client, "tokens": tokens, "messages": messages, "claims": claims, "claim_numbers": claim_numbers}
+    return caller_world(matrix_app.test_client(), wechat_standin, sms_standin)
 
 
 def test_the_matrix_names_every_route(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from liveness.actions import Action
 from miniapp_api.db import unit_of_work
 from miniapp_api.faces import service as face_service
+from miniapp_api.faces.capacity import LivenessBusy, face_check_slot
 from miniapp_api.faces.models import FaceCheck
 from miniapp_api.records.models import PersonPhoto
 from notifications.standins.wechat_server import WeChatStandIn
@@ -34,6 +35,10 @@ def whole_clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.fixture
 def claimant(client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
+    return _miranda(client, wechat_standin)
+
+
+def _miranda(client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
     """Miranda's records, with his photo as the reference, logged in and bound."""
     photo = (FACES / "miranda_1.png").read_bytes()
     with unit_of_work() as session:
@@ -164,3 +169,45 @@ def test_without_a_reference_photo_or_consent_there_is_the_counter(client: Any, 
     assert (missing.status_code, missing.get_json()["code"]) == (409, "NO_REFERENCE_PHOTO")
     declined = client.post("/api/v1/liveness/decline", headers=bearer(tokens)).get_json()
     assert "窗口办理" in declined["message"] and declined["agency"]["phone"]
+
+
+def test_a_check_finding_every_slot_busy_keeps_its_challenge_and_its_place_in_the_queue(
+    make_app: Any, wechat_standin: WeChatStandIn, turns: bytes, right_then_left: None
+) -> None:
+    app: Flask = make_app(LIVENESS_CONCURRENCY=1)
+    with app.app_context():
+        client = app.test_client()
+        tokens = _miranda(client, wechat_standin)
+        issued = challenge(client, tokens).get_json()["challenge_id"]
+        with face_check_slot(None):  # another claimant's check is running
+            busy = respond(client, tokens, issued, turns)
+            assert (busy.status_code, busy.get_json()["code"]) == (503, "LIVENESS_BUSY")
+            assert busy.get_json()["details"]["position"] == 1 and int(busy.headers["Retry-After"]) >= 1
+            assert "前面还有0人" in busy.get_json()["message"]
+        answer = respond(client, tokens, issued, turns, queue_ticket=busy.get_json()["details"]["queue_ticket"])
+        assert answer.get_json() == {"passed": True, "reasons": [], "level": "face_verified"}
+
+
+def test_free_slots_go_to_queue_tickets_in_the_order_they_were_handed_out(make_app: Any) -> None:
+    app: Flask = make_app(LIVENESS_CONCURRENCY=1)
+    with app.app_context():
+        places = []
+        with face_check_slot(None):
+            for _ in range(3):
+                with pytest.raises(LivenessBusy) as refused:
+                    face_check_slot(None).__enter__()
+                places.append(refused.value.details)
+        assert [place["position"] for place in places] == [1, 2, 3]
+        first, second, third = (place["queue_ticket"] for place in places)
+        with pytest.raises(LivenessBusy) as later:
+            face_check_slot(third).__enter__()  # the slot is free, but two came before
+        assert later.value.details == {"queue_ticket": third, "position": 3}
+        with face_check_slot(first):
+            pass
+        with pytest.raises(LivenessBusy) as jumped:
+            face_check_slot(None).__enter__()  # a newcomer queues behind the two waiting
+        assert jumped.value.details["position"] == 3
+        with face_check_slot(second), pytest.raises(LivenessBusy):
+            face_check_slot(third).__enter__()  # one slot: the third waits for the second
+        with face_check_slot(third):
+            pass

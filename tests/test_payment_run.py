@@ -12,6 +12,8 @@ from typing import Any
 import time_machine
 from flask import Flask
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
 from miniapp_api.db import unit_of_work
@@ -51,11 +53,13 @@ def _due_by(period: dt.date) -> int:
 
 def _confirm(client: Any, tokens: dict[str, Any], run_id: int, rows: list[str]) -> Any:
     body = ("业务编号,结果,原因\n" + "\n".join(rows) + "\n").encode("utf-8-sig")
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, payload = encode_multipart({"file": FileStorage(io.BytesIO(body), "回盘.csv")})
     return client.post(
         f"/api/v1/finance/payment-runs/{run_id}/confirmation",
-        data={"file": (io.BytesIO(body), "回盘.csv")},
+        data=payload,
         headers=bearer(tokens),
-        content_type="multipart/form-data",
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 
@@ -234,3 +238,20 @@ def test_business_and_finance_duties_are_kept_apart(client: Any, wechat_standin:
     assert (refused.status_code, refused.get_json()["code"]) == (403, "ROLE_REQUIRED")
     finance = staff_login(client, "finance1", "finance")
     assert client.get("/api/v1/staff/claims", headers=bearer(finance)).status_code == 403
+
+
+def test_a_provincial_size_bank_answer_is_read_whole_in_slices(client: Any, wechat_standin: WeChatStandIn) -> None:
+    _approved_claims(client, wechat_standin, 1)
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance.big", "finance")
+        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        references = [row[0] for row in _bank_file(client, finance, run.get_json()["id"])[1:]]
+        forged = [f"BP{900000 + n}-{run.get_json()['id']},成功," for n in range(1500)]
+        unknown = _confirm(client, finance, run.get_json()["id"], [f"{r},成功," for r in references] + forged)
+        assert (unknown.status_code, unknown.get_json()["code"]) == (422, "UNKNOWN_REFERENCE")
+        assert unknown.get_json()["message"].startswith("回盘文件中有1500个业务编号")
+        # Over the API's 1 MB default: a bank's file pads and repeats; the route takes up to 64 MB.
+        padded = [f"{r},成功," for r in references] + [","] * 600_000
+        answer = _confirm(client, finance, run.get_json()["id"], padded)
+        assert answer.status_code == 200, answer.get_json()
+        assert answer.get_json()["paid"] == len(references) > 0

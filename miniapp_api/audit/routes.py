@@ -12,7 +12,7 @@ from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, Schema
 from miniapp_api.audit.search import search
-from miniapp_api.db import current_session
+from miniapp_api.db import MAX_ID, current_session
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/staff/audit", description="审计日志查询（审计人员）")
 
@@ -26,7 +26,7 @@ class AuditQuery(Schema):
     subject_id = ma.fields.String(validate=validate.Length(max=64), metadata={"label": "对象"})
     since = ma.fields.AwareDateTime(metadata={"label": "起始时间"})
     until = ma.fields.AwareDateTime(metadata={"label": "截止时间"})
-    before_id = ma.fields.Integer(validate=validate.Range(min=1), metadata={"label": "翻页：此 id 之前"})
+    before_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"label": "翻页：此 id 之前"})
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500), metadata={"label": "条数"})
 
 

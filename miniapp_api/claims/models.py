@@ -34,7 +34,6 @@ BANK_ACCOUNT_SOURCES = ("ss_card", "other")
 PAYMENT_KINDS = ("monthly", "lump_sum")
 PAYMENT_STATUSES = ("scheduled", "paid", "cancelled")
 _OPEN = text("closed_at IS NULL")
-MAX_ID = 2**31 - 1  # ids are 4-byte integers: a larger one names no row
 
 
 class Claim(TimestampMixin, Base):

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller
-from miniapp_api.claims.models import MAX_ID, BenefitPayment, Claim, ClaimEvent, ServiceRating
+from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent, ServiceRating
 from miniapp_api.claims.status import EVENT_LABELS, STATUS_LABELS
 from miniapp_api.clock import china_today
+from miniapp_api.db import MAX_ID
 from miniapp_api.errors import NotFoundError
 from miniapp_api.pii import mask_bank_account, mask_id_number, mask_name, mask_phone
 from miniapp_api.records.models import Person, Region

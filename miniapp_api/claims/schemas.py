@@ -8,7 +8,7 @@ from marshmallow import validate
 from miniapp_api.api import Schema
 from miniapp_api.benefits.schemas import RefusalOut
 from miniapp_api.claims.form import FIELDS, INTERNAL
-from miniapp_api.claims.models import MAX_ID
+from miniapp_api.db import MAX_ID
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.records import fields as f
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
-from miniapp_api.claims.models import MAX_ID
 from miniapp_api.clock import china_today
+from miniapp_api.db import MAX_ID
 from miniapp_api.employers import duties
 from miniapp_api.employers.models import EmployerDuty, EscalationCall
 from miniapp_api.errors import NotFoundError

@@ -17,14 +17,14 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from miniapp_api.db import bulk_insert
+from miniapp_api.db import bulk_insert, chunks
 from miniapp_api.employers import duties
 from miniapp_api.employers.models import EmployerDuty, FilingBatch, TerminationFiling
 from miniapp_api.employers.spreadsheet import REQUIRED, FormRow
@@ -39,7 +39,6 @@ from miniapp_api.rules.separation_reasons import reason_for
 _MONTH = re.compile(r"^(\d{4})[-./年](\d{1,2})月?$")
 _DAY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 _SEX = {"男": "M", "女": "F"}
-_CHUNK = 500  # keys per IN list
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,6 @@ def _month(text: str) -> dt.date | None:
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
     day = _day(text)
     return day.replace(day=1) if day else None
-
-
-def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
 def check_rows(session: Session, employer: Employer, rows: list[FormRow], today: dt.date) -> Checked:
@@ -235,7 +230,7 @@ def _covers(period: ContributionPeriod, separation: dt.date) -> bool:
 
 def _persons(session: Session, hashes: list[str]) -> dict[str, Person]:
     found: dict[str, Person] = {}
-    for chunk in _chunks(sorted(set(hashes))):
+    for chunk in chunks(sorted(set(hashes))):
         for person in session.scalars(select(Person).where(Person.id_number_hash.in_(chunk))):
             found[person.id_number_hash] = person
     return found
@@ -243,7 +238,7 @@ def _persons(session: Session, hashes: list[str]) -> dict[str, Person]:
 
 def _periods(session: Session, employer_id: int, person_ids: list[int]) -> dict[int, list[ContributionPeriod]]:
     found: dict[int, list[ContributionPeriod]] = defaultdict(list)
-    for chunk in _chunks(person_ids):
+    for chunk in chunks(person_ids):
         query = select(ContributionPeriod).where(
             ContributionPeriod.employer_id == employer_id, ContributionPeriod.person_id.in_(chunk)
         )
@@ -255,7 +250,7 @@ def _periods(session: Session, employer_id: int, person_ids: list[int]) -> dict[
 def _stops(session: Session, employer_id: int, person_ids: list[int]) -> dict[tuple[int, dt.date], tuple[int, bool]]:
     """This employer's stop records of these people: (person, date) → (stop id, filed here)."""
     found: dict[tuple[int, dt.date], tuple[int, bool]] = {}
-    for chunk in _chunks(person_ids):
+    for chunk in chunks(person_ids):
         query = (
             select(
                 StopContributionEvent.person_id,
@@ -342,7 +337,7 @@ def _insert_stops(session: Session, employer_id: int, stops: list[StopContributi
         return
     bulk_insert(session, stops)
     ids: dict[tuple[int, dt.date], int] = {}
-    for chunk in _chunks(sorted({stop.person_id for stop in stops})):
+    for chunk in chunks(sorted({stop.person_id for stop in stops})):
         query = select(
             StopContributionEvent.person_id, StopContributionEvent.stop_date, StopContributionEvent.id
         ).where(StopContributionEvent.employer_id == employer_id, StopContributionEvent.person_id.in_(chunk))

@@ -25,6 +25,7 @@ from miniapp_api.audit.service import record
 from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
+from miniapp_api.faces.capacity import face_check_slot
 from miniapp_api.faces.models import FaceCheck, LivenessChallenge
 from miniapp_api.records.models import Person, PersonPhoto, Region
 
@@ -96,25 +97,28 @@ def issue_challenge(caller: Caller, consent: bool) -> LivenessChallenge:
     return challenge
 
 
-def _claim(caller: Caller, challenge_id: str) -> LivenessChallenge:
-    """The caller's own unanswered challenge, marked answered now (it works once)."""
+def _open_challenge(caller: Caller, challenge_id: str) -> LivenessChallenge:
+    """The caller's own unanswered, unexpired challenge."""
     db = current_session()
     challenge = db.get(LivenessChallenge, challenge_id)
     if challenge is None or challenge.session_id != caller.session_id or challenge.person_id != caller.person_id:
         raise NotFoundError("核验任务不存在，请重新开始", code="CHALLENGE_NOT_FOUND")
     if challenge.answered_at is not None:
         raise ConflictError("该核验任务已使用，请重新开始", code="CHALLENGE_USED")
-    now = utcnow()
-    if challenge.expires_at <= now:
+    if challenge.expires_at <= utcnow():
         raise ConflictError("核验任务已超时，请重新开始", code="CHALLENGE_EXPIRED")
-    claimed = db.execute(
+    return challenge
+
+
+def _mark_answered(challenge: LivenessChallenge) -> None:
+    """A challenge works once: of two answers racing, the second is refused."""
+    claimed = current_session().execute(
         update(LivenessChallenge)
         .where(LivenessChallenge.id == challenge.id, LivenessChallenge.answered_at.is_(None))
-        .values(answered_at=now)
+        .values(answered_at=utcnow())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("该核验任务已使用，请重新开始", code="CHALLENGE_USED")
-    return challenge
 
 
 def _known_encoding(photo: PersonPhoto) -> npt.NDArray[np.float64]:
@@ -127,11 +131,20 @@ def _known_encoding(photo: PersonPhoto) -> npt.NDArray[np.float64]:
     return encoding
 
 
-def answer_challenge(caller: Caller, challenge_id: str, read_upload: Callable[[], Upload]) -> FaceCheck:
-    """`read_upload` is called once the challenge is known to be the caller's and open."""
+def answer_challenge(
+    caller: Caller, challenge_id: str, read_upload: Callable[[], Upload], queue_ticket: str | None = None
+) -> FaceCheck:
+    """`read_upload` is called once the challenge is known to be the caller's and open, and this
+    host has a face-check slot for it (else 503 with the caller's place in the queue)."""
     assert caller.person_id is not None
-    challenge = _claim(caller, challenge_id)
-    upload = read_upload()
+    challenge = _open_challenge(caller, challenge_id)
+    with face_check_slot(queue_ticket):
+        _mark_answered(challenge)
+        return _check(caller, challenge, read_upload())
+
+
+def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> FaceCheck:
+    assert caller.person_id is not None
     guess = lockout.attempt("face", str(caller.person_id), _face_policy())
     db = current_session()
     config = settings()

@@ -24,11 +24,11 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import reevaluation
 from miniapp_api.claims.decisions import notify_person
 from miniapp_api.claims.form import FIELDS
-from miniapp_api.claims.models import MAX_ID, Claim
+from miniapp_api.claims.models import Claim
 from miniapp_api.claims.records_view import records_for
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
-from miniapp_api.db import utcnow
+from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.objections import clock, history
 from miniapp_api.objections.models import Objection, ObjectionDeadline, RecordCorrection

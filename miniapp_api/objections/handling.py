@@ -14,9 +14,10 @@ from auth.models import StaffUser
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import reevaluation
 from miniapp_api.claims.decisions import notify_person
-from miniapp_api.claims.models import MAX_ID, Claim
+from miniapp_api.claims.models import Claim
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
+from miniapp_api.db import MAX_ID
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.objections import attachments, clock, corrections, history
 from miniapp_api.objections.models import Objection, ObjectionAttachment, ObjectionDeadline, ObjectionEvent

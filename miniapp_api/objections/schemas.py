@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from miniapp_api.api import Schema, file_body
-from miniapp_api.claims.models import MAX_ID
+from miniapp_api.db import MAX_ID
 from miniapp_api.objections.models import STATUSES
 from miniapp_api.objections.vocabulary import REJECTION_REASONS
 from miniapp_api.records import fields as f

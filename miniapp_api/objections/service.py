@@ -16,13 +16,13 @@ from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.decisions import notify_person
 from miniapp_api.claims.form import DISPUTABLE, FIELDS, internal_values
-from miniapp_api.claims.models import MAX_ID, Claim
+from miniapp_api.claims.models import Claim
 from miniapp_api.claims.progress import own_claim
 from miniapp_api.claims.ratings import save_rating
 from miniapp_api.claims.records_view import records_for
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
-from miniapp_api.db import utcnow
+from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.objections import attachments, clock, history

@@ -10,9 +10,10 @@ from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, file_body, uploaded_file
+from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, body_limit, file_body, uploaded_file
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
+from miniapp_api.extensions import settings
 from miniapp_api.payments import service
 from miniapp_api.records import fields as f
 
@@ -101,6 +102,7 @@ class BankFile(MethodView):
 @blp.route("/payment-runs/<int:run_id>/confirmation")
 class Confirmation(MethodView):
     @requires(blp, "staff", roles=_FINANCE)
+    @body_limit(lambda: settings().PAYMENT_CONFIRMATION_MAX_BYTES + 64 * 1024)
     @accepts("multipart/form-data")
     @blp.doc(requestBody=CONFIRMATION_BODY)
     @blp.response(200, ConfirmationOut)

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, aliased
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
-from miniapp_api.claims.models import MAX_ID, BenefitPayment, Claim
-from miniapp_api.db import utcnow
+from miniapp_api.claims.models import BenefitPayment, Claim
+from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.pii import mask_bank_account, mask_name, mask_text
@@ -258,9 +258,10 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
     answers = _read_answers(content)
     instructions = {
         i.reference: i
+        for chunk in chunks(list(answers))
         for i in session.scalars(
             select(PaymentInstruction).where(
-                PaymentInstruction.run_id == run.id, PaymentInstruction.reference.in_(list(answers))
+                PaymentInstruction.run_id == run.id, PaymentInstruction.reference.in_(chunk)
             )
         )
     }
@@ -286,15 +287,14 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
         )
     paid = failed = unchanged = 0
     now = utcnow()
+    payment_ids = sorted({i.benefit_payment_id for i in instructions.values()})
     payments = {
         p.id: p
-        for p in session.scalars(
-            select(BenefitPayment).where(BenefitPayment.id.in_([i.benefit_payment_id for i in instructions.values()]))
-        )
+        for chunk in chunks(payment_ids)
+        for p in session.scalars(select(BenefitPayment).where(BenefitPayment.id.in_(chunk)))
     }
-    claims = {
-        c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_({i.claim_id for i in instructions.values()})))
-    }
+    claim_ids = sorted({i.claim_id for i in instructions.values()})
+    claims = {c.id: c for chunk in chunks(claim_ids) for c in session.scalars(select(Claim).where(Claim.id.in_(chunk)))}
     for reference, (result, reason) in answers.items():
         instruction = instructions[reference]
         if instruction.status != "issued":

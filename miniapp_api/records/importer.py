@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.audit.service import record as audit
+from miniapp_api.db import chunks
 from miniapp_api.errors import translate_field_message
 from miniapp_api.records import import_rows as rows
 from miniapp_api.records.models import (
@@ -39,7 +40,6 @@ from miniapp_api.records.models import (
 from miniapp_api.records.service import id_number_hash, phone_hash
 
 MAX_ERRORS_REPORTED = 200
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,7 @@ class _Context:
         self.employers = dict(self.session.execute(select(Employer.credit_code, Employer.id)).all())
         hashes = sorted({id_number_hash(r["id_number"]) for r in loaded if "id_number" in r})
         self.persons = {}
-        for start in range(0, len(hashes), _CHUNK):
-            chunk = hashes[start : start + _CHUNK]
+        for chunk in chunks(hashes):
             found = self.session.execute(
                 select(Person.id_number_hash, Person.id).where(Person.id_number_hash.in_(chunk))
             )

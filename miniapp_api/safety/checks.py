@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
-from miniapp_api.claims.models import MAX_ID, Claim
+from miniapp_api.claims.models import Claim
 from miniapp_api.clock import china_today
-from miniapp_api.db import insert_new_rows, utcnow
+from miniapp_api.db import MAX_ID, insert_new_rows, utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Person

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
-from miniapp_api.claims.models import MAX_ID
-from miniapp_api.db import utcnow
+from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError
 from miniapp_api.pii import mask_text
 from miniapp_api.safety.models import RecoveryItem

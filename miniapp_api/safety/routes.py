@@ -13,8 +13,7 @@ from sqlalchemy import select
 from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, body_limit, file_body, uploaded_file
-from miniapp_api.claims.models import MAX_ID
-from miniapp_api.db import current_session
+from miniapp_api.db import MAX_ID, current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.safety import checks, recoveries, suspects

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.models import Claim
+from miniapp_api.db import chunks
 from miniapp_api.employers.spreadsheet import FormUnreadable, csv_rows
 from miniapp_api.errors import ConflictError, ValidationFailed
 from miniapp_api.extensions import settings
@@ -41,7 +42,6 @@ _ALIASES = {
     "比对来源": "source",
 }
 _REQUIRED = {"id_number": "身份证号码", "kind": "疑点类型"}
-_CHUNK = 500
 _MAX_PROBLEMS = 200
 
 
@@ -65,8 +65,7 @@ def import_list(session: Session, caller: Caller | None, file_name: str, content
     by_person = _match(session, rows)
     matched = list(by_person)
     claimants: set[int] = set()
-    for start in range(0, len(matched), _CHUNK):
-        chunk = matched[start : start + _CHUNK]
+    for chunk in chunks(matched):
         claimants.update(session.scalars(select(Claim.person_id).where(Claim.person_id.in_(chunk)).distinct()))
     suspects = SuspectList(
         filename=file_name[:200],
@@ -149,8 +148,7 @@ def _match(session: Session, rows: list[dict[str, Any]]) -> dict[int, list[dict[
         by_hash[id_number_hash(row["id_number"])].append(row)
     hashes = list(by_hash)
     found: dict[int, list[dict[str, Any]]] = {}
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = hashes[start : start + _CHUNK]
+    for chunk in chunks(hashes):
         for person_id, hashed in session.execute(
             select(Person.id, Person.id_number_hash).where(Person.id_number_hash.in_(chunk))
         ):
