@@ -49,7 +49,10 @@ def init_limits(app: Flask, config: Settings) -> Limiter:
     for endpoint, view in list(app.view_functions.items()):
         setting = _declared_setting(view)
         if setting:
-            app.view_functions[endpoint] = limiter.limit(_limit_from(setting))(view)  # type: ignore[assignment]
+            # A 503 (face checks all busy, a dependency down) is not the client's doing: it costs
+            # no part of their allowance, so a queued retry is never refused as "too many".
+            limited = limiter.limit(_limit_from(setting), deduct_when=lambda response: response.status_code != 503)
+            app.view_functions[endpoint] = limited(view)  # type: ignore[assignment]
     return limiter
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -68,41 +69,67 @@ def _issue(session: AuthSession, now: dt.datetime) -> IssuedTokens:
     )
 
 
+# Everything a request needs to know about its caller, in one round trip.
+_CALLER_FACTS = (
+    select(
+        AuthSession.id,
+        AuthSession.kind,
+        AuthSession.revoked_at,
+        AuthSession.access_expires_at,
+        AuthSession.face_verified_until,
+        AuthSession.face_verified_person_id,
+        WeChatAccount.id.label("account_id"),
+        WeChatAccount.person_id,
+        EmployerContact.id.label("contact_id"),
+        EmployerContact.employer_id,
+        StaffUser.id.label("staff_id"),
+        StaffUser.active,
+        StaffUser.roles,
+        StaffUser.region_code,
+    )
+    .outerjoin(WeChatAccount, WeChatAccount.id == AuthSession.wechat_account_id)
+    .outerjoin(EmployerContact, EmployerContact.id == AuthSession.employer_contact_id)
+    .outerjoin(StaffUser, StaffUser.id == AuthSession.staff_user_id)
+)
+
+
 def authenticate(access_token: str) -> Caller:
     """The caller behind a bearer token, or Unauthenticated (expired, revoked, unknown)."""
-    db = current_session()
-    session = db.scalar(select(AuthSession).where(AuthSession.access_token_hash == digest(access_token)))
+    facts = (
+        current_session().execute(_CALLER_FACTS.where(AuthSession.access_token_hash == digest(access_token))).first()
+    )
     now = utcnow()
-    if session is None or session.revoked_at is not None:
+    if facts is None or facts.revoked_at is not None:
         raise Unauthenticated("登录已失效，请重新登录", code="TOKEN_INVALID")
-    if session.access_expires_at <= now:
+    if facts.access_expires_at <= now:
         raise Unauthenticated("登录已过期，请刷新或重新登录", code="TOKEN_EXPIRED")
-    return caller_for(session, now)
+    return _caller(facts, now)
 
 
 def caller_for(session: AuthSession, now: dt.datetime) -> Caller:
-    db = current_session()
-    if session.kind == "claimant":
-        account = db.get(WeChatAccount, session.wechat_account_id)
-        if account is None:
+    current_session().flush()
+    return _caller(current_session().execute(_CALLER_FACTS.where(AuthSession.id == session.id)).one(), now)
+
+
+def _caller(facts: Any, now: dt.datetime) -> Caller:
+    if facts.kind == "claimant":
+        if facts.account_id is None:
             raise Unauthenticated("登录已失效，请重新登录", code="TOKEN_INVALID")
         level = Level.WECHAT
-        if account.person_id is not None:
+        if facts.person_id is not None:
             level = Level.BOUND
-            verified = session.face_verified_until
-            if verified and verified > now and session.face_verified_person_id == account.person_id:
+            verified = facts.face_verified_until
+            if verified and verified > now and facts.face_verified_person_id == facts.person_id:
                 level = Level.FACE_VERIFIED
-        return Caller(session.id, "claimant", level, wechat_account_id=account.id, person_id=account.person_id)
-    if session.kind == "employer":
-        contact = db.get(EmployerContact, session.employer_contact_id)
-        if contact is None:
+        return Caller(facts.id, "claimant", level, wechat_account_id=facts.account_id, person_id=facts.person_id)
+    if facts.kind == "employer":
+        if facts.contact_id is None:
             raise Unauthenticated("登录已失效，请重新登录", code="TOKEN_INVALID")
-        return Caller(session.id, "employer", employer_id=contact.employer_id, employer_contact_id=contact.id)
-    staff = db.get(StaffUser, session.staff_user_id)
-    if staff is None or not staff.active:
+        return Caller(facts.id, "employer", employer_id=facts.employer_id, employer_contact_id=facts.contact_id)
+    if facts.staff_id is None or not facts.active:
         raise Unauthenticated("账号已停用，请联系管理员", code="ACCOUNT_DISABLED")
     return Caller(
-        session.id, "staff", staff_user_id=staff.id, roles=frozenset(staff.roles), staff_region=staff.region_code
+        facts.id, "staff", staff_user_id=facts.staff_id, roles=frozenset(facts.roles), staff_region=facts.region_code
     )
 
 

@@ -174,14 +174,17 @@ def test_without_a_reference_photo_or_consent_there_is_the_counter(client: Any, 
 def test_a_check_finding_every_slot_busy_keeps_its_challenge_and_its_place_in_the_queue(
     make_app: Any, wechat_standin: WeChatStandIn, turns: bytes, right_then_left: None
 ) -> None:
-    app: Flask = make_app(LIVENESS_CONCURRENCY=1)
+    app: Flask = make_app(LIVENESS_CONCURRENCY=1, RATE_LIMIT_LIVENESS="2/minute")
     with app.app_context():
         client = app.test_client()
         tokens = _miranda(client, wechat_standin)
         issued = challenge(client, tokens).get_json()["challenge_id"]
         with face_check_slot(None):  # another claimant's check is running
-            busy = respond(client, tokens, issued, turns)
-            assert (busy.status_code, busy.get_json()["code"]) == (503, "LIVENESS_BUSY")
+            ticket = None
+            for _ in range(3):  # waiting in the queue costs nothing of the claimant's allowance
+                busy = respond(client, tokens, issued, turns, queue_ticket=ticket)
+                assert (busy.status_code, busy.get_json()["code"]) == (503, "LIVENESS_BUSY")
+                ticket = busy.get_json()["details"]["queue_ticket"]
             assert busy.get_json()["details"]["position"] == 1 and int(busy.headers["Retry-After"]) >= 1
             assert "前面还有0人" in busy.get_json()["message"]
         answer = respond(client, tokens, issued, turns, queue_ticket=busy.get_json()["details"]["queue_ticket"])

@@ -24,9 +24,11 @@ from miniapp_api.errors import AppError
 from miniapp_api.extensions import redis_store, settings
 
 SLOT_TTL_S = 90
-TICKET_TTL_S = 15
-CHECK_SECONDS = 1  # about what one check takes on one core: the wait a place in the queue means
-MAX_RETRY_AFTER_S = 10
+CHECK_SECONDS = 2  # about what one check takes when the slots are all in use
+MAX_RETRY_AFTER_S = 5
+# A ticket not back within this many seconds (past the longest Retry-After) gives up its place:
+# free slots never wait long for someone who left.
+TICKET_TTL_S = MAX_RETRY_AFTER_S + 3
 
 # KEYS: queue (ticket → arrival number), seen (ticket → last time seen), busy (ticket → start), seq.
 # ARGV: ticket ("" for none), now, slots, fresh ticket. Returns {granted, ticket, position}.
