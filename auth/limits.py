@@ -39,9 +39,9 @@ def init_limits(app: Flask, config: Settings) -> Limiter:
         else {},
         strategy="fixed-window",
         headers_enabled=True,
-        # With Redis down the limits cannot be counted; the lockouts (which fail closed) and the
-        # 503 from every Redis-backed step still protect logins, so do not fail the request here.
-        swallow_errors=True,
+        # With Redis down the limits cannot be counted: a limited endpoint then answers 503
+        # (errors.handle_redis_down) rather than run unlimited.
+        swallow_errors=False,
         key_prefix="miniapp-limits",
     )
     limiter.init_app(app)

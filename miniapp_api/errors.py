@@ -234,14 +234,18 @@ def handle_integrity_error(error: IntegrityError | StaleDataError) -> Response:
 
 def handle_redis_down(error: Exception) -> Response:
     log.error("redis unavailable: %s", type(error).__name__)
-    return envelope(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试", {"dependency": "redis"})
+    return _dependency_down("redis")
 
 
 def handle_database_down(error: Exception) -> Response:
     # The connection failed or timed out: the pool pings before reuse, so the next request
     # reconnects by itself once the database is back.
     log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
-    response = envelope(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试", {"dependency": "database"})
+    return _dependency_down("database")
+
+
+def _dependency_down(dependency: str) -> Response:
+    response = envelope(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试", {"dependency": dependency})
     response.headers["Retry-After"] = "5"
     return response
 

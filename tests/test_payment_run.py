@@ -9,6 +9,7 @@ import io
 import threading
 from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from werkzeug.test import encode_multipart
 
 from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
 from miniapp_api.db import unit_of_work
+from miniapp_api.payments import service as payments_service
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.records.models import PersonEvent
 from miniapp_api.safety.crosscheck import run as crosscheck
@@ -245,7 +247,7 @@ def test_a_provincial_size_bank_answer_is_read_whole_in_slices(client: Any, wech
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance.big", "finance")
         run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
-        references = [row[0] for row in _bank_file(client, finance, run.get_json()["id"])[1:]]
+        references = [row[0] for row in _bank_file(client, finance, run.get_json()["id"])]
         forged = [f"BP{900000 + n}-{run.get_json()['id']},成功," for n in range(1500)]
         unknown = _confirm(client, finance, run.get_json()["id"], [f"{r},成功," for r in references] + forged)
         assert (unknown.status_code, unknown.get_json()["code"]) == (422, "UNKNOWN_REFERENCE")
@@ -254,4 +256,48 @@ def test_a_provincial_size_bank_answer_is_read_whole_in_slices(client: Any, wech
         padded = [f"{r},成功," for r in references] + [","] * 600_000
         answer = _confirm(client, finance, run.get_json()["id"], padded)
         assert answer.status_code == 200, answer.get_json()
-        assert answer.get_json()["paid"] == len(references) > 0
+        assert answer.get_json()["paid"] == len(references) == 2  # November and December
+
+
+def test_a_month_is_run_only_once_it_has_begun_in_china_and_a_run_across_midnight_stays_in_its_month(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    _approved_claims(client, wechat_standin, 1)  # November and December due, from the November decision
+    just_before = dt.datetime(2026, 11, 30, 23, 59, 59, 900000, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with time_machine.travel(just_before - dt.timedelta(minutes=1)):
+        finance = staff_login(client, "finance.midnight", "finance")
+    with time_machine.travel(just_before, tick=True):
+        early = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        assert early.status_code == 422
+        assert early.get_json()["details"]["fields"]["period"] == ["月份不能晚于本月"]
+        # Started a tenth of a second before midnight; the clock crosses into December as it runs.
+        november = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
+        assert november.status_code == 201, november.get_json()
+        assert [row[5] for row in _bank_file(client, finance, november.get_json()["id"])] == ["2026-11"]
+    # Midnight in China is 16:00 UTC the day before: December may be run from then, not from UTC's.
+    with time_machine.travel(dt.datetime(2026, 11, 30, 16, 0, 1, tzinfo=dt.UTC)):
+        finance = staff_login(client, "finance.december", "finance")
+        december = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        assert december.status_code == 201, december.get_json()
+        assert [row[5] for row in _bank_file(client, finance, december.get_json()["id"])] == ["2026-12"]
+
+
+def test_a_run_whose_process_dies_midway_leaves_nothing_and_the_next_pays_each_month_once(
+    client: Any, wechat_standin: WeChatStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _approved_claims(client, wechat_standin, 2)
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance.crash", "finance")
+
+        def die(*_args: Any) -> int:
+            raise SystemExit("the worker process is killed after the instructions were inserted")
+
+        monkeypatch.setattr(payments_service, "held_months", die)
+        with pytest.raises(SystemExit):
+            client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        with unit_of_work() as session:
+            assert session.scalar(select(func.count()).select_from(PaymentRun)) == 0
+            assert session.scalar(select(func.count()).select_from(PaymentInstruction)) == 0
+        monkeypatch.undo()
+        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        assert (run.status_code, run.get_json()["instructions"]) == (201, 4)

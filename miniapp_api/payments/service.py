@@ -42,6 +42,9 @@ RETRIES_ON_SAME_ACCOUNT = 2
 
 
 def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]:
+    """The run of `period` (a month already begun in China: records.fields.Month): every month
+    due by then. The month is the caller's to name, never the clock's, so a run started just
+    before midnight cannot drift into the next month."""
     run = PaymentRun(
         period=period,
         status="prepared",
