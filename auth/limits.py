@@ -2,7 +2,8 @@
 
 Views declare the setting that holds their limit (`@rate_limited("RATE_LIMIT_LOGIN")`); the
 app's own Limiter applies it when the app is built, so every app (and every test app) counts
-in its own storage. A client over the limit gets 429 in the error envelope with Retry-After.
+in its own storage. A client over the limit gets 429 in the error envelope with Retry-After; with
+Redis down, a limited endpoint answers 503 before doing anything.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ def init_limits(app: Flask, config: Settings) -> Limiter:
         if storage != "memory://"
         else {},
         strategy="fixed-window",
-        headers_enabled=True,
+        # The rate-limit headers would be written after the view, over a Retry-After of the
+        # view's own (a face check's queue), and with Redis down after the work was committed;
+        # a 429 gets its Retry-After from errors.handle_http_exception instead.
+        headers_enabled=False,
         # With Redis down the limits cannot be counted: a limited endpoint then answers 503
         # (errors.handle_redis_down) rather than run unlimited.
         swallow_errors=False,
@@ -49,10 +53,7 @@ def init_limits(app: Flask, config: Settings) -> Limiter:
     for endpoint, view in list(app.view_functions.items()):
         setting = _declared_setting(view)
         if setting:
-            # A 503 (face checks all busy, a dependency down) is not the client's doing: it costs
-            # no part of their allowance, so a queued retry is never refused as "too many".
-            limited = limiter.limit(_limit_from(setting), deduct_when=lambda response: response.status_code != 503)
-            app.view_functions[endpoint] = limited(view)  # type: ignore[assignment]
+            app.view_functions[endpoint] = limiter.limit(_limit_from(setting))(view)  # type: ignore[assignment]
     return limiter
 
 

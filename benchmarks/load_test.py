@@ -11,7 +11,8 @@ Phases, one after another, each headless and bounded in users and time, on loopb
   status    GET /api/v1/claims likewise
   journeys  claimants (estimate, WeChat login, bind, prefill, status, objections) and employers
             (SMS login, duties, acknowledge) with think time: latency and errors per endpoint
-Figures per endpoint (requests/s, p50/p95/p99 ms, errors) go to stdout and instance/load/results.json.
+Figures per endpoint (requests/s, p50/p95/p99 ms, errors) go to stdout and instance/load/results.json,
+with the CPU locust itself used in each phase (it runs on the same two cores as the service).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +43,15 @@ def _locust(phase: str, host: str, users: int, seconds: int, *classes: str) -> l
         "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
         "--stop-timeout", "10", *classes,
     ]  # fmt: skip
-    subprocess.run(command, check=False, cwd=ROOT, env={**os.environ, "LOAD_PEOPLE": str(OUT / "people.json")})  # noqa: S603
+    locust = psutil.Popen(command, cwd=ROOT, env={**os.environ, "LOAD_PEOPLE": str(OUT / "people.json")})
+    started, cpu = time.monotonic(), 0.0
+    while locust.poll() is None:
+        try:  # locust shares the machine's cores with the service: how much it took tells
+            cpu = sum(locust.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(1)
+    cores = cpu / (time.monotonic() - started)
     with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
         return [
             {
@@ -54,6 +64,7 @@ def _locust(phase: str, host: str, users: int, seconds: int, *classes: str) -> l
                 "p50": float(row["50%"]),
                 "p95": float(row["95%"]),
                 "p99": float(row["99%"]),
+                "locust_cores": round(cores, 2),
             }
             for row in csv.DictReader(stats)
             if row["Name"] != "Aggregated" and row["Name"] != "(stand-in)"
@@ -97,16 +108,16 @@ def main() -> int:
     rows += _locust("status", args.api, args.users, args.seconds, "StatusOnly")
     rows += _locust("journeys", args.api, args.journey_users, args.seconds, "Claimant", "Employer")
     ceiling = next(row["rps"] for row in rows if row["phase"] == "bare")
-    print(
-        f"\n{'phase':9} {'endpoint':48} {'req':>6} {'err':>4} {'rps':>7} {'p50':>5} {'p95':>5} {'p99':>5} {'÷bare':>6}"
-    )
+    header = ("phase", "endpoint", "req", "err", "rps", "p50", "p95", "p99", "÷bare", "locust CPU")
+    print("\n{:9} {:48} {:>6} {:>4} {:>7} {:>5} {:>5} {:>5} {:>6} {:>10}".format(*header))
     for row in rows:
         ratio = row["rps"] / ceiling if row["phase"] in ("prefill", "status", "bare") else None
         row["ratio_to_bare"] = round(ratio, 3) if ratio is not None else None
+        shown = "" if ratio is None else f"{ratio:6.2f}"
         print(
             f"{row['phase']:9} {row['method'] + ' ' + row['name']:48} {row['requests']:6} {row['errors']:4} "
-            f"{row['rps']:7.1f} {row['p50']:5.0f} {row['p95']:5.0f} {row['p99']:5.0f} "
-            f"{'' if ratio is None else f'{ratio:6.2f}'}"
+            f"{row['rps']:7.1f} {row['p50']:5.0f} {row['p95']:5.0f} {row['p99']:5.0f} {shown:>6} "
+            f"{row['locust_cores']:10.2f}"
         )
     (OUT / "results.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
     return 0

@@ -34,8 +34,14 @@ INTERVAL_S = 30
 def group_rss_mib(name: str) -> tuple[float, int]:
     """RSS of the process named in instance/stack/<name>.pid and all its descendants."""
     leader = psutil.Process(int((RUN / f"{name}.pid").read_text()))
-    members = [leader, *leader.children(recursive=True)]
-    return sum(member.memory_info().rss for member in members) / 2**20, len(members)
+    total = counted = 0
+    for member in [leader, *leader.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+            counted += 1
+        except psutil.NoSuchProcess:
+            continue  # a worker replaced between listing and reading
+    return total / 2**20, counted
 
 
 def main() -> int:

@@ -160,6 +160,8 @@ class Settings:
     RATE_LIMIT_BIND: str = "10/minute;50/hour"
     RATE_LIMIT_OTP: str = "5/minute;30/hour"
     RATE_LIMIT_LIVENESS: str = "10/minute;60/hour"
+    # Answers to challenges: a claimant waiting in the face-check queue asks again every 1–5 s.
+    RATE_LIMIT_LIVENESS_ANSWER: str = "60/minute;300/hour"
     # Reverse proxies in front of the API (0: none); their X-Forwarded-For gives the client address.
     PROXY_FIX_X_FOR: int = 0
     # Browser origins allowed to call the API (comma-separated, e.g. a staff console's

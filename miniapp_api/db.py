@@ -192,8 +192,9 @@ MAX_ID = 2**31 - 1  # ids are 4-byte integers: a larger one names no row
 IN_LIST_SIZE = 500  # keys per IN (...) list: PostgreSQL takes at most 65,535 parameters a statement
 
 
-def chunks(values: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Sequence[Any]]:
-    """`values` in slices of at most `size`, for IN lists over many keys."""
+def chunks(values: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
+    """`values` in slices of at most `size` (IN_LIST_SIZE), for IN lists over many keys."""
+    size = size or IN_LIST_SIZE
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -8,11 +8,13 @@ never sees any other error shape.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 from typing import Any
 
 import redis
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -206,14 +208,23 @@ def handle_http_exception(error: HTTPException) -> Response:
     code, message = HTTP_ERRORS.get(status, ("HTTP_ERROR", "请求无法处理"))
     details: dict[str, Any] = {}
     if status == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = request.max_content_length  # this route's own limit, else the app's
         message = f"提交的内容超过上限（{human_bytes(limit)}）" if limit else message
         details = {"max_bytes": limit}
     response = envelope(status, code, message, details)
+    if status == 429:
+        response.headers["Retry-After"] = str(_rate_limit_reset_s())
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         response.headers["Allow"] = ", ".join(valid_methods)
     return response
+
+
+def _rate_limit_reset_s() -> int:
+    """Seconds until the exceeded request limit's window resets (flask-limiter's, see auth/limits)."""
+    limiter = current_app.extensions.get("miniapp_limiter")
+    breached = limiter.current_limit if limiter is not None else None
+    return max(1, math.ceil(breached.reset_at - time.time())) if breached is not None else 60
 
 
 def human_bytes(size: int) -> str:

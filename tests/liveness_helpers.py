@@ -24,20 +24,10 @@ def challenge(client: Any, tokens: dict[str, Any], consent: bool = True) -> Any:
     return client.post("/api/v1/liveness/challenges", json={"consent": consent}, headers=bearer(tokens))
 
 
-def respond(
-    client: Any,
-    tokens: dict[str, Any],
-    challenge_id: str,
-    clip: bytes,
-    mimetype: str = "video/mp4",
-    queue_ticket: str | None = None,
-) -> Any:
+def respond(client: Any, tokens: dict[str, Any], challenge_id: str, clip: bytes, mimetype: str = "video/mp4") -> Any:
     # Encoded here rather than by the test client, which leaves its temporary file for large
     # multipart bodies open.
-    fields: dict[str, Any] = {"video": FileStorage(io.BytesIO(clip), "clip.mp4", content_type=mimetype)}
-    if queue_ticket:
-        fields["queue_ticket"] = queue_ticket
-    boundary, body = encode_multipart(fields)
+    boundary, body = encode_multipart({"video": FileStorage(io.BytesIO(clip), "clip.mp4", content_type=mimetype)})
     return client.post(
         f"/api/v1/liveness/challenges/{challenge_id}/response",
         data=body,

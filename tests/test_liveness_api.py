@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from liveness.actions import Action
 from miniapp_api.db import unit_of_work
+from miniapp_api.errors import ConflictError
 from miniapp_api.faces import service as face_service
 from miniapp_api.faces.capacity import LivenessBusy, face_check_slot
 from miniapp_api.faces.models import FaceCheck
@@ -174,43 +175,44 @@ def test_without_a_reference_photo_or_consent_there_is_the_counter(client: Any, 
 def test_a_check_finding_every_slot_busy_keeps_its_challenge_and_its_place_in_the_queue(
     make_app: Any, wechat_standin: WeChatStandIn, turns: bytes, right_then_left: None
 ) -> None:
-    app: Flask = make_app(LIVENESS_CONCURRENCY=1, RATE_LIMIT_LIVENESS="2/minute")
+    app: Flask = make_app(LIVENESS_CONCURRENCY=1)
     with app.app_context():
         client = app.test_client()
         tokens = _miranda(client, wechat_standin)
         issued = challenge(client, tokens).get_json()["challenge_id"]
-        with face_check_slot(None):  # another claimant's check is running
-            ticket = None
-            for _ in range(3):  # waiting in the queue costs nothing of the claimant's allowance
-                busy = respond(client, tokens, issued, turns, queue_ticket=ticket)
+        with face_check_slot("another-claimants-challenge"):
+            for _ in range(3):
+                busy = respond(client, tokens, issued, turns)
                 assert (busy.status_code, busy.get_json()["code"]) == (503, "LIVENESS_BUSY")
-                ticket = busy.get_json()["details"]["queue_ticket"]
-            assert busy.get_json()["details"]["position"] == 1 and int(busy.headers["Retry-After"]) >= 1
+                assert busy.get_json()["details"] == {"position": 1}
+                assert busy.headers["Retry-After"] == "2"  # one ahead at ~2 s a check, one slot
             assert "前面还有0人" in busy.get_json()["message"]
-        answer = respond(client, tokens, issued, turns, queue_ticket=busy.get_json()["details"]["queue_ticket"])
+            # Refused before the upload is read: even an answer without any media is told to wait.
+            empty = client.post(f"/api/v1/liveness/challenges/{issued}/response", headers=bearer(tokens))
+            assert empty.status_code == 503
+        answer = respond(client, tokens, issued, turns)
         assert answer.get_json() == {"passed": True, "reasons": [], "level": "face_verified"}
 
 
-def test_free_slots_go_to_queue_tickets_in_the_order_they_were_handed_out(make_app: Any) -> None:
+def test_free_slots_go_to_challenges_in_the_order_they_first_asked(make_app: Any) -> None:
     app: Flask = make_app(LIVENESS_CONCURRENCY=1)
     with app.app_context():
-        places = []
-        with face_check_slot(None):
-            for _ in range(3):
-                with pytest.raises(LivenessBusy) as refused:
-                    face_check_slot(None).__enter__()
-                places.append(refused.value.details)
-        assert [place["position"] for place in places] == [1, 2, 3]
-        first, second, third = (place["queue_ticket"] for place in places)
-        with pytest.raises(LivenessBusy) as later:
-            face_check_slot(third).__enter__()  # the slot is free, but two came before
-        assert later.value.details == {"queue_ticket": third, "position": 3}
-        with face_check_slot(first):
+        with face_check_slot("running"):
+            for name, place in (("first", 1), ("second", 2), ("third", 3), ("first", 1)):
+                with pytest.raises(LivenessBusy) as refused, face_check_slot(name):
+                    pass
+                assert refused.value.details == {"position": place}
+        with pytest.raises(LivenessBusy) as later, face_check_slot("third"):
+            pass  # the slot is free, but two asked before
+        assert later.value.details == {"position": 3}
+        with face_check_slot("first"):
+            with pytest.raises(LivenessBusy) as newcomer, face_check_slot("fourth"):
+                pass
+            assert newcomer.value.details == {"position": 3}  # behind the two still waiting
+            with pytest.raises(ConflictError) as twice, face_check_slot("first"):
+                pass  # one challenge holds one slot at most
+            assert twice.value.code == "CHALLENGE_IN_PROGRESS"
+        with face_check_slot("second"):
             pass
-        with pytest.raises(LivenessBusy) as jumped:
-            face_check_slot(None).__enter__()  # a newcomer queues behind the two waiting
-        assert jumped.value.details["position"] == 3
-        with face_check_slot(second), pytest.raises(LivenessBusy):
-            face_check_slot(third).__enter__()  # one slot: the third waits for the second
-        with face_check_slot(third):
+        with face_check_slot("third"):
             pass

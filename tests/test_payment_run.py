@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from miniapp_api import db
 from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.payments import service as payments_service
@@ -242,37 +243,51 @@ def test_business_and_finance_duties_are_kept_apart(client: Any, wechat_standin:
     assert client.get("/api/v1/staff/claims", headers=bearer(finance)).status_code == 403
 
 
-def test_a_provincial_size_bank_answer_is_read_whole_in_slices(client: Any, wechat_standin: WeChatStandIn) -> None:
+def test_a_provincial_size_bank_answer_is_read_whole_in_slices(
+    client: Any, wechat_standin: WeChatStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _approved_claims(client, wechat_standin, 1)
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance.big", "finance")
         run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
-        references = [row[0] for row in _bank_file(client, finance, run.get_json()["id"])]
-        forged = [f"BP{900000 + n}-{run.get_json()['id']},成功," for n in range(1500)]
-        unknown = _confirm(client, finance, run.get_json()["id"], [f"{r},成功," for r in references] + forged)
+        run_id = run.get_json()["id"]
+        references = [row[0] for row in _bank_file(client, finance, run_id)]
+        forged = [f"BP{900000 + n}-{run_id},成功," for n in range(1500)]
+        too_many = _confirm(client, finance, run_id, [f"{r},成功," for r in references] + forged)
+        assert (too_many.status_code, too_many.get_json()["code"]) == (422, "TOO_MANY_ROWS")
+        unknown = _confirm(client, finance, run_id, [f"{references[0]},成功,", forged[0]])
         assert (unknown.status_code, unknown.get_json()["code"]) == (422, "UNKNOWN_REFERENCE")
-        assert unknown.get_json()["message"].startswith("回盘文件中有1500个业务编号")
-        # Over the API's 1 MB default: a bank's file pads and repeats; the route takes up to 64 MB.
+        # Over the API's 1 MB default (a bank's file pads; the route takes up to 64 MB), and
+        # looked up one reference per IN list.
+        monkeypatch.setattr(db, "IN_LIST_SIZE", 1)
         padded = [f"{r},成功," for r in references] + [","] * 600_000
-        answer = _confirm(client, finance, run.get_json()["id"], padded)
+        answer = _confirm(client, finance, run_id, padded)
         assert answer.status_code == 200, answer.get_json()
         assert answer.get_json()["paid"] == len(references) == 2  # November and December
 
 
 def test_a_month_is_run_only_once_it_has_begun_in_china_and_a_run_across_midnight_stays_in_its_month(
-    client: Any, wechat_standin: WeChatStandIn
+    client: Any, wechat_standin: WeChatStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _approved_claims(client, wechat_standin, 1)  # November and December due, from the November decision
     just_before = dt.datetime(2026, 11, 30, 23, 59, 59, 900000, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     with time_machine.travel(just_before - dt.timedelta(minutes=1)):
         finance = staff_login(client, "finance.midnight", "finance")
-    with time_machine.travel(just_before, tick=True):
+    with time_machine.travel(just_before, tick=False) as clock:
         early = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
         assert early.status_code == 422
         assert early.get_json()["details"]["fields"]["period"] == ["月份不能晚于本月"]
-        # Started a tenth of a second before midnight; the clock crosses into December as it runs.
+        # The November run starts before midnight; the clock passes into December while it selects.
+        selecting = payments_service._due_months
+
+        def across_midnight(*args: Any) -> Any:
+            clock.shift(dt.timedelta(seconds=1))
+            return selecting(*args)
+
+        monkeypatch.setattr(payments_service, "_due_months", across_midnight)
         november = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
         assert november.status_code == 201, november.get_json()
+        assert dt.datetime.now(dt.UTC) > just_before  # it did cross
         assert [row[5] for row in _bank_file(client, finance, november.get_json()["id"])] == ["2026-11"]
     # Midnight in China is 16:00 UTC the day before: December may be run from then, not from UTC's.
     with time_machine.travel(dt.datetime(2026, 11, 30, 16, 0, 1, tzinfo=dt.UTC)):

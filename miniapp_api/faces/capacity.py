@@ -2,12 +2,15 @@
 
 A face check spends about a second of CPU in dlib inside a sync web worker. Unbounded, a burst of
 them would hold every worker and the light requests (claim status, prefill) would wait behind
-them. So at most LIVENESS_CONCURRENCY checks run at once per host (default: one per CPU, which
-leaves gunicorn's other workers to everything else). A check that finds no free slot is answered
-at once with 503 LIVENESS_BUSY, Retry-After and a queue ticket; slots go to tickets in the order
-they were handed out, so a claimant who comes back with the ticket keeps their place. A ticket
-not seen again within TICKET_TTL_S is dropped; a slot whose worker died frees itself after
-SLOT_TTL_S (longer than gunicorn's request timeout).
+them. So at most LIVENESS_CONCURRENCY checks run at once per host (default: one per CPU this
+process may use, which leaves gunicorn's other workers to everything else).
+
+The queue's places belong to challenges, not to clients: an answer that finds every slot busy is
+refused at once, before its upload is read, with 503 LIVENESS_BUSY, its place and Retry-After;
+answering the same challenge again keeps that place, and free slots go to challenges in the
+order they first asked. A challenge has one place and one slot at most, so no client can crowd
+the queue beyond the challenges it may open (RATE_LIMIT_LIVENESS). A place not asked for again
+within PLACE_TTL_S is given up; a slot whose worker died frees itself after SLOT_TTL_S.
 """
 
 from __future__ import annotations
@@ -16,45 +19,48 @@ import math
 import os
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from miniapp_api.errors import AppError
+from miniapp_api.errors import AppError, ConflictError
 from miniapp_api.extensions import redis_store, settings
 
-SLOT_TTL_S = 90
+# Longer than any request may run (gunicorn's timeout), so only a dead worker's slot expires.
+SLOT_TTL_S = int(os.environ.get("GUNICORN_TIMEOUT", "60")) + 30
 CHECK_SECONDS = 2  # about what one check takes when the slots are all in use
 MAX_RETRY_AFTER_S = 5
-# A ticket not back within this many seconds (past the longest Retry-After) gives up its place:
-# free slots never wait long for someone who left.
-TICKET_TTL_S = MAX_RETRY_AFTER_S + 3
+PLACE_TTL_S = MAX_RETRY_AFTER_S + 3  # a challenge not back within this gives up its place
+QUEUE_MAX = 500  # places per host; past this, come back later without one
 
-# KEYS: queue (ticket → arrival number), seen (ticket → last time seen), busy (ticket → start), seq.
-# ARGV: ticket ("" for none), now, slots, fresh ticket. Returns {granted, ticket, position}.
+# KEYS: queue (challenge → arrival number), seen (challenge → last asked), busy (challenge →
+# started), seq. ARGV: challenge, now, slots. Returns {outcome, position}: outcome 1 granted,
+# 0 queued, 2 already being answered, 3 queue full.
 _TAKE_SLOT = f"""
 local queue, seen, busy, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local ticket, now, slots, fresh = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local challenge, now, slots = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local function done(outcome, position)
+    for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, {SLOT_TTL_S * 2}) end
+    return {{outcome, position}}
+end
 redis.call('ZREMRANGEBYSCORE', busy, '-inf', now - {SLOT_TTL_S})
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - {TICKET_TTL_S})) do
+if redis.call('ZSCORE', busy, challenge) then return done(2, 0) end
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - {PLACE_TTL_S})) do
     redis.call('ZREM', queue, gone)
     redis.call('ZREM', seen, gone)
 end
-if ticket == '' or not redis.call('ZSCORE', queue, ticket) then
-    ticket = fresh
-    redis.call('ZADD', queue, redis.call('INCR', seq), ticket)
+if not redis.call('ZSCORE', queue, challenge) then
+    if redis.call('ZCARD', queue) >= {QUEUE_MAX} then return done(3, 0) end
+    redis.call('ZADD', queue, redis.call('INCR', seq), challenge)
 end
-local free = slots - redis.call('ZCARD', busy)
-local ahead = redis.call('ZRANK', queue, ticket)
-for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, {SLOT_TTL_S * 2}) end
-if ahead < free then
-    redis.call('ZREM', queue, ticket)
-    redis.call('ZREM', seen, ticket)
-    redis.call('ZADD', busy, now, ticket)
-    return {{1, ticket, 0}}
+local ahead = redis.call('ZRANK', queue, challenge)
+if ahead < slots - redis.call('ZCARD', busy) then
+    redis.call('ZREM', queue, challenge)
+    redis.call('ZREM', seen, challenge)
+    redis.call('ZADD', busy, now, challenge)
+    return done(1, 0)
 end
-redis.call('ZADD', seen, now, ticket)
-return {{0, ticket, ahead + 1}}
+redis.call('ZADD', seen, now, challenge)
+return done(0, ahead + 1)
 """
 
 
@@ -64,7 +70,7 @@ class LivenessBusy(AppError):
 
 
 def slots() -> int:
-    return settings().LIVENESS_CONCURRENCY or os.cpu_count() or 1
+    return settings().LIVENESS_CONCURRENCY or len(os.sched_getaffinity(0)) or 1
 
 
 def _keys() -> list[str]:
@@ -74,22 +80,24 @@ def _keys() -> list[str]:
 
 
 @contextmanager
-def face_check_slot(ticket: str | None) -> Iterator[None]:
-    """Hold one of this host's face-check slots for the block, or refuse with the caller's place."""
+def face_check_slot(challenge_id: str) -> Iterator[None]:
+    """Hold one of this host's face-check slots for the block, or refuse with the challenge's place."""
     keys = _keys()
     client = redis_store().client
-    granted, held, position = client.eval(  # type: ignore[no-untyped-call]
-        _TAKE_SLOT, len(keys), *keys, ticket or "", time.time(), slots(), uuid.uuid4().hex
-    )
-    if not int(granted):
+    outcome, position = client.eval(_TAKE_SLOT, len(keys), *keys, challenge_id, time.time(), slots())  # type: ignore[no-untyped-call]
+    if int(outcome) == 2:
+        raise ConflictError("该核验任务正在核验中，请等待结果", code="CHALLENGE_IN_PROGRESS")
+    if int(outcome) == 3:
+        raise LivenessBusy("人脸核验排队人数已满，请稍后再试", retry_after_s=MAX_RETRY_AFTER_S)
+    if int(outcome) == 0:
         place = int(position)
         wait = min(MAX_RETRY_AFTER_S, max(1, math.ceil(place * CHECK_SECONDS / slots())))
         raise LivenessBusy(
-            f"人脸核验排队中，您前面还有{place - 1}人，请{wait}秒后带上排队号重新提交",
-            details={"queue_ticket": held, "position": place},
+            f"人脸核验排队中，您前面还有{place - 1}人，请{wait}秒后再次提交（排队位置保留）",
+            details={"position": place},
             retry_after_s=wait,
         )
     try:
         yield
     finally:
-        client.zrem(keys[2], held)
+        client.zrem(keys[2], challenge_id)

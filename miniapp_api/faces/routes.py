@@ -64,22 +64,22 @@ class Challenges(MethodView):
 
 @blp.route("/challenges/<string:challenge_id>/response")
 class ChallengeResponse(MethodView):
-    @rate_limited("RATE_LIMIT_LIVENESS")
+    @rate_limited("RATE_LIMIT_LIVENESS_ANSWER")
     @body_limit(lambda: settings().LIVENESS_MAX_UPLOAD_BYTES)
     @requires(blp, "claimant", level=Level.BOUND)
     @accepts("multipart/form-data")
     @blp.doc(requestBody=schemas.RESPONSE_BODY)
     @blp.response(200, schemas.VerdictOut)
     @blp.alt_response(404, schema=ErrorEnvelope, description="核验任务不存在")
-    @blp.alt_response(409, schema=ErrorEnvelope, description="核验任务已使用或已超时")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="核验任务已使用、已超时或正在核验中")
     @blp.alt_response(413, schema=ErrorEnvelope, description="上传内容过大")
     @blp.alt_response(422, schema=ErrorEnvelope, description="视频或照片无法使用（过长、格式不对）")
     @blp.alt_response(
-        503, schema=ErrorEnvelope, description="核验排队中（LIVENESS_BUSY）：按 Retry-After 带 queue_ticket 重新提交"
+        503, schema=ErrorEnvelope, description="核验排队中（LIVENESS_BUSY）：按 Retry-After 再次提交，排队位置保留"
     )
     def post(self, challenge_id: str, caller: Caller) -> Any:
         """提交动作视频或照片，得到是否通过及可操作的原因（不返回比对分数）"""
-        check = service.answer_challenge(caller, challenge_id, read_upload, request.form.get("queue_ticket"))
+        check = service.answer_challenge(caller, challenge_id, read_upload)
         level = session_level(caller.session_id)
         return {
             "passed": check.passed,

@@ -56,10 +56,6 @@ RESPONSE_BODY = {
                         "description": "或按时间顺序的 JPEG/PNG 照片",
                     },
                     "timestamps": {"type": "string", "description": "与 frames 对应的拍摄时间（毫秒，逗号分隔）"},
-                    "queue_ticket": {
-                        "type": "string",
-                        "description": "排队时收到的排队号（LIVENESS_BUSY），重新提交时带上",
-                    },
                 },
             }
         }

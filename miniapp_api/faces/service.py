@@ -131,14 +131,13 @@ def _known_encoding(photo: PersonPhoto) -> npt.NDArray[np.float64]:
     return encoding
 
 
-def answer_challenge(
-    caller: Caller, challenge_id: str, read_upload: Callable[[], Upload], queue_ticket: str | None = None
-) -> FaceCheck:
+def answer_challenge(caller: Caller, challenge_id: str, read_upload: Callable[[], Upload]) -> FaceCheck:
     """`read_upload` is called once the challenge is known to be the caller's and open, and this
-    host has a face-check slot for it (else 503 with the caller's place in the queue)."""
+    host has a face-check slot for it (else 503 with the challenge's place in the queue, the
+    upload unread)."""
     assert caller.person_id is not None
     challenge = _open_challenge(caller, challenge_id)
-    with face_check_slot(queue_ticket):
+    with face_check_slot(challenge.id):
         _mark_answered(challenge)
         return _check(caller, challenge, read_upload())
 

@@ -259,6 +259,12 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
     """Settle the run's instructions from the bank's answer; each settles once."""
     run = run_of(session, run_id, for_update=True)
     answers = _read_answers(content)
+    if len(answers) > run.instructions:
+        # Cheaper to refuse here than after loading a file's worth of rows that cannot all be ours.
+        raise ValidationFailed(
+            f"回盘文件有{len(answers)}个业务编号，多于本批次的{run.instructions}笔，未做任何处理",
+            code="TOO_MANY_ROWS",
+        )
     instructions = {
         i.reference: i
         for chunk in chunks(list(answers))
