@@ -9,6 +9,7 @@ view carries review reasons: such a claim goes to a person, never to an automati
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -74,7 +75,8 @@ def read_records(
     previous = _last_drawn_claim(session, person.id, before=deciding_again)
     since = previous.separation_date if previous and previous.separation_date else None
     stop = _last_stop_event(session, person.id, after=since)
-    region_code = _insured_region(session, person, stop)
+    periods = session.scalars(select(ContributionPeriod).where(ContributionPeriod.person_id == person.id)).all()
+    region_code = _insured_region(person, stop, periods)
     view = RecordsView(person=person, region=_region(session, region_code), application_date=application_date)
     view.stop_event = stop
     view.previous_unclaimed_months = _unclaimed_months(session, previous)
@@ -86,7 +88,7 @@ def read_records(
             view.needs_review("SEPARATION_REASON_UNKNOWN", "停保记录中的失业原因不在规定代码之内，需人工核实")
         if stop.stop_date > application_date:
             view.needs_review("SEPARATION_IN_FUTURE", "停保记录的失业日期晚于申领日期，需人工核实")
-    _count_contributions(session, view, since)
+    _count_contributions(view, since, periods)
     _life_events(session, view)
     view.parameters = rules_parameters(session, region_code)
     _run_rules(view)
@@ -117,17 +119,12 @@ def _last_stop_event(session: Session, person_id: int, *, after: dt.date | None)
     ).first()
 
 
-def _insured_region(session: Session, person: Person, stop: StopContributionEvent | None) -> str:
+def _insured_region(person: Person, stop: StopContributionEvent | None, periods: Sequence[ContributionPeriod]) -> str:
     """The pooling region of the last contributions paid by the employer that stopped paying."""
     if stop is not None:
-        region = session.scalar(
-            select(ContributionPeriod.region_code)
-            .where(ContributionPeriod.person_id == person.id, ContributionPeriod.employer_id == stop.employer_id)
-            .order_by(ContributionPeriod.start_month.desc())
-            .limit(1)
-        )
-        if region:
-            return region
+        paid_by_that_employer = [period for period in periods if period.employer_id == stop.employer_id]
+        if paid_by_that_employer:
+            return max(paid_by_that_employer, key=lambda period: period.start_month).region_code
     return person.region_code
 
 
@@ -153,9 +150,8 @@ def _unclaimed_months(session: Session, previous: Claim | None) -> int:
     return min(len(rows), MAX_UNCLAIMED_MONTHS)
 
 
-def _count_contributions(session: Session, view: RecordsView, since: dt.date | None) -> None:
+def _count_contributions(view: RecordsView, since: dt.date | None, periods: Sequence[ContributionPeriod]) -> None:
     """Months paid up to the separation, each month once, counted afresh after benefit was drawn."""
-    periods = session.scalars(select(ContributionPeriod).where(ContributionPeriod.person_id == view.person.id)).all()
     until = month_number(view.stop_event.stop_date) if view.stop_event else month_number(view.application_date)
     floor = month_number(since) + 1 if since else None
     months: set[int] = set()
