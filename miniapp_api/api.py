@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,10 +40,29 @@ API_SETTINGS = {
 
 
 class Schema(ma.Schema):
-    """Base for request and response schemas: unknown fields are an error, never ignored."""
+    """Base for request and response schemas: unknown fields are an error, never ignored, and no
+    text may carry a NUL character (PostgreSQL cannot store one)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul_characters(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, Mapping):
+            carrying = sorted(str(key) for key in data if _has_nul(data[key]))
+            if carrying:
+                raise ma.ValidationError({key: ["不能包含空字符"] for key in carrying})
+        return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 class ErrorEnvelope(Schema):

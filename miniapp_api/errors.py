@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -243,6 +243,14 @@ def handle_integrity_error(error: IntegrityError | StaleDataError) -> Response:
     return envelope(409, "CONFLICT", "数据已被其他请求修改或已存在，请刷新后重试")
 
 
+def handle_data_error(error: DataError) -> Response:
+    # The database refused a value the request carried (a NUL byte in a path, a number out of its
+    # column's range): the input's fault, not the server's. Schemas refuse these first; this is
+    # the net behind them.
+    log.warning("value refused by the database: %s", type(getattr(error, "orig", None) or error).__name__)
+    return envelope(422, "INVALID_VALUE", "提交的内容含有无法处理的字符或数值，请检查后重试")
+
+
 def handle_redis_down(error: Exception) -> Response:
     log.error("redis unavailable: %s", type(error).__name__)
     return _dependency_down("redis")
@@ -264,6 +272,7 @@ def _dependency_down(dependency: str) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     # Another request changed the same row first (optimistic version check): same answer.
     app.register_error_handler(StaleDataError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.auth_helpers import bearer, staff_login
+
 CHECK_ID = "/api/v1/identifiers/id-number/check"
 
 
@@ -159,3 +161,15 @@ def test_a_database_that_cannot_be_reached_answers_503_in_the_envelope(make_app:
         body = answer.get_json()
         assert (body["code"], body["details"]) == ("SERVICE_UNAVAILABLE", {"dependency": "database"})
         assert answer.headers["Retry-After"] == "5"
+
+
+def test_a_nul_character_anywhere_in_the_input_is_a_clear_4xx_never_a_server_error(client: Any) -> None:
+    auditor = staff_login(client, "auditor.nul", "auditor")
+    in_query = client.get("/api/v1/staff/audit?subject_id=a%00b", headers=bearer(auditor))
+    assert in_query.status_code == 422
+    assert in_query.get_json()["details"]["fields"] == {"subject_id": ["不能包含空字符"]}
+    in_body = client.post("/api/v1/identifiers/id-number/check", json={"id_number": "1101\x0005"})
+    assert (in_body.status_code, in_body.get_json()["code"]) == (422, "VALIDATION_FAILED")
+    # PostgreSQL refuses the value itself: 422; SQLite looks and finds nothing: 404.
+    in_path = client.get("/api/v1/messages/abc%00def", headers=bearer(auditor))
+    assert (in_path.status_code, in_path.get_json()["code"]) in ((422, "INVALID_VALUE"), (404, "NOT_FOUND"))
