@@ -55,6 +55,13 @@ class Schema(ma.Schema):
         return data
 
 
+class Money(ma.fields.Decimal):
+    """An amount in yuan, sent as a string with two decimals ("1980.00"), never a float."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(places=2, as_string=True, **kwargs)
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -184,6 +191,7 @@ def _require_known_body_type() -> None:
 def init_api(app: Flask) -> Api:
     app.config.update(API_SETTINGS)
     api = MiniappApi(app)
+    api.register_field(Money, "string", "decimal")
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 
     @app.get("/docs/assets/<path:filename>")

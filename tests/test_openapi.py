@@ -26,3 +26,15 @@ def test_docs_page_loads_its_assets_from_this_service(client: Any) -> None:
     asset = client.get("/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
     asset.close()
+
+
+def test_amounts_are_documented_as_the_decimal_strings_they_are_sent_as(client: Any) -> None:
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    amounts = {
+        (name, prop): spec
+        for name, schema in schemas.items()
+        for prop, spec in schema.get("properties", {}).items()
+        if "amount" in prop
+    }
+    assert len(amounts) >= 9
+    assert all(spec == {"type": "string", "format": "decimal"} for spec in amounts.values()), amounts

@@ -5,7 +5,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from miniapp_api.api import Schema
+from miniapp_api.api import Money, Schema
 from miniapp_api.clock import china_today
 from miniapp_api.records import fields as f
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
@@ -63,7 +63,7 @@ class RefusalOut(Schema):
 
 class ScheduleMonthOut(Schema):
     period = ma.fields.String(metadata={"description": "YYYY-MM"})
-    amount = ma.fields.Decimal(as_string=True, places=2)
+    amount = Money()
     medical_premium_paid = ma.fields.Boolean(metadata={"description": "当月基本医疗保险费由失业保险基金代缴"})
     pay_by = ma.fields.Date(metadata={"description": "最迟发放日"})
     continued = ma.fields.Boolean(metadata={"description": "属于领取期满后的续发月份"})
@@ -103,7 +103,7 @@ class EstimateOut(Schema):
     legal_retirement_age = ma.fields.String(metadata={"example": "60周岁3个月"})
     continued_payment_until = ma.fields.Date(allow_none=True)
     schedule = ma.fields.List(ma.fields.Nested(ScheduleMonthOut))
-    total_amount = ma.fields.Decimal(as_string=True, places=2)
+    total_amount = Money()
     parameters = ma.fields.Method("_parameters", metadata={"description": "所用参数及生效日期、依据"})
     trace = ma.fields.Method("_trace")
 

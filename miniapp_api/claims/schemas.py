@@ -5,7 +5,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from miniapp_api.api import Schema
+from miniapp_api.api import Money, Schema
 from miniapp_api.benefits.schemas import RefusalOut
 from miniapp_api.claims.form import FIELDS, INTERNAL
 from miniapp_api.db import MAX_ID
@@ -141,7 +141,7 @@ class PaymentOut(Schema):
     kind = ma.fields.String(metadata={"description": "monthly 按月；lump_sum 一次性"})
     period = ma.fields.String(metadata={"description": "YYYY-MM"})
     month_index = ma.fields.Integer()
-    amount = ma.fields.Decimal(as_string=True, places=2)
+    amount = Money()
     medical_premium_paid = ma.fields.Boolean()
     continued = ma.fields.Boolean()
     pay_by = ma.fields.Date()
@@ -167,7 +167,7 @@ class RatingOut(Schema):
 class LumpSumOut(Schema):
     available = ma.fields.Boolean()
     remaining_months = ma.fields.Integer()
-    remaining_amount = ma.fields.Decimal(as_string=True, places=2)
+    remaining_amount = Money()
     note = ma.fields.String()
 
 
@@ -187,7 +187,7 @@ class ClaimOut(Schema):
     review_reasons = ma.fields.List(ma.fields.Nested(ReviewReasonOut))
     decision = ma.fields.Nested(DecisionOut)
     payments = ma.fields.List(ma.fields.Nested(PaymentOut))
-    total_amount = ma.fields.Decimal(as_string=True, places=2)
+    total_amount = Money()
     bank_account = ma.fields.String(metadata={"description": "收款账户（已脱敏）"})
     phone = ma.fields.String(metadata={"description": "联系电话（已脱敏）"})
     lump_sum = ma.fields.Nested(LumpSumOut, allow_none=True)

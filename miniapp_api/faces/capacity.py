@@ -70,7 +70,13 @@ class LivenessBusy(AppError):
 
 
 def slots() -> int:
-    return settings().LIVENESS_CONCURRENCY or len(os.sched_getaffinity(0)) or 1
+    return settings().LIVENESS_CONCURRENCY or _usable_cpus()
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _keys() -> list[str]:

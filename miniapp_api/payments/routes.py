@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, body_limit, file_body, uploaded_file
+from miniapp_api.api import Blueprint, ErrorEnvelope, Money, Schema, accepts, body_limit, file_body, uploaded_file
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
@@ -30,7 +30,7 @@ class InstructionOut(Schema):
     claimant = ma.fields.String()
     bank = ma.fields.String()
     period = ma.fields.String()
-    amount = ma.fields.Decimal(as_string=True, places=2)
+    amount = Money()
     medical_premium_paid = ma.fields.Boolean()
     status = ma.fields.String()
 
@@ -40,7 +40,7 @@ class RunOut(Schema):
     period = ma.fields.String()
     status = ma.fields.String()
     instructions = ma.fields.Integer()
-    total_amount = ma.fields.Decimal(as_string=True, places=2)
+    total_amount = Money()
     medical_premiums = ma.fields.Integer(metadata={"description": "本批次中由基金代缴基本医疗保险费的人月数"})
     by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     sample = ma.fields.List(ma.fields.Nested(InstructionOut), metadata={"description": "前50条（账号已脱敏）"})

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope, Schema, accepts, body_limit, file_body, uploaded_file
+from miniapp_api.api import Blueprint, ErrorEnvelope, Money, Schema, accepts, body_limit, file_body, uploaded_file
 from miniapp_api.db import MAX_ID, current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
@@ -34,7 +34,7 @@ class RecoveryOut(Schema):
     claim_id = ma.fields.Integer()
     region_code = ma.fields.String()
     period = ma.fields.Date()
-    amount = ma.fields.Decimal(as_string=True, places=2)
+    amount = Money()
     reason = ma.fields.String()
     basis = ma.fields.String()
     status = ma.fields.String()
