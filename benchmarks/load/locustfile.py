@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,22 @@ class _Phone(FastHttpUser):  # type: ignore[misc]
 
     def on_start(self) -> None:
         self.headers = {"X-Forwarded-For": next(_addresses)}
+        self.refresh_token: str | None = None
+        self.renew_at = float("inf")
+
+    def hold(self, tokens: dict[str, Any]) -> None:
+        """Use these tokens, and renew them a minute before the access token expires, as the
+        mini-program does."""
+        self.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        self.refresh_token = tokens["refresh_token"]
+        self.renew_at = time.monotonic() + tokens["expires_in"] - 60
 
     def call(
         self, method: str, path: str, name: str | None = None, expected: tuple[int, ...] = (), **kwargs: Any
     ) -> Any:
+        if time.monotonic() > self.renew_at:
+            self.renew_at = float("inf")
+            self.hold(self.call("POST", "/api/v1/auth/refresh", json={"refresh_token": self.refresh_token}).json())
         with self.client.request(
             method, path, name=name or path, headers=self.headers, catch_response=True, **kwargs
         ) as answer:
@@ -55,8 +68,7 @@ class _Phone(FastHttpUser):  # type: ignore[misc]
             "POST", f"{WECHAT}/__control__/wx-login", json={"openid": f"o-load-{person['key']}"}, name="(stand-in)"
         )
         code = control.json()["code"]
-        tokens = self.call("POST", "/api/v1/auth/wechat/login", json={"code": code}).json()
-        self.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        self.hold(self.call("POST", "/api/v1/auth/wechat/login", json={"code": code}).json())
         self.call("POST", "/api/v1/auth/identity", json={"id_number": person["id_number"], "name": person["name"]})
 
 
@@ -99,8 +111,7 @@ class Employer(_Phone):
         before = len(self._inbox(employer["phone"]))
         self.call("POST", "/api/v1/auth/employer/code", json=login)
         code = self._new_code(employer["phone"], before)
-        tokens = self.call("POST", "/api/v1/auth/employer/login", json={**login, "code": code}).json()
-        self.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        self.hold(self.call("POST", "/api/v1/auth/employer/login", json={**login, "code": code}).json())
 
     def _inbox(self, phone: str) -> list[dict[str, Any]]:
         texts: list[dict[str, Any]] = self.client.request(
