@@ -122,8 +122,12 @@ def probe(api: str, headers: dict[str, str], seconds: float) -> list[float]:
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
         started = time.perf_counter()
-        answer = session.get(f"{api}/api/v1/claims", timeout=30)
-        latencies.append((time.perf_counter() - started) * 1000 if answer.status_code == 200 else float("inf"))
+        try:
+            answer = session.get(f"{api}/api/v1/claims", timeout=30)
+            ok = answer.status_code == 200
+        except requests.RequestException:  # no answer within 30 s counts as failed
+            ok = False
+        latencies.append((time.perf_counter() - started) * 1000 if ok else float("inf"))
         time.sleep(0.1)
     return latencies
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The production process set on this machine, against its PostgreSQL and Redis:
-#   API under gunicorn (gunicorn.conf.py), a Celery worker, Celery beat,
+#   API under gunicorn (gunicorn.conf.py), a Celery worker, Celery beat (both restarted if they exit),
 #   and the WeChat and SMS stand-ins at the network edge (the real clients talk to them).
 #
 #   ./scripts/stack.sh start     set up, migrate, seed the demo population once, start all five
@@ -32,6 +32,14 @@ launch() {
     setsid nohup "$@" >>"$run/$name.log" 2>&1 </dev/null &
     echo $! >"$run/$name.pid"
     echo "$name 已启动（PID $!，日志 $run/$name.log）"
+}
+
+# Run "$@" again whenever it exits, as systemd's Restart=always would in production: a Celery
+# worker can exit on a broker outage (kombu failing while it reconnects to Redis), and then
+# nothing would consume the queue. stop ends the loop with the rest of its process group.
+supervised() {
+    launch "$1" bash -c 'while true; do "$@"; status=$?; echo "$(date -Is) 已退出（$status），5 秒后重启" >&2; sleep 5; done' \
+        supervise "${@:2}"
 }
 
 write_env() {
@@ -76,8 +84,8 @@ start() {
     launch standin-wechat .venv/bin/miniapp standin wechat --port 5091
     launch standin-sms .venv/bin/miniapp standin sms --port 5092
     launch api .venv/bin/miniapp serve --host 127.0.0.1 --port "$PORT"
-    launch worker .venv/bin/miniapp worker
-    launch beat .venv/bin/miniapp beat
+    supervised worker .venv/bin/miniapp worker
+    supervised beat .venv/bin/miniapp beat
     for _ in $(seq 1 60); do
         if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
             echo "服务已就绪：http://127.0.0.1:$PORT/   接口文档：http://127.0.0.1:$PORT/docs"
