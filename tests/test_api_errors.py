@@ -172,4 +172,4 @@ def test_a_nul_character_anywhere_in_the_input_is_a_clear_4xx_never_a_server_err
     assert (in_body.status_code, in_body.get_json()["code"]) == (422, "VALIDATION_FAILED")
     # PostgreSQL refuses the value itself: 422; SQLite looks and finds nothing: 404.
     in_path = client.get("/api/v1/messages/abc%00def", headers=bearer(auditor))
-    assert (in_path.status_code, in_path.get_json()["code"]) in ((422, "INVALID_VALUE"), (404, "NOT_FOUND"))
+    assert (in_path.status_code, in_path.get_json()["code"]) in ((422, "INVALID_VALUE"), (404, "MESSAGE_NOT_FOUND"))
