@@ -223,8 +223,11 @@ def handle_http_exception(error: HTTPException) -> Response:
 def _rate_limit_reset_s() -> int:
     """Seconds until the exceeded request limit's window resets (flask-limiter's, see auth/limits)."""
     limiter = current_app.extensions.get("miniapp_limiter")
-    breached = limiter.current_limit if limiter is not None else None
-    return max(1, math.ceil(breached.reset_at - time.time())) if breached is not None else 60
+    try:
+        breached = limiter.current_limit if limiter is not None else None
+        return max(1, math.ceil(breached.reset_at - time.time())) if breached is not None else 60
+    except redis.RedisError:  # the window's end is in Redis; the answer stays a 429
+        return 60
 
 
 def human_bytes(size: int) -> str:
@@ -243,12 +246,20 @@ def handle_integrity_error(error: IntegrityError | StaleDataError) -> Response:
     return envelope(409, "CONFLICT", "数据已被其他请求修改或已存在，请刷新后重试")
 
 
+# Values a request can carry that the database refuses: out of range, too long, not text.
+_INPUT_SQLSTATES = {"22001", "22003", "22021", "22P02", "22P05"}
+
+
 def handle_data_error(error: DataError) -> Response:
     # The database refused a value the request carried (a NUL byte in a path, a number out of its
     # column's range): the input's fault, not the server's. Schemas refuse these first; this is
-    # the net behind them.
-    log.warning("value refused by the database: %s", type(getattr(error, "orig", None) or error).__name__)
-    return envelope(422, "INVALID_VALUE", "提交的内容含有无法处理的字符或数值，请检查后重试")
+    # the net behind them. Any other data error is the server's own, and stays a 500.
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in _INPUT_SQLSTATES or (sqlstate is None and "NUL" in str(original)):
+        log.warning("value refused by the database: %s %s", type(original).__name__, sqlstate or "")
+        return envelope(422, "INVALID_VALUE", "提交的内容含有无法处理的字符或数值，请检查后重试")
+    return handle_unexpected(error)
 
 
 def handle_redis_down(error: Exception) -> Response:

@@ -101,12 +101,14 @@ stop() {
     local name pid
     for name in beat worker api standin-sms standin-wechat; do
         pid=$(pid_of "$name") || { rm -f "$run/$name.pid"; continue; }
+        # The whole process group: for worker and beat the PID is their supervising loop's, and
+        # Celery may still be shutting down after the loop itself has gone.
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
         for _ in $(seq 1 30); do
-            kill -0 "$pid" 2>/dev/null || break
+            kill -0 -- "-$pid" 2>/dev/null || break
             sleep 1
         done
-        if kill -0 "$pid" 2>/dev/null; then
+        if kill -0 -- "-$pid" 2>/dev/null; then
             kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
             echo "$name 30 秒内未退出，已强制结束"
         else

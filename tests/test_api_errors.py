@@ -173,3 +173,9 @@ def test_a_nul_character_anywhere_in_the_input_is_a_clear_4xx_never_a_server_err
     # PostgreSQL refuses the value itself: 422; SQLite looks and finds nothing: 404.
     in_path = client.get("/api/v1/messages/abc%00def", headers=bearer(auditor))
     assert (in_path.status_code, in_path.get_json()["code"]) in ((422, "INVALID_VALUE"), (404, "MESSAGE_NOT_FOUND"))
+
+
+def test_a_deeply_nested_body_is_refused_as_a_wrong_type_not_a_server_error(client: Any) -> None:
+    nested = "[" * 900 + "]" * 900
+    answer = client.post(CHECK_ID, data=f'{{"id_number": {nested}}}', content_type="application/json")
+    assert_envelope(answer, 422, "VALIDATION_FAILED")

@@ -180,7 +180,7 @@ def test_a_check_finding_every_slot_busy_keeps_its_challenge_and_its_place_in_th
         client = app.test_client()
         tokens = _miranda(client, wechat_standin)
         issued = challenge(client, tokens).get_json()["challenge_id"]
-        with face_check_slot("another-claimants-challenge"):
+        with face_check_slot("person:another-claimant"):
             for _ in range(3):
                 busy = respond(client, tokens, issued, turns)
                 assert (busy.status_code, busy.get_json()["code"]) == (503, "LIVENESS_BUSY")
@@ -190,11 +190,26 @@ def test_a_check_finding_every_slot_busy_keeps_its_challenge_and_its_place_in_th
             # Refused before the upload is read: even an answer without any media is told to wait.
             empty = client.post(f"/api/v1/liveness/challenges/{issued}/response", headers=bearer(tokens))
             assert empty.status_code == 503
+            # A new challenge keeps the claimant's place: the place is theirs, not the challenge's.
+            again = challenge(client, tokens).get_json()["challenge_id"]
+            assert respond(client, tokens, again, turns).get_json()["details"] == {"position": 1}
         answer = respond(client, tokens, issued, turns)
         assert answer.get_json() == {"passed": True, "reasons": [], "level": "face_verified"}
 
 
-def test_free_slots_go_to_challenges_in_the_order_they_first_asked(make_app: Any) -> None:
+def test_the_queue_holds_no_more_claimants_than_can_be_served_while_a_challenge_is_open(make_app: Any) -> None:
+    app: Flask = make_app(LIVENESS_CONCURRENCY=1, LIVENESS_CHALLENGE_TTL_S=6)  # 1 slot × 6 s ÷ 2 s a check
+    with app.app_context(), face_check_slot("running"):
+        for n in range(3):
+            with pytest.raises(LivenessBusy) as queued, face_check_slot(f"waiting-{n}"):
+                pass
+            assert queued.value.details == {"position": n + 1}
+        with pytest.raises(LivenessBusy) as full, face_check_slot("one-too-many"):
+            pass
+        assert full.value.details == {} and "已满" in full.value.message
+
+
+def test_free_slots_go_to_claimants_in_the_order_they_first_asked(make_app: Any) -> None:
     app: Flask = make_app(LIVENESS_CONCURRENCY=1)
     with app.app_context():
         with face_check_slot("running"):
@@ -210,8 +225,8 @@ def test_free_slots_go_to_challenges_in_the_order_they_first_asked(make_app: Any
                 pass
             assert newcomer.value.details == {"position": 3}  # behind the two still waiting
             with pytest.raises(ConflictError) as twice, face_check_slot("first"):
-                pass  # one challenge holds one slot at most
-            assert twice.value.code == "CHALLENGE_IN_PROGRESS"
+                pass  # one claimant holds one slot at most
+            assert twice.value.code == "FACE_CHECK_IN_PROGRESS"
         with face_check_slot("second"):
             pass
         with face_check_slot("third"):

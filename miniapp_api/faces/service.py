@@ -137,7 +137,7 @@ def answer_challenge(caller: Caller, challenge_id: str, read_upload: Callable[[]
     upload unread)."""
     assert caller.person_id is not None
     challenge = _open_challenge(caller, challenge_id)
-    with face_check_slot(challenge.id):
+    with face_check_slot(f"person:{caller.person_id}"):
         _mark_answered(challenge)
         return _check(caller, challenge, read_upload())
 
