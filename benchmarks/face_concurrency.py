@@ -34,12 +34,12 @@ from typing import Any
 
 import requests
 
+from benchmarks.load.signin import sign_in
 from liveness.evaluate import write_segment
 
 ROOT = Path(__file__).resolve().parent.parent
 FACES = ROOT / "tests" / "fixtures" / "faces"
 PEOPLE = ROOT / "instance" / "load" / "people.json"
-WECHAT = "http://127.0.0.1:5091"
 # Which frames of the fixture clip show which turns (tests/fixtures/faces/README.md).
 CUTS = {
     ("turn_right", "turn_left"): (83, 162),
@@ -70,14 +70,7 @@ class Claimant(threading.Thread):
         self.last_call = 0.0
 
     def sign_in(self) -> None:
-        code = self.http.post(f"{WECHAT}/__control__/wx-login", json={"openid": f"o-load-{self.person['key']}"})
-        tokens = self.http.post(f"{self.api}/api/v1/auth/wechat/login", json={"code": code.json()["code"]}).json()
-        self.http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
-        bound = self.http.post(
-            f"{self.api}/api/v1/auth/identity",
-            json={"id_number": self.person["id_number"], "name": self.person["name"]},
-        )
-        bound.raise_for_status()
+        sign_in(self.http, self.api, self.person)
 
     def paced(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         wait = self.last_call + SECONDS_PER_LIVENESS_CALL - time.monotonic()

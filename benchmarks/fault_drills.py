@@ -28,9 +28,10 @@ from typing import Any
 
 import requests
 
+from benchmarks.load.signin import WECHAT, sign_in
+
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = ROOT / "instance" / "load" / "people.json"
-WECHAT = "http://127.0.0.1:5091"
 SMS = "http://127.0.0.1:5092"
 REDIS_START = [
     "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
@@ -41,13 +42,7 @@ REDIS_START = [
 def claimant_session(api: str, person: dict[str, str], address: str) -> requests.Session:
     http = requests.Session()
     http.headers["X-Forwarded-For"] = address
-    code = http.post(f"{WECHAT}/__control__/wx-login", json={"openid": f"o-load-{person['key']}"}, timeout=10)
-    tokens = http.post(f"{api}/api/v1/auth/wechat/login", json={"code": code.json()["code"]}, timeout=10).json()
-    http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
-    bound = http.post(
-        f"{api}/api/v1/auth/identity", json={"id_number": person["id_number"], "name": person["name"]}, timeout=10
-    )
-    bound.raise_for_status()
+    sign_in(http, api, person)
     return http
 
 
