@@ -178,6 +178,14 @@ def employer_login(credit_code: str, phone: str, code: str) -> IssuedTokens:
 
 
 def staff_login(username: str, password: str) -> IssuedTokens:
+    staff = authenticate_staff(username, password)
+    issued = open_session("staff", staff=staff)
+    record("auth.staff_login", actor=("staff", staff.id), subject=("auth_session", issued.session.id))
+    return issued
+
+
+def authenticate_staff(username: str, password: str) -> StaffUser:
+    """The active account whose password this is (the API's login and the operators' commands alike)."""
     guess = lockout.attempt("staff_login", username)
     db = current_session()
     staff = db.scalar(select(StaffUser).where(StaffUser.username == username))
@@ -189,9 +197,7 @@ def staff_login(username: str, password: str) -> IssuedTokens:
     guess.succeeded()
     if needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
-    issued = open_session("staff", staff=staff)
-    record("auth.staff_login", actor=("staff", staff.id), subject=("auth_session", issued.session.id))
-    return issued
+    return staff
 
 
 # --- every kind ----------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _register_routes(app: Flask, api: Any) -> None:
     from auth.guard import BEARER
     from auth.routes import blp as auth_blp
+    from miniapp_api.alerts.routes import blp as alerts_blp
     from miniapp_api.audit.routes import blp as audit_blp
     from miniapp_api.benefits.routes import blp as benefits_blp
     from miniapp_api.claims.routes import blp as claims_blp
@@ -72,6 +73,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.employers.routes import staff_blp as employers_staff_blp
     from miniapp_api.faces.routes import blp as faces_blp
     from miniapp_api.health.routes import blp as health_blp
+    from miniapp_api.holidays.routes import blp as calendar_blp
     from miniapp_api.objections.routes import blp as objections_blp
     from miniapp_api.objections.routes import staff_blp as objections_staff_blp
     from miniapp_api.payments.routes import blp as payments_blp
@@ -98,5 +100,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(payments_blp)
     api.register_blueprint(safety_blp)
     api.register_blueprint(safety_checks_blp)
+    api.register_blueprint(calendar_blp)
+    api.register_blueprint(alerts_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)

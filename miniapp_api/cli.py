@@ -6,6 +6,7 @@ miniapp db upgrade       bring the schema to the newest migration
 miniapp import PATH      import the provincial system's CSV/JSON exports
 miniapp seed-demo        generate the synthetic demo population
 miniapp objections sweep reminders and escalations of objection replies (also a beat task)
+miniapp calendar …       enter and approve a year's holiday arrangement; the calendar's state
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from miniapp_api.employers.sweeps import sweep as sweep_duties
 from miniapp_api.errors import AppError, NotFoundError
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.faces.photos import PhotosRejected, import_photos
+from miniapp_api.holidays.cli import calendar
 from miniapp_api.objections.models import Objection
 from miniapp_api.objections.sweeps import sweep
 from miniapp_api.pii import mask_text
@@ -246,6 +248,8 @@ def objections_sweep(today: dt.datetime | None) -> None:
     (what the beat task does every 15 minutes)."""
     result = sweep(today.date() if today else None)
     click.echo(f"提醒 {result.reminded} 件，逾期督办 {result.overdue} 件，补定答复期限 {result.dated} 件")
+    if result.reminded_provisional:
+        click.echo(f"按暂定期限（节假日安排未公布，仅扣除周末）提醒 {result.reminded_provisional} 件")
 
 
 @main.group()
@@ -409,3 +413,4 @@ def staff_disable(username: str) -> None:
 
 
 main.add_command(safety)
+main.add_command(calendar)

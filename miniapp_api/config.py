@@ -144,6 +144,10 @@ class Settings:
     # Stop records the feed brings in open the employer's duties only for separations this
     # recent (a historical backfill reminds nobody).
     EMPLOYER_DUTY_WINDOW_DAYS: int = 60
+
+    # The official calendar: supervisors and admins are told (weekly) once the last day it
+    # knows is this close, so next year's arrangement is entered before deadlines reach it.
+    CALENDAR_HORIZON_ALERT_DAYS: int = 60
     # This many failed face checks of one person within the window open a check item for staff.
     SAFETY_FACE_FAILURES: int = 5
     SAFETY_FACE_FAILURE_DAYS: int = 30

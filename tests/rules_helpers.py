@@ -9,8 +9,10 @@ from typing import Any
 
 import yaml
 
+from miniapp_api.holidays.package import package_years
 from miniapp_api.records.demo import demo_parameters
 from miniapp_api.records.parameters import validate_parameter_value
+from miniapp_api.rules.calendar import OfficialCalendar
 from miniapp_api.rules.facts import ClaimFacts
 from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 
@@ -22,6 +24,11 @@ def load_cases(name: str) -> list[dict[str, Any]]:
     data = yaml.safe_load((CASES / name).read_text(encoding="utf-8"))
     cases: list[dict[str, Any]] = data["cases"] if isinstance(data, dict) else data
     return cases
+
+
+def package_calendar() -> OfficialCalendar:
+    """The official calendar as the `chinesecalendar` package knows it (2004–2026)."""
+    return OfficialCalendar(package_years())
 
 
 @functools.cache

@@ -25,6 +25,8 @@ STAFF_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401}
 CLAIM_READERS = {**STAFF_ONLY, "reviewer": 200, "auditor": 200, "admin": 200}
 OBJECTION_READERS = {**CLAIM_READERS, "handler": 200, "supervisor": 200}
 EMPLOYER_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "employer": 200}
+STAFF_CALLERS = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
+ALL_STAFF = {**STAFF_ONLY, **dict.fromkeys(STAFF_CALLERS, 200)}
 
 # (method, route as in url_map, concrete path, body) → expected status per caller.
 # "{own}" / "{other}" in a path are the caller's own record and someone else's.
@@ -194,6 +196,16 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {"outcome": "cleared", "note": "核实无误"}, {**STAFF_ONLY, "reviewer": 404, "supervisor": 404}),
     ("POST", "/api/v1/staff/suspect-lists", "/api/v1/staff/suspect-lists", None,
      {**STAFF_ONLY, "reviewer": 422, "supervisor": 422}),
+    # The calendar is national: every member of staff reads it; admins enter, a second admin or a supervisor decides.
+    ("GET", "/api/v1/staff/calendar", "/api/v1/staff/calendar", None, ALL_STAFF),
+    ("POST", "/api/v1/staff/calendar/years", "/api/v1/staff/calendar/years", None, {**STAFF_ONLY, "admin": 422}),
+    ("GET", "/api/v1/staff/calendar/years/<int:record_id>", "/api/v1/staff/calendar/years/999999", None,
+     {**STAFF_ONLY, **dict.fromkeys(STAFF_CALLERS, 404)}),
+    ("POST", "/api/v1/staff/calendar/years/<int:record_id>/approve", "/api/v1/staff/calendar/years/999999/approve",
+     {}, {**STAFF_ONLY, "supervisor": 404, "admin": 404}),
+    ("POST", "/api/v1/staff/calendar/years/<int:record_id>/reject", "/api/v1/staff/calendar/years/999999/reject",
+     {"note": "与通知不符"}, {**STAFF_ONLY, "supervisor": 404, "admin": 404}),
+    ("GET", "/api/v1/staff/alerts", "/api/v1/staff/alerts", None, ALL_STAFF),
     # Last: logging out ends the caller's session.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", None, {**ANY_LOGIN, **dict.fromkeys(CALLERS[1:], 204)}),
 ]  # fmt: skip

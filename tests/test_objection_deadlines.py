@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -16,10 +15,10 @@ from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.objections import sweeps
 from miniapp_api.objections.models import ObjectionDeadline
-from miniapp_api.rules import working_days
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer
+from tests.calendar_helpers import approve_made_up_2027
 from tests.claims_helpers import claimant
 from tests.cli_helpers import run_cli
 from tests.objections_helpers import act, objection, relogin, staff, staff_id
@@ -128,7 +127,7 @@ def test_the_sweep_reminds_the_handler_a_working_day_ahead_and_escalates_once_ov
 
 
 def test_a_due_date_in_a_year_the_calendar_does_not_know_waits_and_alerts_supervisors(
-    client: Any, wechat_standin: WeChatStandIn, monkeypatch: pytest.MonkeyPatch
+    client: Any, wechat_standin: WeChatStandIn
 ) -> None:
     with time_machine.travel(_at("2026-12-28"), tick=True):
         boss = staff(client, "boss", "supervisor", phone="13700000009")
@@ -137,7 +136,7 @@ def test_a_due_date_in_a_year_the_calendar_does_not_know_waits_and_alerts_superv
         boss_id = staff_id("boss")
     assert filed["clock"]["state"] == "calendar_pending"
     assert filed["clock"]["due_on"] is None
-    assert "节假日安排" in filed["clock"]["note"]
+    assert "2027年节假日安排" in filed["clock"]["note"]
     assert _staff_messages() == [("staff_calendar_missing", boss_id)]
     with unit_of_work() as session:
         alert = session.scalars(select(AuditEvent).where(AuditEvent.action == "calendar.year_unknown")).one()
@@ -145,17 +144,9 @@ def test_a_due_date_in_a_year_the_calendar_does_not_know_waits_and_alerts_superv
     # Sweeps keep trying; nothing is guessed while the year is unknown.
     with time_machine.travel(_at("2026-12-29"), tick=True):
         assert sweeps.sweep().dated == 0
-    # The calendar package is updated (here: 2027 with weekends off and 01-01 a holiday).
-    known = working_days.chinese_calendar.is_workday
-
-    def updated(day: dt.date) -> bool:
-        if day.year == 2027:
-            return day.weekday() < 5 and day != dt.date(2027, 1, 1)
-        return bool(known(day))
-
-    monkeypatch.setattr(working_days.chinese_calendar, "is_workday", updated)
+    # Staff enter and approve 2027 (a made-up one): the clock is dated at once.
     with time_machine.travel(_at("2026-12-29"), tick=True):
-        assert sweeps.sweep().dated == 1
+        approve_made_up_2027(client)
     with unit_of_work() as session:
         clock = session.get(ObjectionDeadline, filed["id"])
         assert clock is not None and clock.state == "running"
@@ -163,21 +154,15 @@ def test_a_due_date_in_a_year_the_calendar_does_not_know_waits_and_alerts_superv
 
 
 def test_a_pause_while_the_calendar_lacks_the_year_is_applied_once_it_is_known(
-    client: Any, wechat_standin: WeChatStandIn, monkeypatch: pytest.MonkeyPatch
+    client: Any, wechat_standin: WeChatStandIn
 ) -> None:
     with time_machine.travel(_at("2026-12-28"), tick=True):
         tokens, filed = _file(client, wechat_standin)
         handler = staff(client, "handler1", "handler")
         assert act(client, handler, filed["id"], "request-info", request="请补充解除协议").status_code == 200
-    # While with the claimant, a sweep does not start the clock even when the year becomes known.
-    known = working_days.chinese_calendar.is_workday
-    monkeypatch.setattr(
-        working_days.chinese_calendar,
-        "is_workday",
-        lambda day: day.weekday() < 5 and day != dt.date(2027, 1, 1) if day.year == 2027 else bool(known(day)),
-    )
+    # While with the claimant, dating the clock does not start it even when the year becomes known.
     with time_machine.travel(_at("2026-12-30"), tick=True):
-        assert sweeps.sweep().dated == 1
+        approve_made_up_2027(client)
     with unit_of_work() as session:
         clock = session.get(ObjectionDeadline, filed["id"])
         assert clock is not None

@@ -14,7 +14,7 @@ from miniapp_api.rules.errors import RulesError
 from miniapp_api.rules.estimate import Estimate, estimate
 from miniapp_api.rules.parameters import PARAMETER_LABELS
 from miniapp_api.rules.retirement import RetirementCategory, legal_retirement
-from tests.rules_helpers import case_facts, case_parameters, load_cases
+from tests.rules_helpers import case_facts, case_parameters, load_cases, package_calendar
 
 ESTIMATES = load_cases("estimates.yaml")
 RETIREMENTS = load_cases("retirement.yaml")
@@ -75,7 +75,7 @@ def test_legal_retirement(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", WORKING_DAYS, ids=[case["name"] for case in WORKING_DAYS])
 def test_working_days(case: dict[str, Any]) -> None:
     operation = getattr(working_days, case["operation"])
-    arguments = [case["start"], *(case[key] for key in ("count", "days", "end") if key in case)]
+    arguments = [package_calendar(), case["start"], *(case[key] for key in ("count", "days", "end") if key in case)]
     if "raises" in case:
         with pytest.raises(RulesError) as caught:
             operation(*arguments)

@@ -10,10 +10,11 @@ For every stop-contribution record (from a filing, or from the records feed):
 - the worker is told of the right to claim by SMS, whatever the employer does.
 
 Each duty keeps the day its stage began; the step dates are counted from it on the official
-calendar. A date in a year the calendar does not know is not guessed: the sweep looks again
-the next day. Messages go one per employer (a batch of 500 separations is one SMS to each
-contact, not 500), and a message carries a single-use acknowledgement link only when it is
-about one worker.
+calendar. A date in a year the calendar does not know is not guessed: the duty waits (nothing
+is escalated against the employer), staff get an alert the same day, and the duty is dated as
+soon as that year is approved (the sweep also looks again each day). Messages go one per
+employer (a batch of 500 separations is one SMS to each contact, not 500), and a message
+carries a single-use acknowledgement link only when it is about one worker.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from miniapp_api.clock import china_today
 from miniapp_api.db import bulk_insert, utcnow
 from miniapp_api.employers import links
 from miniapp_api.employers.models import EmployerDuty, TerminationFiling
+from miniapp_api.holidays import alerts as calendar_alerts
+from miniapp_api.holidays.service import official_calendar
 from miniapp_api.objections.staff_notices import supervisors, tell
 from miniapp_api.records.models import Employer, EmployerContact, Person, Region, StopContributionEvent
 from miniapp_api.records.service import rules_parameters
+from miniapp_api.rules.calendar import OfficialCalendar
 from miniapp_api.rules.deadlines import Deadline, filing_deadline
 from miniapp_api.rules.errors import CalendarYearUnknown, RulesError
 from miniapp_api.rules.working_days import add_working_days
@@ -52,27 +56,33 @@ def ack_days(session: Session, region_code: str, on: dt.date) -> tuple[int, str]
     return int(limit.value["working_days"]), limit.citation
 
 
-def _after_working_days(start: dt.date, days: int) -> dt.date | None:
-    """None when the calendar lacks the year: the sweep tries again, nothing is guessed."""
+def _after_working_days(
+    session: Session, calendar: OfficialCalendar, start: dt.date, days: int, region_code: str
+) -> dt.date | int:
+    """The date, or the year the calendar lacks (an alert is opened; nothing is guessed)."""
     try:
-        return add_working_days(start, days)
+        return add_working_days(calendar, start, days)
     except CalendarYearUnknown as error:
         log.error("employer duty: %s", error.message)
-        return None
+        calendar_alerts.year_missing(session, error.year, region_code)
+        return error.year
 
 
-def filing_deadlines(session: Session, region_code: str, days: set[dt.date]) -> dict[dt.date, Deadline | None]:
-    """Each separation date's filing deadline (None while the calendar lacks the year);
-    a date the region has no filing limit for raises RulesError (the caller says which)."""
+def filing_deadlines(
+    session: Session, calendar: OfficialCalendar, region_code: str, days: set[dt.date]
+) -> dict[dt.date, Deadline | int]:
+    """Each separation date's filing deadline, or the year the calendar lacks for it (an alert
+    is opened); a date the region has no filing limit for raises RulesError (the caller says which)."""
     parameters = rules_parameters(session, region_code)
     assert parameters is not None
-    found: dict[dt.date, Deadline | None] = {}
+    found: dict[dt.date, Deadline | int] = {}
     for day in days:
         try:
-            found[day] = filing_deadline(day, parameters)
+            found[day] = filing_deadline(day, parameters, calendar)
         except CalendarYearUnknown as error:
             log.error("filing deadline for %s: %s", day, error.message)
-            found[day] = None
+            calendar_alerts.year_missing(session, error.year, region_code)
+            found[day] = error.year
     return found
 
 
@@ -91,9 +101,10 @@ def open_many(
     fresh = [(stop, filing) for stop, filing in separations if stop.id not in had]
     if not fresh:
         return []
+    calendar = official_calendar(session)
     days, ack_basis = ack_days(session, employer.region_code, today)
-    due = _after_working_days(today, days)
-    deadlines = filing_deadlines(session, employer.region_code, {stop.stop_date for stop, _filing in fresh})
+    due = _after_working_days(session, calendar, today, days, employer.region_code)
+    deadlines = filing_deadlines(session, calendar, employer.region_code, {stop.stop_date for stop, _filing in fresh})
     # Notices first, then filing duties: the ORM sends rows alike as one multi-row INSERT,
     # but alternating kinds would go one statement each.
     notices, filing_duties = [], []
@@ -106,11 +117,12 @@ def open_many(
                 stop_event_id=stop.id,
                 region_code=employer.region_code,
                 separation_date=stop.stop_date,
-                due_on=due,
+                due_on=due if isinstance(due, dt.date) else None,
+                pending_year=due if isinstance(due, int) else None,
                 basis=ack_basis,
                 stage="reminded",
                 stage_on=today,
-                next_action_on=due or today,
+                next_action_on=due if isinstance(due, dt.date) else today,
                 reminders_sent=1,
             )
             notices.append(notice)
@@ -130,7 +142,7 @@ def open_many(
 
 
 def _filing_duty(
-    deadline: Deadline | None,
+    deadline: Deadline | int,
     stop: StopContributionEvent,
     employer: Employer,
     filing: TerminationFiling | None,
@@ -143,19 +155,27 @@ def _filing_duty(
         stop_event_id=stop.id,
         region_code=employer.region_code,
         separation_date=stop.stop_date,
-        due_on=deadline.due if deadline else None,
-        basis=f"{deadline.rule}；{deadline.basis}" if deadline else "备案期限待节假日安排公布后确定",
         stage_on=today,
         reminders_sent=0,
     )
+    _date_filing_duty(duty, deadline)
     if filing is not None:
         close_filing_duty(duty, filing)
     else:
         # From the records feed: the stop was reported elsewhere, but not filed here.
         duty.stage = "awaiting_filing"
-        duty.next_action_on = deadline.due if deadline else today
-        duty.late = deadline is not None and today > deadline.due
+        duty.next_action_on = duty.due_on or today
+        duty.late = duty.due_on is not None and today > duty.due_on
     return duty
+
+
+def _date_filing_duty(duty: EmployerDuty, deadline: Deadline | int) -> None:
+    if isinstance(deadline, int):
+        duty.due_on, duty.pending_year = None, deadline
+        duty.basis = f"备案期限待国家公布{deadline}年节假日安排后确定"
+    else:
+        duty.due_on, duty.pending_year = deadline.due, None
+        duty.basis = f"{deadline.rule}；{deadline.basis}"
 
 
 def close_filing_duty(duty: EmployerDuty, filing: TerminationFiling) -> None:
@@ -177,8 +197,13 @@ def remind_group(session: Session, employer: Employer, group: list[EmployerDuty]
         link = links.duty_list_url()
     kind = "employer_notice_reminder" if first else "employer_notice_escalation"
     values: dict[str, Any] = {"employer_name": employer.name, "worker_name": worker, "notice_url": link}
-    if first:
-        values |= {"separated_on": _dates_text(group), "due_on": _due_text(session, head)}
+    if first and head.due_on is None:
+        # No date is promised that cannot be counted: the limit in working days, and why.
+        kind = "employer_notice_reminder_undated"
+        days, _basis = ack_days(session, head.region_code, head.stage_on)
+        values |= {"separated_on": _dates_text(group), "working_days": str(days), "year": str(head.pending_year)}
+    elif first:
+        values |= {"separated_on": _dates_text(group), "due_on": head.due_on.isoformat() if head.due_on else ""}
     else:
         values |= {"checked_on": china_today().isoformat()}
     separations = sorted(duty.stop_event_id for duty in group)
@@ -215,13 +240,6 @@ def _dates_text(group: list[EmployerDuty]) -> str:
     return days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()}至{days[-1].isoformat()}"
 
 
-def _due_text(session: Session, duty: EmployerDuty) -> str:
-    if duty.due_on:
-        return duty.due_on.isoformat()
-    days, _basis = ack_days(session, duty.region_code, duty.stage_on)
-    return f"{days}个工作日内"
-
-
 def _tell_workers(session: Session, employer: Employer, stops: list[StopContributionEvent]) -> None:
     """Each worker hears of the right to claim, however diligent the employer is."""
     if not stops:
@@ -251,15 +269,19 @@ def _tell_workers(session: Session, employer: Employer, stops: list[StopContribu
     notify.send_many("worker_claim_right", items)
 
 
-def step(session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[str, int]) -> str | None:
+def step(
+    session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[str, int], calendar: OfficialCalendar
+) -> str | None:
     """What the sweep does with one duty whose next look has come; returns the step taken.
-    `ack_limits` caches each region's working days."""
+    `ack_limits` caches each region's working days. A date the calendar cannot count leaves the
+    duty waiting, looked at again tomorrow or as soon as its year is approved."""
     if duty.kind == "filing":
         if duty.due_on is None:
-            deadline = filing_deadlines(session, duty.region_code, {duty.separation_date})[duty.separation_date]
-            duty.due_on = deadline.due if deadline else None
-            duty.next_action_on = duty.due_on or today
-            return None
+            deadline = filing_deadlines(session, calendar, duty.region_code, {duty.separation_date})
+            _date_filing_duty(duty, deadline[duty.separation_date])
+            if duty.due_on is None:
+                duty.next_action_on = today
+                return None
         if today <= duty.due_on:
             duty.next_action_on = duty.due_on
             return None
@@ -267,24 +289,93 @@ def step(session: Session, duty: EmployerDuty, today: dt.date, ack_limits: dict[
         return "filing_overdue"
     if duty.region_code not in ack_limits:
         ack_limits[duty.region_code] = ack_days(session, duty.region_code, today)[0]
+    days = ack_limits[duty.region_code]
     if duty.stage == "reminded" and duty.due_on is not None:
-        ends: dt.date | None = duty.due_on  # the date the employer was told
+        ends: dt.date | int = duty.due_on  # the date the employer was told
     else:
-        ends = _after_working_days(duty.stage_on, ack_limits[duty.region_code])
-        if duty.stage == "reminded":
+        ends = _after_working_days(session, calendar, duty.stage_on, days, duty.region_code)
+        if duty.stage == "reminded" and isinstance(ends, dt.date):
             duty.due_on = ends  # the calendar knows the year now
-    if ends is None or today <= ends:
-        duty.next_action_on = ends or today  # unknown: looked at again tomorrow
+    if isinstance(ends, int):
+        duty.pending_year, duty.next_action_on = ends, today
+        return None
+    duty.pending_year = None
+    if today <= ends:
+        duty.next_action_on = ends
         return None
     if duty.stage == "reminded":
         duty.stage, duty.stage_on = "re_reminded", today
         duty.reminders_sent += 1
-        later = _after_working_days(today, ack_limits[duty.region_code])
-        duty.next_action_on = later or today
+        later = _after_working_days(session, calendar, today, days, duty.region_code)
+        if isinstance(later, int):
+            duty.pending_year, duty.next_action_on = later, today
+        else:
+            duty.next_action_on = later
         return "re_reminded"
     duty.stage, duty.stage_on, duty.escalated_at, duty.next_action_on = "escalated", today, utcnow(), None
     audit("employer_duty.escalated", subject=("employer_duty", duty.id), detail={"employer_id": duty.employer_id})
     return "escalated"
+
+
+def waiting_for_calendar(session: Session) -> list[EmployerDuty]:
+    """Open duties whose next date waited for a year the calendar lacked."""
+    return list(
+        session.scalars(
+            select(EmployerDuty)
+            .where(EmployerDuty.pending_year.is_not(None), EmployerDuty.done_at.is_(None))
+            .order_by(EmployerDuty.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def date_waiting(session: Session, today: dt.date) -> int:
+    """Date every waiting duty, and every filing made without a deadline, that the calendar now
+    can; the steps whose dates have passed are the sweep's (run right after). Safe to run again."""
+    calendar = official_calendar(session)
+    dated = 0
+    limits: dict[str, int] = {}
+    for duty in waiting_for_calendar(session):
+        if duty.kind == "filing":
+            deadline = filing_deadlines(session, calendar, duty.region_code, {duty.separation_date})
+            _date_filing_duty(duty, deadline[duty.separation_date])
+            duty.next_action_on = duty.due_on or today
+        else:
+            if duty.region_code not in limits:
+                limits[duty.region_code] = ack_days(session, duty.region_code, today)[0]
+            ends = _after_working_days(session, calendar, duty.stage_on, limits[duty.region_code], duty.region_code)
+            if isinstance(ends, dt.date):
+                duty.pending_year, duty.next_action_on = None, ends
+                if duty.stage == "reminded":
+                    duty.due_on = ends
+        dated += duty.pending_year is None
+    dated += _date_filings(session, calendar)
+    return dated
+
+
+def _date_filings(session: Session, calendar: OfficialCalendar) -> int:
+    """Filings made while their deadline could not be counted: the deadline, and whether they were late."""
+    dated = 0
+    for filing in session.scalars(
+        select(TerminationFiling).where(TerminationFiling.due_on.is_(None)).with_for_update(skip_locked=True)
+    ):
+        employer = session.get(Employer, filing.employer_id)
+        assert employer is not None
+        deadline = filing_deadlines(session, calendar, employer.region_code, {filing.separation_date})
+        found = deadline[filing.separation_date]
+        if isinstance(found, int):
+            continue
+        filing.due_on, filing.late = found.due, filing.filed_on > found.due
+        closed = session.scalar(
+            select(EmployerDuty).where(
+                EmployerDuty.stop_event_id == filing.stop_event_id, EmployerDuty.kind == "filing"
+            )
+        )
+        if closed is not None and closed.due_on is None:
+            _date_filing_duty(closed, found)
+            closed.late = filing.late
+        dated += 1
+    return dated
 
 
 def tell_of_overdue_filings(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:

@@ -28,6 +28,7 @@ from miniapp_api.db import bulk_insert, chunks
 from miniapp_api.employers import duties
 from miniapp_api.employers.models import EmployerDuty, FilingBatch, TerminationFiling
 from miniapp_api.employers.spreadsheet import REQUIRED, FormRow
+from miniapp_api.holidays.service import official_calendar
 from miniapp_api.identifiers import IdentifierError, parse_id_number
 from miniapp_api.records.fields import is_mobile
 from miniapp_api.records.models import ContributionPeriod, Employer, Person, StopContributionEvent
@@ -138,10 +139,11 @@ def _limit_problems(session: Session, employer: Employer, days: set[dt.date]) ->
     """Separation dates the region has no filing limit for (before its rules began)."""
     parameters = rules_parameters(session, employer.region_code)
     assert parameters is not None
+    calendar = official_calendar(session)
     problems = {}
     for day in days:
         try:
-            filing_deadline(day, parameters)
+            filing_deadline(day, parameters, calendar)
         except CalendarYearUnknown:
             continue  # the deadline waits for the calendar; the filing itself is fine
         except RulesError as error:
@@ -291,10 +293,12 @@ def import_rows(
     ]
     _insert_stops(session, employer.id, stops)
     stop_ids = {id(row): stop.id for row, stop in zip(new_rows, stops, strict=True)}
-    deadlines = duties.filing_deadlines(session, employer.region_code, {row.separation_date for row in good})
+    calendar = official_calendar(session)
+    deadlines = duties.filing_deadlines(session, calendar, employer.region_code, {r.separation_date for r in good})
     filings = []
     for row in good:
-        deadline = deadlines[row.separation_date]
+        found = deadlines[row.separation_date]
+        deadline = None if isinstance(found, int) else found
         filings.append(
             TerminationFiling(
                 employer_id=employer.id,

@@ -28,6 +28,8 @@ DUTY_KINDS = ("notice", "filing")
 # notice: reminded → re_reminded → escalated → acknowledged (or called, after escalation)
 NOTICE_STAGES = ("reminded", "re_reminded", "escalated", "acknowledged")
 _OPEN = text("done_at IS NULL")
+_UNDATED = text("due_on IS NULL")
+_WAITING = text("pending_year IS NOT NULL AND done_at IS NULL")
 
 
 class FilingBatch(Base):
@@ -51,7 +53,10 @@ class TerminationFiling(Base):
     """The employer's filing of one termination; it becomes the stop-contribution record."""
 
     __tablename__ = "termination_filings"
-    __table_args__ = (UniqueConstraint("employer_id", "person_id", "separation_date"),)
+    __table_args__ = (
+        UniqueConstraint("employer_id", "person_id", "separation_date"),
+        Index("ix_termination_filings_undated", "id", postgresql_where=_UNDATED, sqlite_where=_UNDATED),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
@@ -75,6 +80,7 @@ class EmployerDuty(Base):
         UniqueConstraint("stop_event_id", "kind"),
         # The sweep reads only open duties whose next step has come.
         Index("ix_employer_duties_next_action", "next_action_on", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_employer_duties_calendar_waiting", "id", postgresql_where=_WAITING, sqlite_where=_WAITING),
         Index("ix_employer_duties_employer_open", "employer_id", "kind", "done_at"),
         Index("ix_employer_duties_region_kind", "region_code", "kind"),
         CheckConstraint("kind IN ('notice', 'filing')", name="kind"),
@@ -92,6 +98,8 @@ class EmployerDuty(Base):
     stage: Mapped[str | None] = mapped_column(String(20))
     stage_on: Mapped[dt.date] = mapped_column(Date)  # the day the current stage began (China)
     next_action_on: Mapped[dt.date | None] = mapped_column(Date)  # None: nothing more to do
+    # The year the calendar lacked when this duty's next date was counted; None once dated.
+    pending_year: Mapped[int | None] = mapped_column(Integer)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

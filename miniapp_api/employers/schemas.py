@@ -35,7 +35,8 @@ class FilingOut(Schema):
     separation_date = ma.fields.Date()
     reason_code = ma.fields.String()
     filed_on = ma.fields.Date()
-    due_on = ma.fields.Date(metadata={"description": "备案期限"})
+    due_on = ma.fields.Date(allow_none=True, metadata={"description": "备案期限"})
+    due_note = ma.fields.String(allow_none=True, metadata={"description": "期限暂无法确定时的说明"})
     late = ma.fields.Boolean()
 
 
@@ -67,6 +68,7 @@ class DutyOut(Schema):
     worker = ma.fields.Nested(WorkerOut)
     separation_date = ma.fields.Date()
     due_on = ma.fields.Date(allow_none=True)
+    due_note = ma.fields.String(allow_none=True, metadata={"description": "期限暂无法确定时的说明"})
     stage = ma.fields.String(allow_none=True)
     reminders_sent = ma.fields.Integer()
     overdue = ma.fields.Boolean()
@@ -81,6 +83,7 @@ class LinkOut(Schema):
     worker = ma.fields.String()
     separation_date = ma.fields.Date()
     due_on = ma.fields.Date(allow_none=True)
+    due_note = ma.fields.String(allow_none=True, metadata={"description": "期限暂无法确定时的说明"})
     notice_pdf = ma.fields.String()
     acknowledge = ma.fields.String()
 

@@ -20,6 +20,7 @@ from miniapp_api.employers.notice import notice_pdf
 from miniapp_api.employers.spreadsheet import FormRow, FormUnreadable, read_form
 from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
+from miniapp_api.holidays.service import undated_note
 from miniapp_api.pii import mask_id_number, mask_name
 from miniapp_api.records.models import Employer, Person, Region
 
@@ -157,6 +158,7 @@ def describe_filing(session: Session, filing: TerminationFiling) -> dict[str, An
         "reason_code": filing.reason_code,
         "filed_on": filing.filed_on,
         "due_on": filing.due_on,
+        "due_note": undated_note(None) if filing.due_on is None else None,
         "late": filing.late,
     }
 
@@ -184,6 +186,7 @@ def _duty(duty: EmployerDuty, name: str, id_number: str, today: dt.date) -> dict
         "worker": {"name": name, "id_number": mask_id_number(id_number)},
         "separation_date": duty.separation_date,
         "due_on": duty.due_on,
+        "due_note": undated_note(duty.pending_year) if duty.due_on is None else None,
         "stage": duty.stage,
         "reminders_sent": duty.reminders_sent,
         "overdue": duty.done_at is None and duty.due_on is not None and duty.due_on < today,
@@ -254,6 +257,7 @@ def link_view(session: Session, token: str) -> dict[str, Any]:
         "worker": mask_name(person.name),
         "separation_date": duty.separation_date,
         "due_on": duty.due_on,
+        "due_note": undated_note(duty.pending_year) if duty.due_on is None else None,
         "notice_pdf": f"/api/v1/notices/{token}/notice.pdf",
         "acknowledge": f"/api/v1/notices/{token}/acknowledge",
     }

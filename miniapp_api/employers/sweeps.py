@@ -16,6 +16,7 @@ from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work
 from miniapp_api.employers import duties
 from miniapp_api.employers.models import EmployerDuty
+from miniapp_api.holidays.service import official_calendar
 from miniapp_api.records.models import Employer
 
 BATCH = 500
@@ -49,8 +50,9 @@ def _batch(today: dt.date, batch: int, result: SweepResult) -> bool:
         rows = session.scalars(due_steps(today).limit(batch).with_for_update(skip_locked=True)).all()
         taken: dict[tuple[str, int], list[EmployerDuty]] = defaultdict(list)
         limits: dict[str, int] = {}
+        calendar = official_calendar(session)
         for duty in rows:
-            done = duties.step(session, duty, today, limits)
+            done = duties.step(session, duty, today, limits, calendar)
             if done:
                 taken[(done, duty.employer_id)].append(duty)
         # One message per employer and step, however many of its duties moved.

@@ -27,6 +27,9 @@ class Health(Schema):
     scheduler_last_beat = ma.fields.Float(
         allow_none=True, metadata={"description": "定时任务最近一次心跳（Unix 时间）"}
     )
+    calendar_known_through = ma.fields.String(
+        allow_none=True, metadata={"description": "节假日日历可计算工作日期限到哪一天（YYYY-MM-DD）"}
+    )
 
 
 @blp.route("/healthz")

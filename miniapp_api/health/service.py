@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from miniapp_api.db import unit_of_work
 from miniapp_api.extensions import database, redis_store
+from miniapp_api.holidays.service import known_through
 
 HEARTBEAT_KEY = ("ops", "beat")
 
@@ -34,6 +36,10 @@ def dependency_report() -> dict[str, Any]:
     if checks["redis"]["ok"]:
         last_beat = store.client.get(store.key(*HEARTBEAT_KEY))
         report["scheduler_last_beat"] = float(last_beat) if last_beat else None
+    if checks["database"]["ok"]:
+        with unit_of_work() as session:
+            known = known_through(session)
+        report["calendar_known_through"] = known.isoformat() if known else None
     return report
 
 

@@ -1,9 +1,11 @@
 """An objection's reply clock, kept as a row: started at filing, paused while the agency waits
 for the claimant, run on from their answer, closed with the reply.
 
-Dates come from the official calendar. A date in a year the calendar does not know is never
-guessed: the clock waits in `calendar_pending`, staff are alerted, and each sweep tries again
-(an updated calendar package is all it takes).
+Dates come from the official calendar in force. A date in a year the calendar does not know is
+never guessed: the clock waits in `calendar_pending`, staff get an alert the same day, and the
+clock is dated once someone approves that year. Meanwhile the handler works to a provisional date
+counted on weekends only, so the reply is not left late; a provisional date never makes a reply
+overdue.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.audit.service import record as audit
+from miniapp_api.claims.decisions import notify_person
 from miniapp_api.db import utcnow
-from miniapp_api.objections import staff_notices
+from miniapp_api.holidays import alerts as calendar_alerts
+from miniapp_api.holidays.service import official_calendar
+from miniapp_api.objections import history, staff_notices
 from miniapp_api.objections.models import Objection, ObjectionDeadline
 from miniapp_api.records.service import rules_parameters
+from miniapp_api.rules.calendar import OfficialCalendar
 from miniapp_api.rules.deadlines import objection_reply_due, resumed_due, working_days_left
 from miniapp_api.rules.errors import CalendarYearUnknown
-from miniapp_api.rules.working_days import previous_working_day
+from miniapp_api.rules.working_days import add_working_days, previous_working_day
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +47,18 @@ def start(session: Session, objection: Objection) -> ObjectionDeadline:
         filed_on=objection.filed_on,
     )
     session.add(clock)
+    calendar = official_calendar(session)
     try:
-        deadline = objection_reply_due(objection.filed_on, parameters, objection.category)
-        _set_due(clock, deadline.due)
+        deadline = objection_reply_due(objection.filed_on, parameters, calendar, objection.category)
+        _set_due(calendar, clock, deadline.due)
         clock.basis = deadline.basis
     except CalendarYearUnknown as error:
         _calendar_missing(session, objection, clock, error)
+        _aim_at(calendar, clock, add_working_days(calendar.as_provisional(), objection.filed_on, days))
     return clock
 
 
-def pause(clock: ObjectionDeadline, today: dt.date) -> None:
+def pause(session: Session, clock: ObjectionDeadline, today: dt.date) -> None:
     """The agency asked the claimant for something: the working days left are kept. A reply
     already overdue stays overdue (asking for more does not wipe the mark)."""
     if clock.state == "calendar_pending":
@@ -60,26 +68,29 @@ def pause(clock: ObjectionDeadline, today: dt.date) -> None:
         return
     if today > clock.due_on and clock.overdue_at is None:
         clock.overdue_at = utcnow()
-    clock.days_left = working_days_left(today, clock.due_on)
+    clock.days_left = working_days_left(official_calendar(session), today, clock.due_on)
     clock.state = "paused"
     clock.paused_on = today
 
 
 def resume(session: Session, objection: Objection, clock: ObjectionDeadline, today: dt.date) -> None:
     """The claimant answered: the clock runs on from today with the days that were left."""
+    calendar = official_calendar(session)
     if clock.state == "calendar_pending":
         if clock.paused_on is not None:
-            clock.resumed_on = today  # the sweep sets the due date once the calendar knows the year
+            clock.resumed_on = today  # dated once the calendar knows the year
+            _aim_after_pause(calendar, clock)
         return
     if clock.state != "paused" or clock.days_left is None:
         return
     try:
-        due = resumed_due(today, clock.days_left)
+        due = resumed_due(calendar, today, clock.days_left)
     except CalendarYearUnknown as error:
         clock.resumed_on = today
         _calendar_missing(session, objection, clock, error)
+        _aim_at(calendar, clock, resumed_due(calendar.as_provisional(), today, clock.days_left))
         return
-    _run_until(clock, due)
+    _run_until(calendar, clock, due)
 
 
 def close(clock: ObjectionDeadline, today: dt.date) -> None:
@@ -88,7 +99,7 @@ def close(clock: ObjectionDeadline, today: dt.date) -> None:
     clock.closed_on = today
 
 
-def retry_calendar(session: Session, clock: ObjectionDeadline) -> bool:
+def retry_calendar(session: Session, clock: ObjectionDeadline, calendar: OfficialCalendar) -> bool:
     """Work out a due date the calendar could not give before; True when it now can. A pause
     that happened meanwhile is applied as if the date had been known all along."""
     objection = session.get(Objection, clock.objection_id)
@@ -96,42 +107,82 @@ def retry_calendar(session: Session, clock: ObjectionDeadline) -> bool:
     parameters = rules_parameters(session, objection.region_code)
     assert parameters is not None
     try:
-        due = objection_reply_due(objection.filed_on, parameters, objection.category).due
+        due = objection_reply_due(objection.filed_on, parameters, calendar, objection.category).due
         if clock.paused_on is None:
-            _run_until(clock, due)
+            _run_until(calendar, clock, due)
             return True
         if clock.days_left is None:
-            clock.days_left = working_days_left(clock.paused_on, due)
+            clock.days_left = working_days_left(calendar, clock.paused_on, due)
         if clock.resumed_on is None:  # still with the claimant
             clock.state = "paused"
-            _set_due(clock, due)
+            _set_due(calendar, clock, due)
             return True
-        _run_until(clock, resumed_due(clock.resumed_on, clock.days_left))
+        _run_until(calendar, clock, resumed_due(calendar, clock.resumed_on, clock.days_left))
     except CalendarYearUnknown:
         return False
     return True
 
 
-def _run_until(clock: ObjectionDeadline, due: dt.date) -> None:
+def date_waiting(session: Session) -> int:
+    """Date every clock the calendar can now date; the claimant is told the reply's due date.
+    Safe to run again: a dated clock no longer waits."""
+    calendar = official_calendar(session)
+    dated = 0
+    for clock in pending_calendar(session):
+        if not retry_calendar(session, clock, calendar):
+            continue
+        dated += 1
+        due = clock.due_on.isoformat() if clock.due_on else None
+        history.append(clock.objection_id, "due_date_set", due_on=due)
+        objection = session.get(Objection, clock.objection_id)
+        if clock.state == "running" and objection is not None and due:
+            notify_person(
+                session,
+                objection.person_id,
+                "objection_due_date_set",
+                {"objection_no": objection.objection_no, "due_on": due},
+                f"objection:{objection.id}:due_set:{due}",
+            )
+    return dated
+
+
+def _run_until(calendar: OfficialCalendar, clock: ObjectionDeadline, due: dt.date) -> None:
     clock.state = "running"
     clock.paused_on = clock.resumed_on = None
     clock.days_left = None
+    clock.pending_year = clock.provisional_due_on = None
     clock.reminded_at = None  # a new due date earns a new reminder; an overdue mark stays
-    _set_due(clock, due)
+    _set_due(calendar, clock, due)
 
 
-def _set_due(clock: ObjectionDeadline, due: dt.date) -> None:
+def _set_due(calendar: OfficialCalendar, clock: ObjectionDeadline, due: dt.date) -> None:
     clock.due_on = due
-    clock.remind_on = previous_working_day(due)
+    clock.remind_on = previous_working_day(calendar, due)
+
+
+def _aim_at(calendar: OfficialCalendar, clock: ObjectionDeadline, provisional: dt.date) -> None:
+    """A date for the handler to work to while the real one cannot be counted."""
+    clock.provisional_due_on = provisional
+    clock.remind_on = previous_working_day(calendar.as_provisional(), provisional)
+    clock.reminded_at = None
+
+
+def _aim_after_pause(calendar: OfficialCalendar, clock: ObjectionDeadline) -> None:
+    if clock.provisional_due_on is None or clock.paused_on is None or clock.resumed_on is None:
+        return
+    provisional = calendar.as_provisional()
+    left = working_days_left(provisional, clock.paused_on, clock.provisional_due_on)
+    _aim_at(calendar, clock, resumed_due(provisional, clock.resumed_on, left))
 
 
 def _calendar_missing(
     session: Session, objection: Objection, clock: ObjectionDeadline, error: CalendarYearUnknown
 ) -> None:
-    """Loud, not a guess: the log, the audit trail and the supervisors all hear of it."""
+    """Loud, not a guess: the log, the audit trail, an alert and the supervisors all hear of it."""
     clock.state = "calendar_pending"
     clock.due_on = None
     clock.remind_on = None
+    clock.pending_year = error.year
     log.error("objection %s: no due date, %s", objection.objection_no, error.message)
     audit(
         "calendar.year_unknown",
@@ -139,10 +190,17 @@ def _calendar_missing(
         detail={"objection_no": objection.objection_no, "year": error.year},
         outcome="failure",
     )
+    calendar_alerts.year_missing(session, error.year, objection.region_code)
     staff_notices.calendar_missing(session, objection, error.year)
 
 
-def pending_calendar(session: Session, limit: int) -> list[ObjectionDeadline]:
+def pending_calendar(session: Session) -> list[ObjectionDeadline]:
+    """Every clock waiting for a year (a handful at the turn of a year, never the table)."""
     return list(
-        session.scalars(select(ObjectionDeadline).where(ObjectionDeadline.state == "calendar_pending").limit(limit))
+        session.scalars(
+            select(ObjectionDeadline)
+            .where(ObjectionDeadline.state == "calendar_pending")
+            .order_by(ObjectionDeadline.objection_id)
+            .with_for_update(skip_locked=True)
+        )
     )

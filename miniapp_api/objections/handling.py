@@ -66,6 +66,7 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
             "assigned_to": objection.assigned_to,
             "filed_on": objection.filed_on,
             "due_on": deadline.due_on,
+            "provisional_due_on": deadline.provisional_due_on,
             "clock": deadline.state,
             "overdue": deadline.state == "running" and deadline.due_on is not None and deadline.due_on < today,
         }
@@ -157,7 +158,7 @@ def request_info(session: Session, caller: Caller, objection_id: int, request: s
         raise ValidationFailed("请写明需要申领人补充什么", code="REQUEST_REQUIRED")
     deadline = session.get(ObjectionDeadline, objection.id, with_for_update=True)
     assert deadline is not None
-    clock.pause(deadline, china_today())
+    clock.pause(session, deadline, china_today())
     objection.status = "awaiting_claimant"
     objection.info_request = text
     history.append(objection.id, "info_requested", actor_of(caller), request=text, working_days_left=deadline.days_left)

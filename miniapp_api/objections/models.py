@@ -168,6 +168,10 @@ class ObjectionDeadline(Base):
     days_left: Mapped[int | None] = mapped_column(Integer)  # working days left when paused
     # The claimant's answer came while the calendar lacked the year: the clock runs on from here.
     resumed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # While the calendar lacks `pending_year`: the date the handler works to, counted on weekends
+    # only. It earns a reminder, never an overdue mark.
+    pending_year: Mapped[int | None] = mapped_column(Integer)
+    provisional_due_on: Mapped[dt.date | None] = mapped_column(Date)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     overdue_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -12,6 +12,7 @@ from auth.models import StaffUser
 from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import ServiceRating
 from miniapp_api.clock import china_today
+from miniapp_api.holidays.service import undated_note
 from miniapp_api.objections.models import (
     Objection,
     ObjectionAttachment,
@@ -54,7 +55,7 @@ def clock_of(deadline: ObjectionDeadline) -> dict[str, Any]:
         "working_days_left_when_paused": deadline.days_left if deadline.state == "paused" else None,
         "overdue": deadline.state == "running" and deadline.due_on is not None and deadline.due_on < today,
         "answered_on_time": deadline.on_time,
-        "note": "国家尚未公布相应年度节假日安排，答复期限将在公布后确定"
+        "note": undated_note(deadline.pending_year, "答复期限") + "并通知您"
         if deadline.state == "calendar_pending"
         else None,
     }

@@ -157,6 +157,9 @@ class ObjectionQueueItemOut(Schema):
     filed_on = ma.fields.Date()
     due_on = ma.fields.Date(allow_none=True)
     clock = ma.fields.String()
+    provisional_due_on = ma.fields.Date(
+        allow_none=True, metadata={"description": "节假日安排未公布时的暂定期限（仅扣除周末），只用于提醒，不计逾期"}
+    )
     overdue = ma.fields.Boolean()
 
 

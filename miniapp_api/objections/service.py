@@ -88,13 +88,16 @@ def file_objection(session: Session, caller: Caller, body: dict[str, Any]) -> di
         subject=("objection", objection.id),
         detail={"objection_no": objection.objection_no, "category": category, "field": objection.field},
     )
-    notify_person(
-        session,
-        person.id,
-        "objection_received",
-        {"objection_no": objection.objection_no, "due_on": due_text(deadline)},
-        f"objection:{objection.id}:received",
-    )
+    if deadline.due_on is not None:
+        kind, values = "objection_received", {"objection_no": objection.objection_no, "due_on": due_text(deadline)}
+    else:  # no date is promised that cannot be counted; the claimant is told it once it can
+        kind = "objection_received_undated"
+        values = {
+            "objection_no": objection.objection_no,
+            "working_days": str(deadline.working_days),
+            "year": str(deadline.pending_year),
+        }
+    notify_person(session, person.id, kind, values, f"objection:{objection.id}:received")
     return describe(session, objection)
 
 

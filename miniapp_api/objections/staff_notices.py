@@ -39,13 +39,29 @@ def tell(session: Session, member: StaffUser, kind: str, values: dict[str, Any],
     return True
 
 
-def due_soon(session: Session, objection: Objection, due_on: str) -> int:
+def _handler_or_supervisors(session: Session, objection: Objection) -> list[StaffUser]:
     """The handler, or — nobody having taken it yet — the supervisors."""
     handler = session.get(StaffUser, objection.assigned_to) if objection.assigned_to else None
-    recipients = [handler] if handler is not None and handler.active else supervisors(session, objection.region_code)
+    return [handler] if handler is not None and handler.active else supervisors(session, objection.region_code)
+
+
+def due_soon(session: Session, objection: Objection, due_on: str) -> int:
     values = {"objection_no": objection.objection_no, "due_on": due_on}
     key = f"objection:{objection.id}:due_soon:{due_on}"
-    return sum(tell(session, member, "staff_objection_due_soon", values, f"{key}:{member.id}") for member in recipients)
+    return sum(
+        tell(session, member, "staff_objection_due_soon", values, f"{key}:{member.id}")
+        for member in _handler_or_supervisors(session, objection)
+    )
+
+
+def due_soon_provisional(session: Session, objection: Objection, aim_on: str, year: int) -> int:
+    """Before the date counted on weekends only, while the real due date waits for `year`."""
+    values = {"objection_no": objection.objection_no, "due_on": aim_on, "year": str(year)}
+    key = f"objection:{objection.id}:due_soon_provisional:{aim_on}"
+    return sum(
+        tell(session, member, "staff_objection_due_soon_provisional", values, f"{key}:{member.id}")
+        for member in _handler_or_supervisors(session, objection)
+    )
 
 
 def overdue(session: Session, objection: Objection, due_on: str) -> int:

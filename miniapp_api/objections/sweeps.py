@@ -28,6 +28,7 @@ class SweepResult:
     reminded: int = 0
     overdue: int = 0
     dated: int = 0
+    reminded_provisional: int = 0
 
 
 def reminders_due(today: dt.date) -> Select[ObjectionDeadline]:
@@ -55,20 +56,48 @@ def overdue_due(today: dt.date) -> Select[ObjectionDeadline]:
     )
 
 
+def provisional_reminders_due(today: dt.date) -> Select[ObjectionDeadline]:
+    """Clocks waiting for their year whose provisional date is near, not with the claimant."""
+    return (
+        select(ObjectionDeadline)
+        .where(
+            ObjectionDeadline.state == "calendar_pending",
+            ObjectionDeadline.reminded_at.is_(None),
+            ObjectionDeadline.remind_on <= today,
+            ObjectionDeadline.provisional_due_on >= today,
+            (ObjectionDeadline.paused_on.is_(None)) | (ObjectionDeadline.resumed_on.is_not(None)),
+        )
+        .order_by(ObjectionDeadline.remind_on)
+    )
+
+
 def sweep(today: dt.date | None = None, *, batch: int = BATCH) -> SweepResult:
     today = today or china_today()
     result = SweepResult()
+    with unit_of_work() as session:
+        result.dated = clock.date_waiting(session)
     while _remind_batch(today, batch, result):
         pass
     while _overdue_batch(today, batch, result):
         pass
-    with unit_of_work() as session:
-        for deadline in clock.pending_calendar(session, batch):
-            if clock.retry_calendar(session, deadline):
-                due = deadline.due_on.isoformat() if deadline.due_on else None
-                history.append(deadline.objection_id, "due_date_set", due_on=due)
-                result.dated += 1
+    while _provisional_batch(today, batch, result):
+        pass
     return result
+
+
+def _provisional_batch(today: dt.date, batch: int, result: SweepResult) -> bool:
+    with unit_of_work() as session:
+        rows = session.scalars(provisional_reminders_due(today).limit(batch).with_for_update(skip_locked=True)).all()
+        for deadline in rows:
+            objection = session.get(Objection, deadline.objection_id)
+            assert objection is not None
+            assert deadline.provisional_due_on is not None
+            deadline.reminded_at = utcnow()
+            aim = deadline.provisional_due_on.isoformat()
+            history.append(objection.id, "reminded", provisional_due_on=aim)
+            staff_notices.due_soon_provisional(session, objection, aim, deadline.pending_year or today.year)
+        result.reminded_provisional += len(rows)
+        return len(rows) == batch
 
 
 def _remind_batch(today: dt.date, batch: int, result: SweepResult) -> bool:

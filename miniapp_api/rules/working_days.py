@@ -2,18 +2,15 @@
 
 Counting follows the Civil Code: a period counted in days starts on the day after the event
 (民法典第二百零一条), and a period whose last day is a rest day ends on the next working day
-(第二百零三条). The calendar data come from `chinese_calendar`, which knows only the years the
-State Council has published; any other year raises `CalendarYearUnknown` rather than guessing
-from weekdays.
+(第二百零三条). Every function takes the calendar as data; a day in a year it does not know
+raises `CalendarYearUnknown` rather than being guessed from weekdays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import chinese_calendar  # type: ignore[import-untyped]
-
-from miniapp_api.rules.errors import CalendarYearUnknown
+from miniapp_api.rules.calendar import OfficialCalendar
 
 CIVIL_CODE_COUNTING = "民法典第二百零一条、第二百零三条"
 _ONE_DAY = dt.timedelta(days=1)
@@ -22,14 +19,7 @@ _ONE_DAY = dt.timedelta(days=1)
 _MAX_SPAN = 3660
 
 
-def is_working_day(day: dt.date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        raise CalendarYearUnknown(day.year) from None
-
-
-def add_working_days(start: dt.date, count: int) -> dt.date:
+def add_working_days(calendar: OfficialCalendar, start: dt.date, count: int) -> dt.date:
     """The `count`-th working day after `start` (the start day itself is not counted)."""
     if count < 1:
         raise ValueError("count must be at least 1")
@@ -37,38 +27,38 @@ def add_working_days(start: dt.date, count: int) -> dt.date:
     remaining = count
     for _ in range(_MAX_SPAN):
         day += _ONE_DAY
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             remaining -= 1
             if remaining == 0:
                 return day
     raise ValueError("working-day period too long")
 
 
-def previous_working_day(day: dt.date) -> dt.date:
+def previous_working_day(calendar: OfficialCalendar, day: dt.date) -> dt.date:
     """The last working day before `day` (a reminder goes out one working day ahead)."""
     current = day
     for _ in range(_MAX_SPAN):
         current -= _ONE_DAY
-        if is_working_day(current):
+        if calendar.is_working_day(current):
             return current
     raise ValueError("no working day found")
 
 
-def deadline_after_days(start: dt.date, days: int) -> dt.date:
+def deadline_after_days(calendar: OfficialCalendar, start: dt.date, days: int) -> dt.date:
     """The last day of a period of `days` calendar days from `start`, moved off rest days."""
     day = start + dt.timedelta(days=days)
     for _ in range(_MAX_SPAN):
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             return day
         day += _ONE_DAY
     raise ValueError("no working day found")
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
+def working_days_between(calendar: OfficialCalendar, start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (0 when `end` is not later)."""
     count = 0
     day = start + _ONE_DAY
     while day <= end:
-        count += is_working_day(day)
+        count += calendar.is_working_day(day)
         day += _ONE_DAY
     return count
