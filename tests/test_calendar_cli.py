@@ -1,0 +1,88 @@
+"""`miniapp calendar …` run the way an operator runs it: as a process of its own, on the same
+database, outside any test's application context."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from miniapp_api.db import unit_of_work
+from miniapp_api.holidays.service import official_calendar
+from tests.auth_helpers import STAFF_PASSWORD, staff_account
+from tests.calendar_helpers import MADE_UP_2027
+
+CLI = [sys.executable, "-c", "from miniapp_api.cli import main; main()", "calendar"]
+
+
+def _miniapp(
+    base_settings: dict[str, Any], *args: str, password: str = STAFF_PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "MINIAPP_ENV": "development",
+        "DATABASE_URL": base_settings["DATABASE_URL"],
+        "REDIS_URL": "memory://",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [*CLI, *args], env=env, input=f"{password}\n", capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_an_operator_enters_a_year_and_a_second_person_approves_it(app: Any, base_settings: dict[str, Any]) -> None:
+    staff_account("wang.admin", "admin")
+    staff_account("li.boss", "supervisor")
+    status = _miniapp(base_settings, "status")
+    assert status.returncode == 0, status.stderr
+    assert "工作日期限可计算到：2026-12-31" in status.stdout
+
+    entered = _miniapp(base_settings, "import", str(MADE_UP_2027), "--staff", "wang.admin", "--password-stdin")
+    assert entered.returncode == 0, entered.stderr
+    assert "春节：2月6日至2月14日放假调休，共9天；2月20日（周六）上班" in entered.stdout
+    record_id = entered.stdout.split("编号 ")[1].split("：")[0]
+    assert f"miniapp calendar approve {record_id} --staff" in entered.stdout
+
+    own = _miniapp(base_settings, "approve", record_id, "--staff", "wang.admin", "--password-stdin")
+    assert own.returncode == 1
+    assert "录入人不能审核自己录入的节假日安排" in own.stderr
+    wrong = _miniapp(base_settings, "approve", record_id, "--staff", "li.boss", "--password-stdin", password="nope")
+    assert (wrong.returncode, "用户名或密码错误" in wrong.stderr) == (1, True)
+    with unit_of_work() as session:
+        assert not official_calendar(session).knows(2027)
+
+    approved = _miniapp(base_settings, "approve", record_id, "--staff", "li.boss", "--password-stdin")
+    assert approved.returncode == 0, approved.stderr
+    assert "2027年节假日安排已生效" in approved.stdout
+    with unit_of_work() as session:
+        assert official_calendar(session).knows(2027)
+    after = _miniapp(base_settings, "status")
+    assert "工作日期限可计算到：2027-12-31" in after.stdout
+
+
+def test_a_bad_file_is_refused_by_the_command_with_its_line_named(
+    app: Any, base_settings: dict[str, Any], tmp_path: Path
+) -> None:
+    staff_account("wang.admin", "admin")
+    bad = tmp_path / "2027.csv"
+    bad.write_text(
+        "类型,名称,开始日期,结束日期\n放假,元旦,2027-01-01,2027-01-03\n上班,春节,2027-02-17,\n", encoding="utf-8"
+    )
+    refused = _miniapp(
+        base_settings,
+        "import", str(bad), "--staff", "wang.admin", "--password-stdin",
+        "--year", "2027", "--document-no", "测试〔2026〕1号", "--published-on", "2026-11-20", "--source", "测试",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "第3行：2月17日是周三，调休上班日应为周六或周日" in refused.stderr
+    assert "CALENDAR_FILE_INVALID" in refused.stderr
+
+
+def test_the_dating_pass_and_the_horizon_check_run_by_hand(app: Any, base_settings: dict[str, Any]) -> None:
+    dated = _miniapp(base_settings, "date-waiting")
+    assert dated.returncode == 0, dated.stderr
+    assert "确定答复期限的异议 0 件" in dated.stdout
+    horizon = _miniapp(base_settings, "check-horizon", "--today", "2026-06-01")
+    assert (horizon.returncode, horizon.stdout.strip()) == (0, "节假日日历足够，无需提醒")
