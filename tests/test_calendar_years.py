@@ -130,6 +130,16 @@ def test_a_malformed_file_is_refused_with_each_bad_line_named(client: Any) -> No
         assert not official_calendar(session).knows(2027)
 
 
+def test_a_year_that_is_mostly_holidays_or_far_away_is_refused(client: Any) -> None:
+    maker = staff(client, "maker", "admin")
+    months = [f"  - {{kind: 放假, name: 假{m}, from: 2027-{m:02d}-01, to: 2027-{m:02d}-10}}" for m in range(1, 6)]
+    refused = enter_year(client, maker, _yaml(*months), "2027.yaml")
+    assert refused.status_code == 422
+    assert "全年放假合计50天，超过40天" in refused.get_json()["message"]
+    far = _yaml("  - {kind: 放假, name: 元旦, from: 2030-01-01, to: 2030-01-01}", year=2030)
+    assert "只能录入2025年至2027年" in enter_year(client, maker, far, "2030.yaml").get_json()["message"]
+
+
 def test_a_csv_file_names_its_bad_line_and_takes_the_notice_details_beside_it(client: Any) -> None:
     maker = staff(client, "maker", "admin")
     content = "类型,名称,开始日期,结束日期\n放假,元旦,2027-01-01,2027-01-03\n上班,元旦,2027-01-04,\n".encode()

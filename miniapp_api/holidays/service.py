@@ -95,11 +95,16 @@ def submit(
     _require_role(staff, ENTER_ROLES, "录入节假日安排需要系统管理员岗位")
     parsed = parse(filename, content, given)
     problems = list(parsed.problems)
-    if isinstance(parsed.meta.get("year"), int):
-        problems += check_lines(parsed.meta["year"], parsed.lines)
+    year = parsed.meta.get("year")
+    if isinstance(year, int):
+        problems += check_lines(year, parsed.lines)
+        this_year = china_today().year
+        if not this_year - 1 <= year <= this_year + 1:
+            # Each notice covers the coming year; earlier years only ever need a correction.
+            problems.append(LineProblem(0, f"只能录入{this_year - 1}年至{this_year + 1}年的节假日安排"))
     if problems:
         raise _refused(sorted(problems, key=lambda problem: problem.line_no))
-    year = parsed.meta["year"]
+    assert isinstance(year, int)
     if session.scalar(
         select(CalendarYearRecord.id).where(CalendarYearRecord.year == year, CalendarYearRecord.status == "pending")
     ):

@@ -34,12 +34,6 @@ from miniapp_api.records.models import Person, Region
 _MASKED = {"bank_account": mask_bank_account}
 
 
-def due_text(deadline: ObjectionDeadline) -> str:
-    if deadline.due_on is not None:
-        return deadline.due_on.isoformat()
-    return f"{deadline.working_days}个工作日期满"
-
-
 def _loads(value: str | None) -> Any:
     return json.loads(value) if value else None
 

@@ -27,7 +27,7 @@ from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.objections import attachments, clock, history
 from miniapp_api.objections.models import Objection, ObjectionDeadline
-from miniapp_api.objections.presenting import describe, due_text, summary
+from miniapp_api.objections.presenting import describe, summary
 from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Person
 
@@ -89,7 +89,7 @@ def file_objection(session: Session, caller: Caller, body: dict[str, Any]) -> di
         detail={"objection_no": objection.objection_no, "category": category, "field": objection.field},
     )
     if deadline.due_on is not None:
-        kind, values = "objection_received", {"objection_no": objection.objection_no, "due_on": due_text(deadline)}
+        kind, values = "objection_received", {"objection_no": objection.objection_no, "due_on": _iso(deadline.due_on)}
     else:  # no date is promised that cannot be counted; the claimant is told it once it can
         kind = "objection_received_undated"
         values = {

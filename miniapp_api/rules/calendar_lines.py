@@ -14,6 +14,9 @@ LINE_KINDS = {"holiday": "放假", "working_day": "上班"}
 _ONE_DAY = dt.timedelta(days=1)
 # The longest run in any notice is 9 days (春节, 国庆); a range far longer is a typing slip.
 MAX_HOLIDAY_RUN = 15
+# No year since 2008 has had more than 35 days off in its notice (2026: 33; 2020 with the
+# epidemic extension: 34); far more would move every deadline by weeks.
+MAX_HOLIDAY_DAYS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,9 @@ def check_lines(year: int, lines: Sequence[ArrangementLine]) -> list[LineProblem
             break
     if not any(line.kind == "holiday" for line in lines):
         problems.append(LineProblem(0, "没有任何放假安排：请按通知逐项录入"))
+    off = sum(1 for line in seen.values() if line.kind == "holiday")
+    if off > MAX_HOLIDAY_DAYS:
+        problems.append(LineProblem(0, f"全年放假合计{off}天，超过{MAX_HOLIDAY_DAYS}天，不像一年的安排，请核对"))
     return sorted(problems, key=lambda problem: problem.line_no)
 
 
