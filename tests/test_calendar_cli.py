@@ -85,4 +85,7 @@ def test_the_dating_pass_and_the_horizon_check_run_by_hand(app: Any, base_settin
     assert dated.returncode == 0, dated.stderr
     assert "确定答复期限的异议 0 件" in dated.stdout
     horizon = _miniapp(base_settings, "check-horizon", "--today", "2026-06-01")
-    assert (horizon.returncode, horizon.stdout.strip()) == (0, "节假日日历足够，无需提醒")
+    assert (horizon.returncode, horizon.stdout.strip()) == (0, "节假日日历可计算到2026-12-31，无需提醒")
+    near = _miniapp(base_settings, "check-horizon", "--today", "2026-12-06")
+    assert near.returncode == 0, near.stderr
+    assert "节假日日历只到2026-12-31" in near.stdout

@@ -50,15 +50,31 @@ def _alerts(client: Any, tokens: dict[str, Any], **query: Any) -> list[dict[str,
     return alerts
 
 
-def _yaml(*lines: str, year: int = 2027) -> bytes:
+def _yaml(*lines: str, year: int = 2027, published_on: str = "2026-11-20") -> bytes:
     head = [
         f"year: {year}",
-        "document_no: 测试用虚构文号〔2026〕2号",
-        "published_on: 2026-11-20",
+        f"document_no: 测试用虚构文号〔{year - 1}〕2号",
+        f"published_on: {published_on}",
         "source: 测试（虚构）",
         "lines:",
     ]
     return "\n".join([*head, *lines]).encode()
+
+
+NATIONAL_DAY_2026_EXTENDED = [
+    "  - {kind: 放假, name: 元旦, from: 2026-01-01, to: 2026-01-03}",
+    "  - {kind: 上班, name: 元旦, day: 2026-01-04}",
+    "  - {kind: 放假, name: 春节, from: 2026-02-15, to: 2026-02-23}",
+    "  - {kind: 上班, name: 春节, day: 2026-02-14}",
+    "  - {kind: 上班, name: 春节, day: 2026-02-28}",
+    "  - {kind: 放假, name: 清明节, from: 2026-04-04, to: 2026-04-06}",
+    "  - {kind: 放假, name: 劳动节, from: 2026-05-01, to: 2026-05-05}",
+    "  - {kind: 上班, name: 劳动节, day: 2026-05-09}",
+    "  - {kind: 放假, name: 端午节, from: 2026-06-19, to: 2026-06-21}",
+    "  - {kind: 放假, name: 中秋节, from: 2026-09-25, to: 2026-09-27}",
+    "  - {kind: 放假, name: 国庆节, from: 2026-10-01, to: 2026-10-08}",
+    "  - {kind: 上班, name: 国庆节, day: 2026-09-20}",
+]
 
 
 # --- entering and approving ---------------------------------------------------------------------
@@ -137,7 +153,9 @@ def test_a_year_that_is_mostly_holidays_or_far_away_is_refused(client: Any) -> N
     assert refused.status_code == 422
     assert "全年放假合计50天，超过40天" in refused.get_json()["message"]
     far = _yaml("  - {kind: 放假, name: 元旦, from: 2030-01-01, to: 2030-01-01}", year=2030)
-    assert "只能录入2025年至2027年" in enter_year(client, maker, far, "2030.yaml").get_json()["message"]
+    problems = [p["message"] for p in enter_year(client, maker, far, "2030.yaml").get_json()["details"]["problems"]]
+    assert "只能录入2025年至2027年的节假日安排" in problems
+    assert "缺少春节、清明节、劳动节、端午节、中秋节、国庆节的放假安排（全国年节及纪念日放假办法第二条）" in problems
 
 
 def test_a_csv_file_names_its_bad_line_and_takes_the_notice_details_beside_it(client: Any) -> None:
@@ -151,34 +169,23 @@ def test_a_csv_file_names_its_bad_line_and_takes_the_notice_details_beside_it(cl
     }
     refused = enter_year(client, maker, content, "2027.csv", **details)
     assert refused.status_code == 422
-    assert refused.get_json()["details"]["problems"] == [
-        {"line": 3, "message": "1月4日是周一，调休上班日应为周六或周日"}
-    ]
+    assert {"line": 3, "message": "1月4日是周一，调休上班日应为周六或周日"} in refused.get_json()["details"]["problems"]
     missing = enter_year(client, maker, (MADE_UP_2027.parent / "2027-made-up.csv").read_bytes(), "2027.csv")
     assert missing.status_code == 422
-    assert "缺少通知文号" in [p["message"] for p in missing.get_json()["details"]["problems"]]
+    assert [p["message"] for p in missing.get_json()["details"]["problems"]] == [
+        "CSV 文件须另给年份、通知文号、发布日期和来源（选项或表单字段）"
+    ]
     accepted = enter_year(client, maker, (MADE_UP_2027.parent / "2027-made-up.csv").read_bytes(), "x.csv", **details)
     assert accepted.status_code == 201, accepted.get_json()
 
 
 def test_an_approved_year_overrides_the_package_and_every_difference_is_listed(client: Any) -> None:
     """2026 as the package knows it, except National Day: 10-01 to 10-08 off, no Saturday worked."""
-    lines = [
-        "  - {kind: 放假, name: 元旦, from: 2026-01-01, to: 2026-01-03}",
-        "  - {kind: 上班, name: 元旦, day: 2026-01-04}",
-        "  - {kind: 放假, name: 春节, from: 2026-02-15, to: 2026-02-23}",
-        "  - {kind: 上班, name: 春节, day: 2026-02-14}",
-        "  - {kind: 上班, name: 春节, day: 2026-02-28}",
-        "  - {kind: 放假, name: 清明节, from: 2026-04-04, to: 2026-04-06}",
-        "  - {kind: 放假, name: 劳动节, from: 2026-05-01, to: 2026-05-05}",
-        "  - {kind: 上班, name: 劳动节, day: 2026-05-09}",
-        "  - {kind: 放假, name: 端午节, from: 2026-06-19, to: 2026-06-21}",
-        "  - {kind: 放假, name: 中秋节, from: 2026-09-25, to: 2026-09-27}",
-        "  - {kind: 放假, name: 国庆节, from: 2026-10-01, to: 2026-10-08}",
-        "  - {kind: 上班, name: 国庆节, day: 2026-09-20}",
-    ]
-    maker, checker = staff(client, "maker", "admin"), staff(client, "checker", "supervisor")
-    entered = enter_year(client, maker, _yaml(*lines, year=2026), "2026.yaml")
+    lines = NATIONAL_DAY_2026_EXTENDED
+    with time_machine.travel(_at("2026-09-01"), tick=True):  # before any changed day
+        maker = staff(client, "maker", "admin")
+        staff(client, "checker", "supervisor")
+        entered = enter_year(client, maker, _yaml(*lines, year=2026, published_on="2025-11-04"), "2026.yaml")
     assert entered.status_code == 201, entered.get_json()
     record = entered.get_json()
     assert record["compared_with"] == "chinesecalendar 1.11.0"
@@ -188,7 +195,8 @@ def test_an_approved_year_overrides_the_package_and_every_difference_is_listed(c
     ]
     with unit_of_work() as session:
         assert official_calendar(session).is_working_day(dt.date(2026, 10, 8))
-    approved = decide(client, checker, record["id"])
+    with time_machine.travel(_at("2026-09-02"), tick=True):
+        approved = decide(client, relogin(client, "checker"), record["id"])
     assert approved.get_json()["differences"] == record["differences"]  # shown again to the approver
     with unit_of_work() as session:
         calendar = official_calendar(session)
@@ -197,8 +205,61 @@ def test_an_approved_year_overrides_the_package_and_every_difference_is_listed(c
         audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "calendar_year.approved")).one()
         assert audit.detail["before"]["source"] == "chinesecalendar 1.11.0"
         assert audit.detail["differences"] == record["differences"]
-    overview = client.get("/api/v1/staff/calendar", headers=bearer(checker)).get_json()
-    assert {"year": 2026, "source": "测试用虚构文号〔2026〕2号"} in overview["years"]
+    overview = client.get("/api/v1/staff/calendar", headers=bearer(relogin(client, "checker"))).get_json()
+    assert {"year": 2026, "source": "测试用虚构文号〔2025〕2号"} in overview["years"]
+
+
+def test_days_already_past_cannot_be_rewritten(client: Any) -> None:
+    """In December 2026 a correction of National Day 2026 would rewrite history."""
+    with time_machine.travel(_at("2026-12-06"), tick=True):
+        maker = staff(client, "maker", "admin")
+        content = _yaml(*NATIONAL_DAY_2026_EXTENDED, year=2026, published_on="2025-11-04")
+        refused = enter_year(client, maker, content, "2026.yaml")
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert body["code"] == "CALENDAR_PAST_DAYS"
+    assert body["message"].startswith("不能更改已经过去的日期（2026-10-08、2026-10-10，共2天）")
+
+
+def test_only_province_wide_staff_change_the_calendar_and_refusals_are_audited(client: Any) -> None:
+    with unit_of_work() as session:
+        seed_regions(session)
+    regional = staff(client, "regional", "admin", region="130200")
+    refused = enter_year(client, regional, MADE_UP_2027.read_bytes(), "2027.yaml")
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "PROVINCE_WIDE_ROLE_REQUIRED")
+    maker = staff(client, "maker", "admin")
+    record = enter_year(client, maker, MADE_UP_2027.read_bytes(), "2027.yaml").get_json()
+    regional_boss = staff(client, "regionboss", "supervisor", region="130200")
+    assert decide(client, regional_boss, record["id"]).get_json()["code"] == "PROVINCE_WIDE_ROLE_REQUIRED"
+    assert decide(client, maker, record["id"]).get_json()["code"] == "MAKER_CANNOT_APPROVE"
+    assert decide(client, maker, 10**20).status_code == 404
+    with unit_of_work() as session:
+        refusals = session.execute(
+            select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.detail).where(AuditEvent.outcome == "refused")
+        ).all()
+    assert sorted((action, actor, detail["refused"]) for action, actor, detail in refusals) == [
+        ("calendar_year.approve", str(staff_id("maker")), "maker_cannot_approve"),
+        ("calendar_year.approve", str(staff_id("regionboss")), "regional_account"),
+        ("calendar_year.enter", str(staff_id("regional")), "regional_account"),
+    ]
+
+
+def test_a_small_file_of_nested_aliases_is_refused_before_it_is_expanded(client: Any) -> None:
+    maker = staff(client, "maker", "admin")
+    levels = ['l0: &l0 ["xxxxxxxxxx"]'] + [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 12)]
+    bomb = "\n".join([*levels, "document_no: *l11"]).encode()
+    refused = enter_year(client, maker, bomb, "2027.yaml")
+    assert refused.status_code == 422
+    assert refused.get_json()["details"]["problems"][0] == {
+        "line": 1,
+        "message": "不能使用 YAML 锚点或别名（& 与 *），请逐行写出",
+    }
+    dated_as_number = MADE_UP_2027.read_bytes().replace(b"published_on: 2026-10-25", b"published_on: 20261025")
+    wrong = enter_year(client, maker, dated_as_number, "2027.yaml")
+    assert wrong.status_code == 422
+    assert wrong.get_json()["details"]["problems"] == [
+        {"line": None, "message": "发布日期应写作 YYYY-MM-DD，如 2026-11-20"}
+    ]
 
 
 # --- deadlines waiting for a year ----------------------------------------------------------------
@@ -326,11 +387,12 @@ def test_the_horizon_alert_goes_weekly_to_supervisors_and_admins_and_stops_after
     staff(client, "root", "admin", phone="13700000008")
     staff(client, "clerk", "handler", phone="13700000007")
     with time_machine.travel(_at("2026-10-30"), tick=True):  # 62 days before the end
-        assert horizon_check() == 0
+        assert horizon_check().near is False
     with time_machine.travel(_at("2026-11-02"), tick=True):  # a Monday, 59 days before
-        assert horizon_check() == 2
+        told = horizon_check()
+        assert (told.near, told.told, told.without_phone) == (True, 2, [])
     with time_machine.travel(_at("2026-11-06"), tick=True):  # the same week: told already
-        horizon_check()
+        assert horizon_check().told_this_week_already
     assert sorted(m["recipient"] for m in _sent("staff_calendar_horizon")) == [
         ("staff", staff_id("boss")),
         ("staff", staff_id("root")),
@@ -345,7 +407,7 @@ def test_the_horizon_alert_goes_weekly_to_supervisors_and_admins_and_stops_after
     with time_machine.travel(_at("2026-11-10"), tick=True):
         approve_made_up_2027(client)
     with time_machine.travel(_at("2026-11-16"), tick=True):
-        assert horizon_check() == 0
+        assert horizon_check().near is False
     assert len(_sent("staff_calendar_horizon")) == 4
     root = relogin(client, "root")
     assert _alerts(client, root, kind="calendar_horizon") == []

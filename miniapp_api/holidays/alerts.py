@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,14 +32,23 @@ def year_missing(session: Session, year: int, region_code: str) -> None:
     )
 
 
-def check_horizon(session: Session, today: dt.date, warn_days: int) -> int:
+@dataclass
+class HorizonResult:
+    known_through: dt.date | None
+    near: bool  # the calendar ends within the warning period
+    told: int = 0  # messages queued now (0 when this week's went out already)
+    told_this_week_already: bool = False
+    without_phone: list[str] = field(default_factory=list)  # who could not be told
+
+
+def check_horizon(session: Session, today: dt.date, warn_days: int) -> HorizonResult:
     """When the calendar ends within `warn_days`, tell supervisors and admins — once an ISO week,
-    until a later year is approved. Returns the messages queued."""
+    until a later year is approved."""
     calendar = official_calendar(session)
     known = calendar.known_through(today)
     if known is not None and (known - today).days > warn_days:
-        resolve(session, "calendar_horizon", f"节假日日历已延至{known.isoformat()}")
-        return 0
+        resolve(session, "calendar_horizon", f"节假日日历可计算到{known.isoformat()}，已无需提醒")
+        return HorizonResult(known, near=False)
     missing = calendar.first_unknown_year(today)
     through = known.isoformat() if known else f"{today.year - 1}-12-31"
     alert, _new = raise_alert(
@@ -51,14 +61,16 @@ def check_horizon(session: Session, today: dt.date, warn_days: int) -> int:
     )
     iso_year, week, _ = today.isocalendar()
     this_week = f"{iso_year}-W{week:02d}"
+    result = HorizonResult(known, near=True)
     if alert.detail.get("told_week") == this_week:
-        return 0  # once a week is a reminder; daily would be noise
+        result.told_this_week_already = True  # once a week is a reminder; daily would be noise
+        return result
     alert.detail = {**alert.detail, "told_week": this_week}
     values = {"known_through": through, "year": str(missing)}
-    sent = 0
     for member in _alerted_staff(session):
         if not member.phone:
             log.warning("staff %s has no work phone for the calendar horizon alert", member.id)
+            result.without_phone.append(member.username)
             continue
         notify.send(
             "staff_calendar_horizon",
@@ -66,8 +78,8 @@ def check_horizon(session: Session, today: dt.date, warn_days: int) -> int:
             values,
             dedup_key=f"calendar_horizon:{missing}:{this_week}:{member.id}",
         )
-        sent += 1
-    return sent
+        result.told += 1
+    return result
 
 
 def _alerted_staff(session: Session) -> list[StaffUser]:

@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from auth.models import StaffUser
 from auth.service import authenticate_staff
+from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import AppError
 from miniapp_api.holidays import service
@@ -120,7 +121,9 @@ def calendar_approve(record_id: int, username: str, password_stdin: bool, note: 
     except AppError as error:
         _fail(error)
     _show(described)
-    click.echo(f"{described['year']}年节假日安排已生效")
+    click.echo(
+        f"{described['year']}年节假日安排已生效；等待该年的期限随即确定（miniapp calendar date-waiting 可再核对）"
+    )
 
 
 @calendar.command("reject")
@@ -148,8 +151,26 @@ def calendar_date_waiting() -> None:
 
 
 @calendar.command("check-horizon")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="count as this day")
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="count as this day (within a year of today)"
+)
 def calendar_check_horizon(today: dt.datetime | None) -> None:
     """Warn supervisors and admins when the calendar runs out soon (daily by itself; once a week per person)."""
-    sent = horizon_check(today.date() if today else None)
-    click.echo(f"已提醒 {sent} 人" if sent else "节假日日历足够，无需提醒")
+    day = today.date() if today else None
+    if day is not None and abs((day - china_today()).days) > 366:
+        click.echo("--today 应在今天前后一年之内", err=True)
+        sys.exit(2)
+    result = horizon_check(day)
+    through = result.known_through.isoformat() if result.known_through else "（今年的安排也没有）"
+    if not result.near:
+        click.echo(f"节假日日历可计算到{through}，无需提醒")
+        return
+    click.echo(f"节假日日历只到{through}：请尽快录入并审核下一年的安排")
+    if result.told_this_week_already:
+        click.echo("本周已提醒过主管和管理员，下周一起再次提醒")
+    else:
+        click.echo(f"已短信提醒主管和管理员 {result.told} 人")
+    if result.without_phone:
+        click.echo(
+            f"没有工作手机、未能提醒：{'、'.join(result.without_phone)}（miniapp staff create … --phone）", err=True
+        )

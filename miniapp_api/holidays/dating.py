@@ -34,6 +34,6 @@ def date_waiting(today: dt.date | None = None) -> DatingResult:
     return result
 
 
-def horizon_check(today: dt.date | None = None) -> int:
+def horizon_check(today: dt.date | None = None) -> alerts.HorizonResult:
     with unit_of_work() as session:
         return alerts.check_horizon(session, today or china_today(), settings().CALENDAR_HORIZON_ALERT_DAYS)

@@ -31,6 +31,31 @@ class CalendarYearFormIn(Schema):
     source = ma.fields.String(validate=validate.Length(max=500), metadata={"label": "来源（网址或公报）"})
 
 
+YEAR_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "YAML（含通知信息与 lines）或 CSV（类型,名称,开始日期,结束日期）",
+                    },
+                    "year": {"type": "integer", "minimum": 2000, "maximum": 2100, "description": "年份（CSV 必填）"},
+                    "document_no": {"type": "string", "maxLength": 60, "description": "通知文号（CSV 必填）"},
+                    "title": {"type": "string", "maxLength": 200, "description": "通知标题"},
+                    "published_on": {"type": "string", "format": "date", "description": "发布日期（CSV 必填）"},
+                    "source": {"type": "string", "maxLength": 500, "description": "来源（CSV 必填）"},
+                },
+            }
+        }
+    },
+}
+
+
 class CalendarDecisionIn(Schema):
     note = ma.fields.String(validate=validate.Length(max=500), metadata={"label": "审核意见"})
 
@@ -71,6 +96,7 @@ class CalendarYearOut(Schema):
     decided_by = ma.fields.String(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     decision_note = ma.fields.String(allow_none=True)
+    withdrawn = ma.fields.Boolean(metadata={"description": "录入人自行撤回（不是审核人退回）"})
 
 
 class CalendarKnownYearOut(Schema):
@@ -106,15 +132,18 @@ class Years(MethodView):
     @body_limit(lambda: MAX_FILE_BYTES + 64 * 1024)
     @requires(blp, "staff", roles=service.ENTER_ROLES)
     @accepts("multipart/form-data")
-    @blp.arguments(CalendarYearFormIn, location="form")
+    @blp.arguments(CalendarYearFormIn, location="form", content_type="multipart/form-data")
+    @blp.doc(requestBody=YEAR_UPLOAD_BODY)
     @blp.response(201, CalendarYearOut)
     @blp.alt_response(409, schema=ErrorEnvelope, description="该年份已有待审核的录入")
     @blp.alt_response(422, schema=ErrorEnvelope, description="文件有误（details.problems 逐行列出）")
     def post(self, form: dict[str, Any], caller: Caller) -> Any:
         """录入一年的节假日安排（file：YAML 或 CSV，每行一段放假或一个调休上班日）；须另一位管理员或主管审核后生效"""
         upload = uploaded_file("file")
-        if upload is None or not upload[1]:
+        if upload is None:
             raise ValidationFailed("请在 file 字段上传节假日安排文件（.yaml 或 .csv）", code="FILE_REQUIRED")
+        if not upload[1]:
+            raise ValidationFailed("上传的文件是空的", code="FILE_EMPTY")
         session = current_session()
         record = service.submit(session, _staff(caller), upload[0], upload[1], form, via="api")
         return service.describe(session, record)

@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 from auth.models import StaffUser
 from miniapp_api.alerts.service import resolve as resolve_alerts
 from miniapp_api.audit.service import record as audit
+from miniapp_api.audit.service import record_regardless
 from miniapp_api.celery_app import task
 from miniapp_api.clock import china_today
-from miniapp_api.db import after_commit, utcnow
+from miniapp_api.db import MAX_ID, after_commit, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.holidays.files import parse
 from miniapp_api.holidays.models import CalendarLineRecord, CalendarYearRecord
 from miniapp_api.holidays.package import package_source, package_years
-from miniapp_api.rules.calendar import CalendarYear, OfficialCalendar, differences
+from miniapp_api.rules.calendar import CalendarYear, OfficialCalendar, changed_days, differences
 from miniapp_api.rules.calendar_lines import ArrangementLine, LineProblem, arrangement_of, check_lines, summary
 
 ENTER_ROLES = ("admin",)
@@ -80,7 +81,7 @@ def _in_force(session: Session, year: int) -> CalendarYear | None:
 def _refused(problems: list[LineProblem]) -> ValidationFailed:
     first = problems[0]
     where = f"第{first.line_no}行：" if first.line_no else ""
-    more = f"（另有{len(problems) - 1}处问题，见 details）" if len(problems) > 1 else ""
+    more = f"（另有{len(problems) - 1}处问题，逐条列出）" if len(problems) > 1 else ""
     return ValidationFailed(
         f"节假日安排有误，{where}{first.message}{more}",
         code="CALENDAR_FILE_INVALID",
@@ -92,26 +93,19 @@ def submit(
     session: Session, staff: StaffUser, filename: str, content: bytes, given: dict[str, Any], *, via: str
 ) -> CalendarYearRecord:
     """Enter a year from a file; nothing takes effect until someone else approves it."""
-    _require_role(staff, ENTER_ROLES, "录入节假日安排需要系统管理员岗位")
+    _require_role(staff, ENTER_ROLES, "录入节假日安排需要系统管理员岗位", action="calendar_year.enter")
     parsed = parse(filename, content, given)
     problems = list(parsed.problems)
     year = parsed.meta.get("year")
+    today = china_today()
     if isinstance(year, int):
         problems += check_lines(year, parsed.lines)
-        this_year = china_today().year
-        if not this_year - 1 <= year <= this_year + 1:
-            # Each notice covers the coming year; earlier years only ever need a correction.
-            problems.append(LineProblem(0, f"只能录入{this_year - 1}年至{this_year + 1}年的节假日安排"))
+        problems += _plausibility(year, parsed.meta.get("published_on"), today)
     if problems:
-        raise _refused(sorted(problems, key=lambda problem: problem.line_no))
+        raise _refused(sorted(problems, key=lambda problem: (problem.line_no == 0, problem.line_no)))  # lines first
     assert isinstance(year, int)
-    if session.scalar(
-        select(CalendarYearRecord.id).where(CalendarYearRecord.year == year, CalendarYearRecord.status == "pending")
-    ):
-        raise ConflictError(
-            f"{year}年已有一份待审核的节假日安排：请先审核或退回，再重新录入", code="CALENDAR_YEAR_PENDING"
-        )
     meta = parsed.meta
+    _refuse_conflicts(session, year, meta["document_no"])
     record = CalendarYearRecord(
         year=year,
         status="pending",
@@ -129,7 +123,7 @@ def submit(
             for line in parsed.lines
         ],
     )
-    _compare(session, record)
+    _compare(session, record, today)
     session.add(record)
     session.flush()
     audit(
@@ -141,24 +135,68 @@ def submit(
     return record
 
 
-def _compare(session: Session, record: CalendarYearRecord) -> None:
-    """Against the calendar in force for the year: every day it would change."""
+def _plausibility(year: int, published_on: dt.date | None, today: dt.date) -> list[LineProblem]:
+    """Each notice covers the coming year, published within the year before; earlier years only
+    ever need a correction of days still to come."""
+    problems = []
+    if not today.year - 1 <= year <= today.year + 1:
+        problems.append(LineProblem(0, f"只能录入{today.year - 1}年至{today.year + 1}年的节假日安排"))
+    if published_on is not None and not dt.date(year - 1, 1, 1) <= published_on <= today:
+        problems.append(LineProblem(0, f"发布日期应在{year - 1}年1月1日至今天之间"))
+    return problems
+
+
+def _refuse_conflicts(session: Session, year: int, document_no: str) -> None:
+    live = CalendarYearRecord.status.in_(("pending", "approved"))
+    pending = session.scalar(
+        select(CalendarYearRecord.id).where(CalendarYearRecord.year == year, CalendarYearRecord.status == "pending")
+    )
+    if pending is not None:
+        raise ConflictError(
+            f"{year}年已有一份待审核的节假日安排（编号{pending}）：请先审核或退回，再重新录入",
+            code="CALENDAR_YEAR_PENDING",
+            details={"pending_id": pending},
+        )
+    other = session.scalar(
+        select(CalendarYearRecord.year).where(
+            live, CalendarYearRecord.document_no == document_no, CalendarYearRecord.year != year
+        )
+    )
+    if other is not None:
+        raise ConflictError(
+            f"通知文号{document_no}已用于{other}年的安排：每年的通知文号不同，请核对", code="DOCUMENT_NO_REUSED"
+        )
+
+
+def _compare(session: Session, record: CalendarYearRecord, today: dt.date) -> None:
+    """Against the calendar in force for the year: every day it would change. Days already past
+    are history (deadlines were counted on them): an entry may not rewrite them."""
     before = _in_force(session, record.year)
     if before is None:
         record.compared_with, record.differences = None, []
         return
+    after = _arrangement(record)
+    past = [day for day in changed_days(before, after) if day < today]
+    if past:
+        days = "、".join(day.isoformat() for day in past[:5]) + ("等" if len(past) > 5 else "")
+        raise ValidationFailed(
+            f"不能更改已经过去的日期（{days}，共{len(past)}天）：这些日期上的期限已按原安排计算",
+            code="CALENDAR_PAST_DAYS",
+            details={"days": [day.isoformat() for day in past]},
+        )
     record.compared_with = before.source
-    record.differences = differences(before, _arrangement(record))
+    record.differences = differences(before, after)
 
 
 def approve(session: Session, staff: StaffUser, record_id: int, note: str | None) -> CalendarYearRecord:
     """Put the year in force (maker ≠ checker); clocks waiting for it are dated after commit."""
-    _require_role(staff, APPROVE_ROLES, "审核节假日安排需要系统管理员或主管岗位")
+    _require_role(staff, APPROVE_ROLES, "审核节假日安排需要系统管理员或主管岗位", action="calendar_year.approve")
     record = _pending(session, record_id)
     if record.entered_by == staff.id:
+        _refusal(staff, "calendar_year.approve", "maker_cannot_approve", record.id)
         raise Forbidden("录入人不能审核自己录入的节假日安排，请由另一位管理员或主管审核", code="MAKER_CANNOT_APPROVE")
     before = _in_force(session, record.year)
-    _compare(session, record)  # the calendar may have changed since it was entered
+    _compare(session, record, china_today())  # the calendar may have changed since it was entered
     replaced = session.scalar(
         select(CalendarYearRecord)
         .where(CalendarYearRecord.year == record.year, CalendarYearRecord.status == "approved")
@@ -191,7 +229,7 @@ def approve(session: Session, staff: StaffUser, record_id: int, note: str | None
 
 
 def reject(session: Session, staff: StaffUser, record_id: int, note: str) -> CalendarYearRecord:
-    _require_role(staff, APPROVE_ROLES, "审核节假日安排需要系统管理员或主管岗位")
+    _require_role(staff, APPROVE_ROLES, "审核节假日安排需要系统管理员或主管岗位", action="calendar_year.reject")
     record = _pending(session, record_id)
     record.status, record.decided_by, record.decided_at, record.decision_note = "rejected", staff.id, utcnow(), note
     if record.entered_by == staff.id:
@@ -207,27 +245,53 @@ def reject(session: Session, staff: StaffUser, record_id: int, note: str) -> Cal
 
 
 def _pending(session: Session, record_id: int) -> CalendarYearRecord:
-    record = session.get(CalendarYearRecord, record_id, with_for_update=True)
-    if record is None:
-        raise NotFoundError("没有这份节假日安排", code="CALENDAR_YEAR_NOT_FOUND")
+    record = _found(session, record_id, for_update=True)
     if record.status != "pending":
         raise ConflictError(f"这份节假日安排已{_STATUS_LABELS[record.status]}，不能再审核", code="CALENDAR_NOT_PENDING")
     return record
 
 
-def _require_role(staff: StaffUser, roles: tuple[str, ...], message: str) -> None:
+def _found(session: Session, record_id: int, *, for_update: bool = False) -> CalendarYearRecord:
+    record = session.get(CalendarYearRecord, record_id, with_for_update=for_update) if 0 < record_id <= MAX_ID else None
+    if record is None:
+        raise NotFoundError("没有这份节假日安排", code="CALENDAR_YEAR_NOT_FOUND")
+    return record
+
+
+def _require_role(staff: StaffUser, roles: tuple[str, ...], message: str, *, action: str) -> None:
+    """The calendar is the same for every region: only province-wide accounts (no region) change it."""
     if not staff.active or not set(roles) & set(staff.roles):
+        _refusal(staff, action, "role")
         raise Forbidden(message, code="ROLE_REQUIRED")
+    if staff.region_code is not None:
+        _refusal(staff, action, "regional_account")
+        raise Forbidden(
+            "节假日安排全国通用，须由全省（不限地区）的管理员或主管录入和审核", code="PROVINCE_WIDE_ROLE_REQUIRED"
+        )
+
+
+def _refusal(staff: StaffUser, action: str, reason: str, record_id: int | None = None) -> None:
+    """A refused attempt stays in the trail even though the transaction rolls back."""
+    record_regardless(
+        action,
+        actor=("staff", staff.id),
+        subject=("calendar_year", record_id) if record_id else None,
+        detail={"refused": reason},
+        outcome="refused",
+    )
 
 
 _STATUS_LABELS = {"pending": "待审核", "approved": "生效", "rejected": "退回", "superseded": "被新的安排取代"}
 
 
+def _status_label(record: CalendarYearRecord) -> str:
+    if record.status == "rejected" and record.decided_by is None:
+        return "录入人撤回"
+    return _STATUS_LABELS[record.status]
+
+
 def get(session: Session, record_id: int) -> CalendarYearRecord:
-    record = session.get(CalendarYearRecord, record_id)
-    if record is None:
-        raise NotFoundError("没有这份节假日安排", code="CALENDAR_YEAR_NOT_FOUND")
-    return record
+    return _found(session, record_id)
 
 
 def describe(session: Session, record: CalendarYearRecord) -> dict[str, Any]:
@@ -242,7 +306,7 @@ def describe(session: Session, record: CalendarYearRecord) -> dict[str, Any]:
         "id": record.id,
         "year": record.year,
         "status": record.status,
-        "status_label": _STATUS_LABELS[record.status],
+        "status_label": _status_label(record),
         "document_no": record.document_no,
         "title": record.title,
         "published_on": record.published_on,
@@ -257,6 +321,7 @@ def describe(session: Session, record: CalendarYearRecord) -> dict[str, Any]:
         "entered_by": names.get(record.entered_by),
         "entered_at": record.entered_at,
         "decided_by": names.get(record.decided_by) if record.decided_by else None,
+        "withdrawn": record.status == "rejected" and record.decided_by is None,
         "decided_at": record.decided_at,
         "decision_note": record.decision_note,
     }

@@ -16,18 +16,21 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auth.models import WeChatAccount
 from miniapp_api.audit.service import record as audit
-from miniapp_api.claims.decisions import notify_person
-from miniapp_api.db import utcnow
+from miniapp_api.db import chunks, utcnow
 from miniapp_api.holidays import alerts as calendar_alerts
 from miniapp_api.holidays.service import official_calendar
 from miniapp_api.objections import history, staff_notices
 from miniapp_api.objections.models import Objection, ObjectionDeadline
+from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
 from miniapp_api.rules.calendar import OfficialCalendar
 from miniapp_api.rules.deadlines import objection_reply_due, resumed_due, working_days_left
 from miniapp_api.rules.errors import CalendarYearUnknown
+from miniapp_api.rules.parameters import RegionParameters
 from miniapp_api.rules.working_days import add_working_days, previous_working_day
+from notifications import service as notify
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +102,11 @@ def close(clock: ObjectionDeadline, today: dt.date) -> None:
     clock.closed_on = today
 
 
-def retry_calendar(session: Session, clock: ObjectionDeadline, calendar: OfficialCalendar) -> bool:
+def retry_calendar(
+    clock: ObjectionDeadline, objection: Objection, parameters: RegionParameters, calendar: OfficialCalendar
+) -> bool:
     """Work out a due date the calendar could not give before; True when it now can. A pause
     that happened meanwhile is applied as if the date had been known all along."""
-    objection = session.get(Objection, clock.objection_id)
-    assert objection is not None
-    parameters = rules_parameters(session, objection.region_code)
-    assert parameters is not None
     try:
         due = objection_reply_due(objection.filed_on, parameters, calendar, objection.category).due
         if clock.paused_on is None:
@@ -124,26 +125,56 @@ def retry_calendar(session: Session, clock: ObjectionDeadline, calendar: Officia
 
 
 def date_waiting(session: Session) -> int:
-    """Date every clock the calendar can now date; the claimant is told the reply's due date.
-    Safe to run again: a dated clock no longer waits."""
+    """Date every clock the calendar can now date; each claimant whose clock runs is told the
+    reply's due date. Safe to run again: a dated clock no longer waits (and a second pass at the
+    same moment skips the rows this one holds)."""
+    waiting = pending_calendar(session)
+    if not waiting:
+        return 0
     calendar = official_calendar(session)
-    dated = 0
-    for clock in pending_calendar(session):
-        if not retry_calendar(session, clock, calendar):
+    objections: dict[int, Objection] = {}
+    for ids in chunks([clock.objection_id for clock in waiting]):
+        objections |= {o.id: o for o in session.scalars(select(Objection).where(Objection.id.in_(ids)))}
+    parameters: dict[str, RegionParameters] = {}
+    told: list[tuple[Objection, str]] = []
+    for clock in waiting:
+        objection = objections[clock.objection_id]
+        if objection.region_code not in parameters:
+            found = rules_parameters(session, objection.region_code)
+            assert found is not None  # the region is a foreign key
+            parameters[objection.region_code] = found
+        if not retry_calendar(clock, objection, parameters[objection.region_code], calendar):
             continue
-        dated += 1
         due = clock.due_on.isoformat() if clock.due_on else None
         history.append(clock.objection_id, "due_date_set", due_on=due)
-        objection = session.get(Objection, clock.objection_id)
-        if clock.state == "running" and objection is not None and due:
-            notify_person(
-                session,
-                objection.person_id,
-                "objection_due_date_set",
+        if clock.state == "running" and due:
+            told.append((objection, due))
+    _tell_due_dates(session, told)
+    return sum(1 for clock in waiting if clock.state != "calendar_pending")
+
+
+def _tell_due_dates(session: Session, told: list[tuple[Objection, str]]) -> None:
+    """One message each, on WeChat where the claimant uses the mini-program, else by SMS."""
+    person_ids = [objection.person_id for objection, _due in told]
+    openids: dict[int, str] = {}
+    phones: dict[int, str | None] = {}
+    for ids in chunks(person_ids):
+        accounts = session.execute(
+            select(WeChatAccount.person_id, WeChatAccount.openid).where(WeChatAccount.person_id.in_(ids))
+        )
+        openids |= {person_id: openid for person_id, openid in accounts if person_id is not None}
+        phones |= dict(session.execute(select(Person.id, Person.phone).where(Person.id.in_(ids))).all())
+    notify.send_many(
+        "objection_due_date_set",
+        [
+            (
+                notify.Recipient("person", objection.person_id, phone=phones.get(objection.person_id),
+                                 openid=openids.get(objection.person_id)),
                 {"objection_no": objection.objection_no, "due_on": due},
-                f"objection:{objection.id}:due_set:{due}",
             )
-    return dated
+            for objection, due in told
+        ],
+    )  # fmt: skip
 
 
 def _run_until(calendar: OfficialCalendar, clock: ObjectionDeadline, due: dt.date) -> None:

@@ -93,17 +93,22 @@ def weekday_name(day: dt.date) -> str:
     return f"周{WEEKDAYS[day.weekday()]}"
 
 
+def changed_days(before: CalendarYear, after: CalendarYear) -> list[dt.date]:
+    """The days of the year the two arrangements classify differently."""
+    first = dt.date(after.year, 1, 1)
+    days = (dt.date(after.year + 1, 1, 1) - first).days
+    return [
+        day for day in (first + dt.timedelta(days=n) for n in range(days)) if before.kind_of(day) != after.kind_of(day)
+    ]
+
+
 def differences(before: CalendarYear, after: CalendarYear) -> list[str]:
     """Every day of the year the two arrangements classify differently, in Chinese."""
     found = []
-    day = dt.date(after.year, 1, 1)
-    while day.year == after.year:
-        old, new = before.kind_of(day), after.kind_of(day)
-        if old != new:
-            old_name = before.holidays.get(day) or before.working_days.get(day)
-            new_name = after.holidays.get(day) or after.working_days.get(day)
-            old_text = f"{old}（{old_name}）" if old_name else old
-            new_text = f"{new}（{new_name}）" if new_name else new
-            found.append(f"{month_day(day)}（{weekday_name(day)}）：{before.source}为{old_text}，本次录入为{new_text}")
-        day += dt.timedelta(days=1)
+    for day in changed_days(before, after):
+        old_name = before.holidays.get(day) or before.working_days.get(day)
+        new_name = after.holidays.get(day) or after.working_days.get(day)
+        old_text = f"{before.kind_of(day)}（{old_name}）" if old_name else before.kind_of(day)
+        new_text = f"{after.kind_of(day)}（{new_name}）" if new_name else after.kind_of(day)
+        found.append(f"{month_day(day)}（{weekday_name(day)}）：{before.source}为{old_text}，本次录入为{new_text}")
     return found

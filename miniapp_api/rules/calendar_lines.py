@@ -17,6 +17,10 @@ MAX_HOLIDAY_RUN = 15
 # No year since 2008 has had more than 35 days off in its notice (2026: 33; 2020 with the
 # epidemic extension: 34); far more would move every deadline by weeks.
 MAX_HOLIDAY_DAYS = 40
+MAX_ADJUSTED_WORKING_DAYS = 12  # no notice has asked for more than 8 weekend days
+# The festivals every citizen has off (全国年节及纪念日放假办法第二条): each notice arranges all seven.
+STATUTORY_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+STATUTORY_BASIS = "全国年节及纪念日放假办法第二条"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +59,16 @@ def check_lines(year: int, lines: Sequence[ArrangementLine]) -> list[LineProblem
             both = "既是放假日又是调休上班日" if earlier.kind != line.kind else "重复出现"
             problems.append(LineProblem(line.line_no, f"{month_day(day)}{both}（另见第{earlier.line_no}行）"))
             break
-    if not any(line.kind == "holiday" for line in lines):
-        problems.append(LineProblem(0, "没有任何放假安排：请按通知逐项录入"))
     off = sum(1 for line in seen.values() if line.kind == "holiday")
     if off > MAX_HOLIDAY_DAYS:
         problems.append(LineProblem(0, f"全年放假合计{off}天，超过{MAX_HOLIDAY_DAYS}天，不像一年的安排，请核对"))
+    worked = sum(1 for line in seen.values() if line.kind == "working_day")
+    if worked > MAX_ADJUSTED_WORKING_DAYS:
+        problems.append(LineProblem(0, f"调休上班合计{worked}天，超过{MAX_ADJUSTED_WORKING_DAYS}天，请核对"))
+    named = [line.name for line in lines if line.kind == "holiday"]
+    missing = [festival for festival in STATUTORY_FESTIVALS if not any(festival in name for name in named)]
+    if missing:
+        problems.append(LineProblem(0, f"缺少{'、'.join(missing)}的放假安排（{STATUTORY_BASIS}）"))
     return sorted(problems, key=lambda problem: problem.line_no)
 
 
