@@ -85,6 +85,7 @@ class StaffBriefOut(Schema):
     username = ma.fields.String()
     display_name = ma.fields.String()
     roles = ma.fields.List(ma.fields.String())
+    region_code = ma.fields.String(allow_none=True, metadata={"description": "所属统筹地区；为空表示全省账号"})
 
 
 class MeOut(Schema):

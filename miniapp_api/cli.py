@@ -364,7 +364,10 @@ def staff() -> None:
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="姓名（显示用）")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES), help="可重复")
-@click.option("--region", "region_code", default=None, help="所属统筹地区代码")
+@click.option("--region", "region_code", default=None, help="所属统筹地区代码（只处理本地区的事项）")
+@click.option(
+    "--province-wide", is_flag=True, help="全省账号：不限地区（查看和处理各地区的事项）；与 --region 二选一"
+)
 @click.option("--phone", default=None, help="工作手机（接收到期提醒和督办）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（用于脚本）")
 def staff_create(
@@ -372,10 +375,15 @@ def staff_create(
     display_name: str,
     roles: tuple[str, ...],
     region_code: str | None,
+    province_wide: bool,
     phone: str | None,
     password_stdin: bool,
 ) -> None:
-    """Create a staff account; the password is asked for (never an argument, so not in shell history)."""
+    """Create a staff account; the password is asked for (never an argument, so not in shell history).
+    Its reach is stated, never implied: one region (--region) or the whole province (--province-wide)."""
+    if bool(region_code) == province_wide:
+        click.echo("请指明账号范围：--region 统筹地区代码，或 --province-wide（全省）", err=True)
+        sys.exit(2)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -1,18 +1,20 @@
 """The messages a caller may see: a claimant their own, an employer those sent to its
-contacts, staff (handler, auditor, admin) anyone's. Someone else's message is "not found"."""
+contacts, staff (handler, auditor, admin) those of people in their region (province-wide
+accounts: anyone's). Someone else's message is "not found"."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from auth.caller import Caller
+from auth.models import StaffUser
 from auth.service import require_staff_role
 from miniapp_api.db import current_session
 from miniapp_api.errors import NotFoundError, ValidationFailed
-from miniapp_api.records.models import EmployerContact
+from miniapp_api.records.models import Employer, EmployerContact, Person
 from notifications.models import Message
 from notifications.service import describe, history_for_recipient
 
@@ -27,7 +29,23 @@ def _visible_to(caller: Caller) -> Select[Any]:
         contacts = select(EmployerContact.id).where(EmployerContact.employer_id == caller.employer_id)
         return query.where(Message.recipient_kind == "employer_contact", Message.recipient_id.in_(contacts))
     require_staff_role(caller, *STAFF_READERS)
-    return query
+    return query.where(in_region(caller.staff_region)) if caller.staff_region else query
+
+
+def in_region(region_code: str) -> ColumnElement[bool]:
+    """Messages to a person, an employer's contact or a member of staff of `region_code`."""
+    person = exists().where(Person.id == Message.recipient_id, Person.region_code == region_code)
+    contact = exists().where(
+        EmployerContact.id == Message.recipient_id,
+        Employer.id == EmployerContact.employer_id,
+        Employer.region_code == region_code,
+    )
+    staff = exists().where(StaffUser.id == Message.recipient_id, StaffUser.region_code == region_code)
+    return or_(
+        and_(Message.recipient_kind == "person", person),
+        and_(Message.recipient_kind == "employer_contact", contact),
+        and_(Message.recipient_kind == "staff", staff),
+    )
 
 
 def my_messages(caller: Caller, limit: int) -> list[dict[str, Any]]:
@@ -48,4 +66,5 @@ def staff_lookup(caller: Caller, phone: str | None, openid: str | None, limit: i
     require_staff_role(caller, *STAFF_READERS)
     if not phone and not openid:
         raise ValidationFailed("请提供手机号（phone）或 openid", code="RECIPIENT_REQUIRED")
-    return history_for_recipient(current_session(), phone=phone, openid=openid, limit=limit)
+    scope = in_region(caller.staff_region) if caller.staff_region else None
+    return history_for_recipient(current_session(), phone=phone, openid=openid, limit=limit, where=scope)

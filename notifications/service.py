@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -222,10 +222,18 @@ def describe(message: Message) -> dict[str, Any]:
 
 
 def history_for_recipient(
-    session: Session, *, phone: str | None = None, openid: str | None = None, limit: int = 50
+    session: Session,
+    *,
+    phone: str | None = None,
+    openid: str | None = None,
+    limit: int = 50,
+    where: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """A recipient's messages, newest first, with every status change; numbers masked (staff look-up)."""
+    """A recipient's messages, newest first, with every status change; numbers masked (staff
+    look-up). `where` narrows it (a member of staff's region)."""
     query = select(Message).options(selectinload(Message.events)).order_by(Message.created_at.desc()).limit(limit)
+    if where is not None:
+        query = query.where(where)
     if phone:
         query = query.where(Message.phone_hash == phone_hash(phone))
     elif openid:

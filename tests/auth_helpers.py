@@ -66,13 +66,14 @@ def employer_login(client: Any, sms: SmsStandIn, credit_code: str, phone: str) -
     return tokens
 
 
-def staff_account(username: str, *roles: str) -> None:
+def staff_account(username: str, *roles: str, region: str | None = None) -> None:
+    """A staff account: province-wide unless a region is given."""
     with unit_of_work():
-        create_staff(username, f"工作人员{username}", STAFF_PASSWORD, roles, region_code=None, operator="test")
+        create_staff(username, f"工作人员{username}", STAFF_PASSWORD, roles, region_code=region, operator="test")
 
 
-def staff_login(client: Any, username: str, *roles: str) -> dict[str, Any]:
-    staff_account(username, *roles)
+def staff_login(client: Any, username: str, *roles: str, region: str | None = None) -> dict[str, Any]:
+    staff_account(username, *roles, region=region)
     response = client.post("/api/v1/auth/staff/login", json={"username": username, "password": STAFF_PASSWORD})
     assert response.status_code == 200, response.get_json()
     tokens: dict[str, Any] = response.get_json()

@@ -12,6 +12,10 @@ from tests import factories
 from tests.auth_helpers import bound_claimant, employer_login, staff_login, wechat_login
 from tests.notify_helpers import APPROVED
 
+STAFF_ROLES = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
+# Staff of another region than the records' (130200): every staff route is tried by them too.
+ELSEWHERE_REGION = "152200"
+ELSEWHERE = tuple(f"{role}@elsewhere" for role in STAFF_ROLES)
 CALLERS = (
     "anonymous",
     "claimant_unbound",
@@ -23,6 +27,7 @@ CALLERS = (
     "finance",
     "auditor",
     "admin",
+    *ELSEWHERE,
 )
 
 
@@ -64,6 +69,9 @@ def caller_world(client: Any, wechat_standin: WeChatStandIn, sms_standin: SmsSta
         "claimant": bound_claimant(client, wechat_standin, people["mine"][1], people["mine"][2]),
         "employer": employer_login(client, sms_standin, credit_code, contacts["mine"][1]),
     }
-    for role in ("handler", "reviewer", "supervisor", "finance", "auditor", "admin"):
+    with unit_of_work() as session:
+        factories.region(session, ELSEWHERE_REGION, name="兴安盟")
+    for role in STAFF_ROLES:
         tokens[role] = staff_login(client, f"{role}.one", role)
+        tokens[f"{role}@elsewhere"] = staff_login(client, f"{role}.elsewhere", role, region=ELSEWHERE_REGION)
     return {"client": client, "tokens": tokens, "messages": messages, "claims": claims, "claim_numbers": claim_numbers}

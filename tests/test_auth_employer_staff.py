@@ -129,6 +129,7 @@ def test_the_cli_creates_a_staff_account_that_logs_in_with_its_roles(app: Flask)
     result = run_cli(
         app,
         *("staff", "create", "zhang.san", "--name", "张三", "--role", "handler", "--role", "reviewer"),
+        "--province-wide",
         "--password-stdin",
         input=f"{STAFF_PASSWORD}\n",
     )
@@ -137,14 +138,40 @@ def test_the_cli_creates_a_staff_account_that_logs_in_with_its_roles(app: Flask)
     tokens = client.post("/api/v1/auth/staff/login", json={"username": "zhang.san", "password": STAFF_PASSWORD})
     assert tokens.status_code == 200
     me = client.get("/api/v1/auth/me", headers=bearer(tokens.get_json())).get_json()
-    assert me["staff"] == {"username": "zhang.san", "display_name": "张三", "roles": ["handler", "reviewer"]}
+    assert me["staff"] == {
+        "username": "zhang.san",
+        "display_name": "张三",
+        "roles": ["handler", "reviewer"],
+        "region_code": None,
+    }
     with unit_of_work() as session:
         assert session.scalars(select(StaffUser.password_hash)).one().startswith("$argon2id$")
 
 
+def test_the_cli_asks_whether_an_account_is_regional_or_province_wide(app: Flask) -> None:
+    result = run_cli(
+        app,
+        "staff",
+        "create",
+        "li.si",
+        "--name",
+        "李四",
+        "--role",
+        "auditor",
+        "--password-stdin",
+        input=f"{STAFF_PASSWORD}\n",
+    )
+    assert result.exit_code == 2
+    assert "请指明账号范围：--region 统筹地区代码，或 --province-wide（全省）" in result.output
+    with unit_of_work() as session:
+        assert session.scalars(select(StaffUser)).all() == []
+
+
 def test_the_cli_refuses_a_weak_password(app: Flask) -> None:
     result = run_cli(
-        app, "staff", "create", "li.si", "--name", "李四", "--role", "auditor", "--password-stdin", input="short\n"
+        app,
+        *("staff", "create", "li.si", "--name", "李四", "--role", "auditor", "--province-wide", "--password-stdin"),
+        input="short\n",
     )
     assert result.exit_code == 1
     assert "密码至少12位" in result.output

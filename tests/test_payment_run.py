@@ -74,12 +74,16 @@ def test_a_month_is_paid_once_through_the_bank_file_and_the_banks_answer(
     assert due == 4  # November and December for each of the two
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance1", "finance")
-        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         assert run.status_code == 201, run.get_json()
         prepared = run.get_json()
         assert (prepared["instructions"], prepared["medical_premiums"]) == (4, 4)
         assert "*" in prepared["sample"][0]["bank"]
-        again = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        again = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         assert (again.status_code, again.get_json()["code"]) == (409, "RUN_EXISTS")
         exported = client.get(f"/api/v1/finance/payment-runs/{prepared['id']}/bank-file.csv", headers=bearer(finance))
         lines = exported.data.decode("utf-8-sig").splitlines()
@@ -124,7 +128,9 @@ def test_a_run_started_twice_at_once_pays_nothing_twice(make_app: Any, wechat_st
                     own = app.test_client()
                     barrier.wait()
                     response = own.post(
-                        "/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(token)
+                        "/api/v1/finance/payment-runs",
+                        json={"period": "2026-12", "region": "130200"},
+                        headers=bearer(token),
                     )
                     answers.append(response.status_code)
 
@@ -152,11 +158,15 @@ def test_a_month_the_bank_returned_is_issued_again_by_the_next_run_and_the_claim
     (claim,) = _approved_claims(client, wechat_standin, 1)
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance1", "finance")
-        first_run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
+        first_run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-11", "region": "130200"}, headers=bearer(finance)
+        )
         (row,) = _bank_file(client, finance, first_run.get_json()["id"])
         answer = _confirm(client, finance, first_run.get_json()["id"], [f"{row[0]},失败,户名与账号不符"])
         assert answer.get_json()["failed"] == 1
-        next_run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        next_run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         assert next_run.get_json()["instructions"] == 2  # November again, and December
         rows = _bank_file(client, finance, next_run.get_json()["id"])
         november = next(r for r in rows if r[5] == "2026-11")
@@ -189,7 +199,9 @@ def test_a_month_returned_twice_to_the_same_account_waits_for_a_new_account(
     def run_in(period: str, day: dt.datetime) -> tuple[dict[str, Any], dict[str, Any], list[list[str]]]:
         with time_machine.travel(day, tick=True):
             finance = staff_login(client, f"finance{period}", "finance")
-            run = client.post("/api/v1/finance/payment-runs", json={"period": period}, headers=bearer(finance))
+            run = client.post(
+                "/api/v1/finance/payment-runs", json={"period": period, "region": "130200"}, headers=bearer(finance)
+            )
             assert run.status_code == 201, run.get_json()
             return finance, run.get_json(), _bank_file(client, finance, run.get_json()["id"])
 
@@ -215,7 +227,9 @@ def test_a_return_after_payment_stopped_promises_nothing_and_a_cancelled_month_p
     first, second = _approved_claims(client, wechat_standin, 2)
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance1", "finance")
-        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
+        run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-11", "region": "130200"}, headers=bearer(finance)
+        )
         rows = _bank_file(client, finance, run.get_json()["id"])
         with unit_of_work() as session:
             for person_id in (first["tokens"]["person_id"], second["tokens"]["person_id"]):
@@ -237,7 +251,9 @@ def test_a_return_after_payment_stopped_promises_nothing_and_a_cancelled_month_p
 
 def test_business_and_finance_duties_are_kept_apart(client: Any, wechat_standin: WeChatStandIn) -> None:
     reviewer = staff_login(client, "reviewer1", "reviewer")
-    refused = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(reviewer))
+    refused = client.post(
+        "/api/v1/finance/payment-runs", json={"period": "2026-11", "region": "130200"}, headers=bearer(reviewer)
+    )
     assert (refused.status_code, refused.get_json()["code"]) == (403, "ROLE_REQUIRED")
     finance = staff_login(client, "finance1", "finance")
     assert client.get("/api/v1/staff/claims", headers=bearer(finance)).status_code == 403
@@ -249,7 +265,9 @@ def test_a_provincial_size_bank_answer_is_read_whole_in_slices(
     _approved_claims(client, wechat_standin, 1)
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance.big", "finance")
-        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         run_id = run.get_json()["id"]
         references = [row[0] for row in _bank_file(client, finance, run_id)]
         forged = [f"BP{900000 + n}-{run_id},成功," for n in range(1500)]
@@ -274,7 +292,9 @@ def test_a_month_is_run_only_once_it_has_begun_in_china_and_a_run_across_midnigh
     with time_machine.travel(just_before - dt.timedelta(minutes=1)):
         finance = staff_login(client, "finance.midnight", "finance")
     with time_machine.travel(just_before, tick=False) as clock:
-        early = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        early = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         assert early.status_code == 422
         assert early.get_json()["details"]["fields"]["period"] == ["月份不能晚于本月"]
         # The November run starts before midnight; the clock passes into December while it selects.
@@ -285,14 +305,18 @@ def test_a_month_is_run_only_once_it_has_begun_in_china_and_a_run_across_midnigh
             return selecting(*args)
 
         monkeypatch.setattr(payments_service, "_due_months", across_midnight)
-        november = client.post("/api/v1/finance/payment-runs", json={"period": "2026-11"}, headers=bearer(finance))
+        november = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-11", "region": "130200"}, headers=bearer(finance)
+        )
         assert november.status_code == 201, november.get_json()
         assert dt.datetime.now(dt.UTC) > just_before  # it did cross
         assert [row[5] for row in _bank_file(client, finance, november.get_json()["id"])] == ["2026-11"]
     # Midnight in China is 16:00 UTC the day before: December may be run from then, not from UTC's.
     with time_machine.travel(dt.datetime(2026, 11, 30, 16, 0, 1, tzinfo=dt.UTC)):
         finance = staff_login(client, "finance.december", "finance")
-        december = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        december = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         assert december.status_code == 201, december.get_json()
         assert [row[5] for row in _bank_file(client, finance, december.get_json()["id"])] == ["2026-12"]
 
@@ -309,10 +333,14 @@ def test_a_run_whose_process_dies_midway_leaves_nothing_and_the_next_pays_each_m
 
         monkeypatch.setattr(payments_service, "held_months", die)
         with pytest.raises(SystemExit):
-            client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+            client.post(
+                "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+            )
         with unit_of_work() as session:
             assert session.scalar(select(func.count()).select_from(PaymentRun)) == 0
             assert session.scalar(select(func.count()).select_from(PaymentInstruction)) == 0
         monkeypatch.undo()
-        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
         assert (run.status_code, run.get_json()["instructions"]) == (201, 4)

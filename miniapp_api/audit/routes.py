@@ -10,7 +10,7 @@ from marshmallow import validate
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, Schema
+from miniapp_api.api import Blueprint, ErrorEnvelope, Schema
 from miniapp_api.audit.search import search
 from miniapp_api.db import MAX_ID, current_session
 
@@ -50,6 +50,7 @@ class AuditLog(MethodView):
     @requires(blp, "staff", roles=("auditor", "admin"))
     @blp.arguments(AuditQuery, location="query")
     @blp.response(200, AuditEntryOut(many=True))
+    @blp.alt_response(403, schema=ErrorEnvelope, description="须为全省（不限地区）账号")
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
         """按操作、操作人、对象、时间查询审计日志（最新的在前）"""
-        return search(current_session(), query)
+        return search(current_session(), caller, query)

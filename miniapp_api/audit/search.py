@@ -7,10 +7,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auth.caller import Caller
 from miniapp_api.audit.models import AuditEvent
+from miniapp_api.errors import Forbidden
 
 
-def search(session: Session, filters: dict[str, Any]) -> list[dict[str, Any]]:
+def search(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trail spans every region and cannot be cut by one: only province-wide auditors and
+    admins (accounts without a region) search it."""
+    if caller.staff_region:
+        raise Forbidden(
+            "审计日志涵盖全省各地区，只有全省（不限地区）的审计人员或管理员可以查询", code="PROVINCE_WIDE_ROLE_REQUIRED"
+        )
     query = select(AuditEvent)
     for name in ("action", "actor_kind", "actor_id", "subject_kind", "subject_id", "outcome"):
         if filters.get(name):

@@ -1,4 +1,5 @@
-"""Payment runs and their instructions. A month's run exists once (unique period), and each
+"""Payment runs and their instructions. A region's run of a month exists once (unique region and
+period: each region's agency pays its own claimants, and its bank file holds no one else's), and each
 scheduled month of benefit has at most one live instruction (unique payment, and unique person,
 month and kind, among instructions the bank has not returned): started twice, even at the same
 moment, nothing is paid twice, and a month the bank returned is issued again by a later run."""
@@ -8,7 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniapp_api.db import Base, UtcDateTime, utcnow
@@ -20,10 +32,14 @@ _LIVE = text("status <> 'failed'")
 
 class PaymentRun(Base):
     __tablename__ = "payment_runs"
-    __table_args__ = (CheckConstraint("status IN ('prepared', 'exported', 'confirmed')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('prepared', 'exported', 'confirmed')", name="status"),
+        UniqueConstraint("region_code", "period"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[dt.date] = mapped_column(Date, unique=True)  # first day of the month paid
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    period: Mapped[dt.date] = mapped_column(Date)  # first day of the month paid
     status: Mapped[str] = mapped_column(String(10))
     instructions: Mapped[int] = mapped_column(Integer)
     total_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -23,6 +23,9 @@ _FINANCE = ("finance",)
 
 class RunIn(Schema):
     period = f.Month(required=True, metadata={"label": "发放月份", "example": "2026-12"})
+    region = f.RegionCode(
+        metadata={"label": "统筹地区", "description": "全省账号必填；本地区账号只能是本地区（可省略）"}
+    )
 
 
 class InstructionOut(Schema):
@@ -37,6 +40,7 @@ class InstructionOut(Schema):
 
 class RunOut(Schema):
     id = ma.fields.Integer()
+    region_code = ma.fields.String()
     period = ma.fields.String()
     status = ma.fields.String()
     instructions = ma.fields.Integer()
@@ -64,10 +68,11 @@ class Runs(MethodView):
     @requires(blp, "staff", roles=_FINANCE)
     @blp.arguments(RunIn)
     @blp.response(201, RunOut)
-    @blp.alt_response(409, schema=ErrorEnvelope, description="该月批次已生成（RUN_EXISTS）")
+    @blp.alt_response(403, schema=ErrorEnvelope, description="不是本地区（OTHER_REGION）")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="本地区该月批次已生成（RUN_EXISTS）")
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """生成某月的发放批次：截至该月应发而未发的月份，每人每月一次"""
-        return service.prepare(current_session(), caller, body["period"])
+        return service.prepare(current_session(), caller, body["period"], body.get("region"))
 
 
 @blp.route("/payment-runs/<int:run_id>")
@@ -78,7 +83,7 @@ class Run(MethodView):
     def get(self, run_id: int, caller: Caller) -> Any:
         """批次概况"""
         session = current_session()
-        return service.describe(session, service.run_of(session, run_id))
+        return service.describe(session, service.run_of(session, caller, run_id))
 
 
 @blp.route("/payment-runs/<int:run_id>/bank-file.csv")

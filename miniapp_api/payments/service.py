@@ -28,10 +28,10 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.models import BenefitPayment, Claim
 from miniapp_api.db import MAX_ID, chunks, utcnow
-from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.pii import mask_bank_account, mask_name, mask_text
-from miniapp_api.records.models import Person
+from miniapp_api.records.models import Person, Region
 from miniapp_api.safety.crosscheck import recover_paid_after_cancellation
 
 BANK_FILE_COLUMNS = ("业务编号", "姓名", "开户银行", "银行账号", "金额", "所属月份", "基本医疗保险费代缴")
@@ -41,11 +41,26 @@ _FAILED = {"失败", "failure", "failed"}
 RETRIES_ON_SAME_ACCOUNT = 2
 
 
-def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]:
-    """The run of `period` (a month already begun in China: records.fields.Month): every month
-    due by then. The month is the caller's to name, never the clock's, so a run started just
-    before midnight cannot drift into the next month."""
+def run_region(session: Session, caller: Caller, asked: str | None) -> str:
+    """The region a run is for: a regional account's own; a province-wide one names it."""
+    if caller.staff_region:
+        if asked and asked != caller.staff_region:
+            raise Forbidden(f"只能为本地区（{caller.staff_region}）生成发放批次", code="OTHER_REGION")
+        return caller.staff_region
+    if not asked:
+        raise ValidationFailed("全省账号生成发放批次时请指明统筹地区（region）", code="REGION_REQUIRED")
+    if session.get(Region, asked) is None:
+        raise ValidationFailed(f"统筹地区 {asked} 不存在", code="UNKNOWN_REGION")
+    return asked
+
+
+def prepare(session: Session, caller: Caller, period: dt.date, region: str | None = None) -> dict[str, Any]:
+    """The run of `period` (a month already begun in China: records.fields.Month) for one region:
+    every month due by then of that region's claims. The month is the caller's to name, never
+    the clock's, so a run started just before midnight cannot drift into the next month."""
+    region_code = run_region(session, caller, region)
     run = PaymentRun(
+        region_code=region_code,
         period=period,
         status="prepared",
         instructions=0,
@@ -59,13 +74,15 @@ def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]
             session.add(run)
             session.flush()
     except IntegrityError:
-        existing = session.scalar(select(PaymentRun).where(PaymentRun.period == period))
+        existing = session.scalar(
+            select(PaymentRun).where(PaymentRun.region_code == region_code, PaymentRun.period == period)
+        )
         raise ConflictError(
-            f"{period:%Y年%m月}的发放批次已经生成，不能重复生成",
+            f"本地区{period:%Y年%m月}的发放批次已经生成，不能重复生成",
             code="RUN_EXISTS",
             details={"run_id": existing.id if existing else None},
         ) from None
-    session.execute(_due_months(run.id, period))
+    session.execute(_due_months(run.id, region_code, period))
     count, total = session.execute(
         select(func.count(), func.coalesce(func.sum(PaymentInstruction.amount), 0)).where(
             PaymentInstruction.run_id == run.id
@@ -77,12 +94,13 @@ def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]
         )
     )
     run.instructions, run.total_amount, run.medical_premiums = int(count), Decimal(total), int(premiums or 0)
-    held = held_months(session, period)
+    held = held_months(session, region_code, period)
     audit(
         "payment.run_prepared",
         actor=caller.audit_actor,
         subject=("payment_run", run.id),
         detail={
+            "region_code": region_code,
             "period": f"{period:%Y-%m}",
             "instructions": run.instructions,
             "total": str(run.total_amount),
@@ -92,8 +110,9 @@ def prepare(session: Session, caller: Caller, period: dt.date) -> dict[str, Any]
     return {**describe(session, run), "held_after_returns": held}
 
 
-def _due_months(run_id: int, period: dt.date) -> Any:
-    """INSERT … SELECT: the scheduled months due by `period` of claims being paid, not yet instructed."""
+def _due_months(run_id: int, region_code: str, period: dt.date) -> Any:
+    """INSERT … SELECT: the scheduled months due by `period` of the region's claims being paid,
+    not yet instructed."""
     payment = BenefitPayment
     earlier = aliased(PaymentInstruction)
     due = (
@@ -115,6 +134,7 @@ def _due_months(run_id: int, period: dt.date) -> Any:
             payment.status == "scheduled",
             payment.period <= period,
             Claim.status == "approved",
+            Claim.region_code == region_code,
             ~exists().where(
                 earlier.person_id == payment.person_id,
                 earlier.period == payment.period,
@@ -154,8 +174,9 @@ def _returns_to_current_account(payment_id: Any) -> Any:
     )
 
 
-def held_months(session: Session, period: dt.date) -> int:
-    """Due months not issued because the bank returned them twice to the claim's current account."""
+def held_months(session: Session, region_code: str, period: dt.date) -> int:
+    """The region's due months not issued because the bank returned them twice to the claim's
+    current account."""
     return int(
         session.scalar(
             select(func.count())
@@ -165,6 +186,7 @@ def held_months(session: Session, period: dt.date) -> int:
                 BenefitPayment.status == "scheduled",
                 BenefitPayment.period <= period,
                 Claim.status == "approved",
+                Claim.region_code == region_code,
                 _returns_to_current_account(BenefitPayment.id) >= RETRIES_ON_SAME_ACCOUNT,
             )
         )
@@ -172,8 +194,11 @@ def held_months(session: Session, period: dt.date) -> int:
     )
 
 
-def run_of(session: Session, run_id: int, *, for_update: bool = False) -> PaymentRun:
+def run_of(session: Session, caller: Caller, run_id: int, *, for_update: bool = False) -> PaymentRun:
+    """One run, if it is of the caller's region (another region's is "not found")."""
     query = select(PaymentRun).where(PaymentRun.id == run_id)
+    if caller.staff_region:
+        query = query.where(PaymentRun.region_code == caller.staff_region)
     run = session.scalar(query.with_for_update() if for_update else query) if 0 < run_id <= MAX_ID else None
     if run is None:
         raise NotFoundError("没有找到这个发放批次", code="RUN_NOT_FOUND")
@@ -198,6 +223,7 @@ def describe(session: Session, run: PaymentRun, limit: int = 50) -> dict[str, An
     )
     return {
         "id": run.id,
+        "region_code": run.region_code,
         "period": f"{run.period:%Y-%m}",
         "status": run.status,
         "instructions": run.instructions,
@@ -220,7 +246,7 @@ def describe(session: Session, run: PaymentRun, limit: int = 50) -> dict[str, An
 
 
 def bank_file(session: Session, caller: Caller, run_id: int) -> bytes:
-    run = run_of(session, run_id, for_update=True)
+    run = run_of(session, caller, run_id, for_update=True)
     rows = session.execute(
         select(PaymentInstruction, Person.name, Claim.bank_name, Claim.bank_account)
         .join(Person, Person.id == PaymentInstruction.person_id)
@@ -257,7 +283,7 @@ def bank_file(session: Session, caller: Caller, run_id: int) -> bytes:
 
 def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> dict[str, Any]:
     """Settle the run's instructions from the bank's answer; each settles once."""
-    run = run_of(session, run_id, for_update=True)
+    run = run_of(session, caller, run_id, for_update=True)
     answers = _read_answers(content)
     if len(answers) > run.instructions:
         # Cheaper to refuse here than after loading a file's worth of rows that cannot all be ours.

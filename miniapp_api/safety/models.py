@@ -4,7 +4,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniapp_api.db import Base, UtcDateTime, utcnow
@@ -49,10 +61,13 @@ class SuspectList(Base):
     """One imported list of suspected irregular recipients (the ministry's comparison results)."""
 
     __tablename__ = "suspect_lists"
+    __table_args__ = (UniqueConstraint("sha256", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the same file twice is refused
+    # The same file twice for one scope is refused; each region may read the ministry's list for itself.
+    sha256: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(6), default="", server_default="")  # region, or "" province-wide
     rows: Mapped[int] = mapped_column(Integer)
     matched: Mapped[int] = mapped_column(Integer)
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

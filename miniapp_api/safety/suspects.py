@@ -52,7 +52,11 @@ def import_list(session: Session, caller: Caller | None, file_name: str, content
     if not file_name.lower().endswith(".csv"):
         raise ValidationFailed("疑点名单应为 .csv 文件", code="LIST_TYPE")
     sha256 = hashlib.sha256(content).hexdigest()
-    earlier = session.scalar(select(SuspectList).where(SuspectList.sha256 == sha256))
+    # A regional account reads the list for its own region only: people claiming elsewhere are
+    # neither matched nor counted apart (the answer must not tell who is on record anywhere).
+    region = caller.staff_region if caller else None
+    scope = region or ""
+    earlier = session.scalar(select(SuspectList).where(SuspectList.sha256 == sha256, SuspectList.scope == scope))
     if earlier is not None:
         raise ConflictError(
             f"这份疑点名单已于{earlier.imported_at:%Y-%m-%d}导入过",
@@ -62,14 +66,18 @@ def import_list(session: Session, caller: Caller | None, file_name: str, content
     rows, problems = _read(content, limits.SUSPECT_LIST_MAX_ROWS)
     if not rows and not problems:
         raise ValidationFailed("疑点名单中没有数据行", code="LIST_EMPTY")
-    by_person = _match(session, rows)
+    by_person = _match(session, rows, region)
     matched = list(by_person)
     claimants: set[int] = set()
     for chunk in chunks(matched):
-        claimants.update(session.scalars(select(Claim.person_id).where(Claim.person_id.in_(chunk)).distinct()))
+        claims = select(Claim.person_id).where(Claim.person_id.in_(chunk))
+        if region:
+            claims = claims.where(Claim.region_code == region)
+        claimants.update(session.scalars(claims.distinct()))
     suspects = SuspectList(
         filename=file_name[:200],
         sha256=sha256,
+        scope=scope,
         rows=len(rows) + len(problems),
         matched=len(by_person),
         imported_by=caller.staff_user_id if caller else None,
@@ -141,17 +149,19 @@ def _read(content: bytes, max_rows: int) -> tuple[list[dict[str, Any]], list[dic
     return rows, problems
 
 
-def _match(session: Session, rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    """Rows by the person they name (keyed hash of the ID number); a person may appear twice."""
+def _match(session: Session, rows: list[dict[str, Any]], region: str | None) -> dict[int, list[dict[str, Any]]]:
+    """Rows by the person they name (keyed hash of the ID number); a person may appear twice.
+    For a region: only people who have claimed there."""
     by_hash: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_hash[id_number_hash(row["id_number"])].append(row)
     hashes = list(by_hash)
     found: dict[int, list[dict[str, Any]]] = {}
     for chunk in chunks(hashes):
-        for person_id, hashed in session.execute(
-            select(Person.id, Person.id_number_hash).where(Person.id_number_hash.in_(chunk))
-        ):
+        people = select(Person.id, Person.id_number_hash).where(Person.id_number_hash.in_(chunk))
+        if region:
+            people = people.where(Person.id.in_(select(Claim.person_id).where(Claim.region_code == region)))
+        for person_id, hashed in session.execute(people):
             # The list's free text may quote numbers: masked like any free text staff read.
             found[person_id] = [
                 {"row": row["row"], **{key: mask_text(row.get(key, "")) for key in ("kind", "detail", "source")}}
