@@ -229,7 +229,7 @@ REGIONAL: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def REGION_MARKS(world: dict[str, Any]) -> list[str]:  # noqa: N802 - reads as the constant it is
+def region_marks(world: dict[str, Any]) -> list[str]:
     """What would show a record of the region 130200: claim numbers, names (plain or masked), phones."""
     marks = [*world["claim_numbers"].values(), *world["messages"].values()]
     return [*marks, "王建国", "王*国", "赵敏", "赵*", "13900000001", "13900000002"]
@@ -292,7 +292,7 @@ def test_each_caller_reaches_exactly_what_the_matrix_allows(world: dict[str, Any
                 assert "13800000002" not in text
             if caller in ELSEWHERE and path.startswith(("/api/v1/staff", "/api/v1/finance", "/api/v1/messages")):
                 # nothing of the records' region reaches another region's staff
-                leaked = [mark for mark in REGION_MARKS(world) if mark in text]
+                leaked = [mark for mark in region_marks(world) if mark in text]
                 if leaked:
                     failures.append(f"{caller} {method} {concrete}: shows {leaked}")
             if response.status_code in (403, 404) and "{other_claim}" in path:
