@@ -365,9 +365,7 @@ def staff() -> None:
 @click.option("--name", "display_name", required=True, help="姓名（显示用）")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES), help="可重复")
 @click.option("--region", "region_code", default=None, help="所属统筹地区代码（只处理本地区的事项）")
-@click.option(
-    "--province-wide", is_flag=True, help="全省账号：不限地区（查看和处理各地区的事项）；与 --region 二选一"
-)
+@click.option("--province-wide", is_flag=True, help="全省账号：不限地区（查看和处理各地区的事项）；与 --region 二选一")
 @click.option("--phone", default=None, help="工作手机（接收到期提醒和督办）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（用于脚本）")
 def staff_create(
