@@ -144,6 +144,8 @@ class Settings:
     # Stop records the feed brings in open the employer's duties only for separations this
     # recent (a historical backfill reminds nobody).
     EMPLOYER_DUTY_WINDOW_DAYS: int = 60
+    # The first month this service pays benefit for (YYYY-MM): no payment run is for an earlier one.
+    SERVICE_FIRST_MONTH: str = "2020-01"
 
     # The official calendar: supervisors and admins are told (weekly) once the last day it
     # knows is this close, so next year's arrangement is entered before deadlines reach it.

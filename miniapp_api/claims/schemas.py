@@ -39,9 +39,7 @@ class BankAccountIn(Schema):
         validate=validate.OneOf(["ss_card", "other"]),
         metadata={"label": "收款账户类型", "description": "ss_card 社会保障卡银行账户；other 本人其他银行卡"},
     )
-    bank_name = f.Text(
-        validate=validate.Length(min=2, max=50), metadata={"label": "开户银行", "example": "中国建设银行"}
-    )
+    bank_name = f.BankName(metadata={"label": "开户银行", "example": "中国建设银行"})
     account_number = f.BankCardNumber(metadata={"label": "银行卡号", "example": "6217000010001234569"})
 
     @ma.validates_schema

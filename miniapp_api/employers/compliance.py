@@ -3,8 +3,6 @@ duties waiting for a call, the call recorded, and a CSV export."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -14,6 +12,7 @@ from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID
+from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.employers import duties
 from miniapp_api.employers.models import EmployerDuty, EscalationCall
 from miniapp_api.errors import NotFoundError
@@ -79,12 +78,7 @@ def by_employer(session: Session, caller: Caller, region: str | None, limit: int
 
 
 def as_csv(rows: list[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([label for _, label in CSV_COLUMNS])
-    for row in rows:
-        writer.writerow([row[key] for key, _ in CSV_COLUMNS])
-    return buffer.getvalue().encode("utf-8-sig")  # Excel opens UTF-8 with a BOM as Chinese
+    return csv_bytes([label for _, label in CSV_COLUMNS], ([row[key] for key, _ in CSV_COLUMNS] for row in rows))
 
 
 def escalated(session: Session, caller: Caller, limit: int) -> list[dict[str, Any]]:

@@ -221,7 +221,7 @@ class CorrectionIn(Schema):
     name = f.Text(validate=validate.Length(min=1, max=50), metadata={"label": "姓名"})
     sex = ma.fields.String(validate=validate.OneOf(["M", "F"]), metadata={"label": "性别"})
     birth_date = f.PastDate(metadata={"label": "出生日期"})
-    bank_name = f.Text(validate=validate.Length(min=2, max=50), metadata={"label": "开户银行"})
+    bank_name = f.BankName(metadata={"label": "开户银行"})
     bank_account = f.BankCardNumber(metadata={"label": "社会保障卡银行账号"})
     stop_date = f.Day(metadata={"label": "失业（停保）日期"})
     reason_code = ma.fields.String(

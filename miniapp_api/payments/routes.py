@@ -22,7 +22,7 @@ _FINANCE = ("finance",)
 
 
 class RunIn(Schema):
-    period = f.Month(required=True, metadata={"label": "发放月份", "example": "2026-12"})
+    period = f.PaymentMonth(required=True, metadata={"label": "发放月份", "example": "2026-12"})
     region = f.RegionCode(
         metadata={"label": "统筹地区", "description": "全省账号必填；本地区账号只能是本地区（可省略）"}
     )

@@ -28,6 +28,7 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.models import BenefitPayment, Claim
 from miniapp_api.db import MAX_ID, chunks, utcnow
+from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.pii import mask_bank_account, mask_name, mask_text
@@ -254,11 +255,9 @@ def bank_file(session: Session, caller: Caller, run_id: int) -> bytes:
         .where(PaymentInstruction.run_id == run.id)
         .order_by(PaymentInstruction.id)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(BANK_FILE_COLUMNS)
-    for instruction, name, bank, account in rows:
-        writer.writerow(
+    content = csv_bytes(
+        BANK_FILE_COLUMNS,
+        (
             [
                 instruction.reference,
                 name,
@@ -268,8 +267,9 @@ def bank_file(session: Session, caller: Caller, run_id: int) -> bytes:
                 f"{instruction.period:%Y-%m}",
                 "是" if instruction.medical_premium_paid else "否",
             ]
-        )
-    content = buffer.getvalue().encode("utf-8-sig")
+            for instruction, name, bank, account in rows
+        ),
+    )
     if run.status == "prepared":
         run.status, run.exported_at = "exported", utcnow()
     audit(
@@ -394,14 +394,27 @@ def _read_answers(content: bytes) -> dict[str, tuple[str, str]]:
     if not header or [h.strip() for h in header[:2]] != ["业务编号", "结果"]:
         raise ValidationFailed("回盘文件的表头应为：业务编号,结果,原因", code="BAD_CONFIRMATION")
     answers: dict[str, tuple[str, str]] = {}
+    rows_of: dict[str, list[int]] = {}
     for number, row in enumerate(reader, start=2):
         if not row or not any(cell.strip() for cell in row):
             continue
         reference, result = row[0].strip(), row[1].strip().lower() if len(row) > 1 else ""
+        rows_of.setdefault(reference, []).append(number)
         if result in _PAID:
             answers[reference] = ("paid", "")
         elif result in _FAILED:
             answers[reference] = ("failed", row[2].strip() if len(row) > 2 else "")
         else:
             raise ValidationFailed(f"第{number}行的结果应为“成功”或“失败”", code="BAD_CONFIRMATION")
+    # One answer a reference: a second row (the same or, worse, another result) is never settled
+    # by which came last.
+    repeated = {reference: rows for reference, rows in rows_of.items() if len(rows) > 1}
+    if repeated:
+        reference, rows = next(iter(repeated.items()))
+        raise ValidationFailed(
+            f"回盘文件中业务编号{reference}出现了{len(rows)}次（第{'、'.join(map(str, rows))}行），"
+            f"共{len(repeated)}个编号重复，未做任何处理，请与银行核对",
+            code="DUPLICATE_REFERENCE",
+            details={"references": dict(list(repeated.items())[:50])},
+        )
     return answers

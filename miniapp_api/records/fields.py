@@ -13,6 +13,7 @@ from typing import Any
 import marshmallow as ma
 
 from miniapp_api.clock import china_today
+from miniapp_api.extensions import settings
 from miniapp_api.identifiers import IdentifierError, luhn_valid, normalise, parse_credit_code, parse_id_number
 
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -54,6 +55,19 @@ class Text(_Text):
         if not text:
             raise ma.ValidationError("不能为空")
         return text
+
+
+# A bank's or branch's name as banks write it: 中国工商银行股份有限公司唐山分行, 唐山银行（路北支行）.
+# Nothing else: a name is a cell of the bank file, and a formula there runs in the bank's Excel.
+_BANK_NAME = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,49}")
+
+
+class BankName(Text):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if not _BANK_NAME.fullmatch(name):
+            raise ma.ValidationError("开户银行应为银行或支行的中文名称，如“中国建设银行唐山分行”（2至50字，不含符号）")
+        return name
 
 
 class IdNumber(_Code):
@@ -150,3 +164,14 @@ class Month(ma.fields.Field):  # type: ignore[type-arg]
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else f"{value:%Y-%m}"
+
+
+class PaymentMonth(Month):
+    """A month benefit is paid for: from the service's first month (SERVICE_FIRST_MONTH) to this one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        month = super()._deserialize(value, attr, data, **kwargs)
+        first = dt.date.fromisoformat(f"{settings().SERVICE_FIRST_MONTH}-01")
+        if month < first:
+            raise ma.ValidationError(f"月份不能早于本服务开始发放的{first:%Y年%m月}")
+        return month

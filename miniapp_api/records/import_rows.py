@@ -81,7 +81,7 @@ class PersonRow(Row):
     phone = f.MobilePhone(load_default=None)
     region_code = f.RegionCode(required=True)
     ss_card_number = f.Text(load_default=None, validate=validate.Length(max=30))
-    bank_name = f.Text(load_default=None, validate=validate.Length(max=50))
+    bank_name = f.BankName(load_default=None)
     bank_account = f.BankAccount(load_default=None)
 
     @ma.post_load
