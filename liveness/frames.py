@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,11 @@ from liveness.faces import Image
 # Faces are found on frames at most this wide: phones send 720p–1080p, and the detector's
 # cost grows with the pixel count while a face filling the screen needs far fewer.
 ANALYSIS_WIDTH = 640
+# What a phone sends: a 12-megapixel photo, a 1080p clip. Read from the header, before a pixel
+# is decoded: 29 frames of 9400×9400 (2.5 MB of JPEG) once took 20–55 s of a server's time.
+MAX_FRAME_PIXELS = 4096 * 4096
+MAX_CLIP_FRAME_PIXELS = 1920 * 1920
+MAX_UPLOAD_PIXELS = 150_000_000  # 30 stills of 5 MP, or 5 s of 1080p at 30 fps
 
 
 class UnusableMedia(ValueError):
@@ -30,6 +36,13 @@ class UnusableMedia(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class OversizedMedia(UnusableMedia):
+    """More pixels than a phone sends: refused before decoding, and counted as an attempt."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("MEDIA_TOO_LARGE", message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +82,11 @@ def _read_clip(path: str, max_seconds: float, first: int | None, last: int | Non
     try:
         if not capture.isOpened():
             raise UnusableMedia("MEDIA_UNREADABLE", "视频无法读取，请重新拍摄")
+        width, height = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        if width * height > MAX_CLIP_FRAME_PIXELS:
+            raise OversizedMedia(f"视频分辨率过高（{width:.0f}×{height:.0f}），请用手机前置摄像头以1080p以内拍摄")
         fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+        decoded = 0
         frames: list[Frame] = []
         index = 0
         while True:
@@ -77,6 +94,10 @@ def _read_clip(path: str, max_seconds: float, first: int | None, last: int | Non
             if not ok:
                 break
             index += 1
+            decoded += bgr.shape[0] * bgr.shape[1]
+            if bgr.shape[0] * bgr.shape[1] > MAX_CLIP_FRAME_PIXELS or decoded > MAX_UPLOAD_PIXELS:
+                # The header may lie; the frames themselves are counted as they come.
+                raise OversizedMedia("视频画面过大或帧数过多，请用手机前置摄像头以1080p以内拍摄5秒以内")
             if first is not None and index < first:
                 continue
             if last is not None and index > last:
@@ -93,14 +114,32 @@ def _read_clip(path: str, max_seconds: float, first: int | None, last: int | Non
     return frames
 
 
+def still_pixels(data: bytes | Path) -> int:
+    """Width × height from the image's header alone (nothing decoded)."""
+    try:
+        raw = data.read_bytes() if isinstance(data, Path) else data
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(raw)) as opened:
+                width, height = opened.size
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        raise OversizedMedia("照片像素过高，请上传手机拍摄的照片（1600万像素以内）") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise UnusableMedia("MEDIA_UNREADABLE", "图片无法读取，请上传 JPEG 或 PNG 照片") from None
+    if width * height > MAX_FRAME_PIXELS:
+        raise OversizedMedia(f"照片像素过高（{width}×{height}），请上传手机拍摄的照片（1600万像素以内）")
+    return int(width * height)
+
+
 def load_still(data: bytes | Path) -> Image:
     """A JPEG/PNG as RGB, turned upright by its EXIF orientation, scaled for analysis."""
+    still_pixels(data)
     try:
         raw = data.read_bytes() if isinstance(data, Path) else data
         with PILImage.open(io.BytesIO(raw)) as opened:
             upright = ImageOps.exif_transpose(opened).convert("RGB")
             return scaled(np.asarray(upright, dtype=np.uint8))
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, PILImage.DecompressionBombError):
         raise UnusableMedia("MEDIA_UNREADABLE", "图片无法读取，请上传 JPEG 或 PNG 照片") from None
 
 
@@ -109,6 +148,8 @@ def stills_as_frames(images: Sequence[bytes | Path], timestamps_ms: Sequence[flo
         raise UnusableMedia("MEDIA_UNREADABLE", "每张图片都需要一个拍摄时间")
     if list(timestamps_ms) != sorted(timestamps_ms):
         raise UnusableMedia("MEDIA_UNREADABLE", "图片的拍摄时间应按先后顺序排列")
+    if sum(still_pixels(image) for image in images) > MAX_UPLOAD_PIXELS:  # every header before any decoding
+        raise OversizedMedia("照片总像素过高，请上传手机拍摄的照片")
     return [
         Frame(i + 1, float(t), load_still(image))
         for i, (image, t) in enumerate(zip(images, timestamps_ms, strict=True))

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 import time_machine
 from flask import Flask
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from liveness.actions import Action
+from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import ConflictError
 from miniapp_api.faces import service as face_service
@@ -231,3 +238,62 @@ def test_free_slots_go_to_claimants_in_the_order_they_first_asked(make_app: Any)
             pass
         with face_check_slot("third"):
             pass
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    """A one-bit PNG of width × height: a few kilobytes that decode to as many pixels as it says."""
+    blank = io.BytesIO()
+    Image.new("1", (width, height)).save(blank, "PNG")
+    return blank.getvalue()
+
+
+def _stills(client: Any, tokens: dict[str, Any], challenge_id: str, images: list[bytes]) -> Any:
+    parts = [
+        ("frames", FileStorage(io.BytesIO(image), f"{n}.png", content_type="image/png"))
+        for n, image in enumerate(images)
+    ]
+    boundary, body = encode_multipart(
+        MultiDict([*parts, ("timestamps", ",".join(str(n * 100) for n in range(len(images))))])
+    )
+    return client.post(
+        f"/api/v1/liveness/challenges/{challenge_id}/response",
+        data=body,
+        headers=bearer(tokens),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def test_frames_of_more_pixels_than_a_phone_sends_are_refused_before_decoding_and_counted(
+    client: Any, claimant: dict[str, Any]
+) -> None:
+    bomb = _blank_png(14000, 14000)  # 24 KB; once a 500 (DecompressionBombError)
+    answer = _stills(client, claimant, challenge(client, claimant).get_json()["challenge_id"], [bomb])
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
+    huge = _blank_png(9400, 9400)
+    answer = _stills(client, claimant, challenge(client, claimant).get_json()["challenge_id"], [huge])
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
+    assert "9400×9400" in answer.get_json()["message"]
+    many = [_blank_png(3000, 3000)] * 20  # each within a photo's size, 180 MP in all
+    answer = _stills(client, claimant, challenge(client, claimant).get_json()["challenge_id"], many)
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
+    # Such uploads count toward the lockout, as failed checks do.
+    for _ in range(2):
+        _stills(client, claimant, challenge(client, claimant).get_json()["challenge_id"], [huge])
+    locked = challenge(client, claimant)
+    assert (locked.status_code, locked.get_json()["code"]) == (429, "LOCKED_OUT")
+    with unit_of_work() as session:
+        refused = session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+        assert [event.detail["refused"] for event in refused] == ["MEDIA_TOO_LARGE"] * 5
+
+
+def test_a_clip_of_more_pixels_a_frame_than_1080p_is_refused_before_its_frames_are_read(
+    client: Any, claimant: dict[str, Any], tmp_path: Any
+) -> None:
+    path = tmp_path / "large.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, (2400, 2400))
+    for _ in range(3):
+        writer.write(np.zeros((2400, 2400, 3), dtype=np.uint8))
+    writer.release()
+    answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], path.read_bytes())
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
+    assert "2400×2400" in answer.get_json()["message"]

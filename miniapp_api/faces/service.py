@@ -20,8 +20,8 @@ from auth.sessions import mark_face_verified
 from liveness.actions import Action, pick_actions
 from liveness.check import REASON_MESSAGES, reference_encoding, verify_against
 from liveness.faces import DlibFaces
-from liveness.frames import UnusableMedia, decode_clip, load_still, stills_as_frames
-from miniapp_api.audit.service import record
+from liveness.frames import OversizedMedia, UnusableMedia, decode_clip, load_still, stills_as_frames
+from miniapp_api.audit.service import record, record_regardless
 from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
@@ -152,6 +152,16 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
             frames = decode_clip(upload.parts[0], max_seconds=config.LIVENESS_MAX_SECONDS)
         else:
             frames = stills_as_frames(upload.parts, upload.timestamps_ms)
+    except OversizedMedia as error:
+        guess.failed()  # sent to tie up the server: an attempt like any other
+        record_regardless(
+            "face.check",
+            actor=caller.audit_actor,
+            subject=("person", caller.person_id),
+            detail={"refused": error.code, "media_sha256": upload.sha256},
+            outcome="refused",
+        )
+        raise ValidationFailed(error.message, code=error.code) from None
     except UnusableMedia as error:
         guess.succeeded(forget_failures=False)  # an unreadable upload is not a failed face
         raise ValidationFailed(error.message, code=error.code) from None
