@@ -6,17 +6,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 from typing import Any
 
 import time_machine
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from miniapp_api.claims.models import Claim
 from miniapp_api.db import unit_of_work
 from miniapp_api.documents.tables import csv_bytes, neutral
+from miniapp_api.identifiers import make_credit_code
 from miniapp_api.records.demo import seed_regions
+from miniapp_api.safety.models import RecoveryItem
 from notifications.standins.wechat_server import WeChatStandIn
-from tests.auth_helpers import bearer, staff_login
+from tests.auth_helpers import bearer, face_verify, staff_login
 from tests.claims_helpers import claimant, submit
 
 NOVEMBER = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
@@ -100,3 +103,37 @@ def test_a_run_is_only_for_a_month_the_service_pays(client: Any) -> None:
         refused = client.post("/api/v1/finance/payment-runs", json={"period": period}, headers=bearer(finance))
         assert refused.status_code == 422, period
         assert "月份不能早于本服务开始发放的2020年01月" in str(refused.get_json()["details"])
+
+
+def test_a_lump_sum_leaves_a_month_already_in_a_bank_file_to_the_banks_answer(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    with time_machine.travel(NOVEMBER, tick=True):
+        tokens = claimant(client, wechat_standin, months=30, region_code="152200", stop_date=dt.date(2026, 10, 31))
+        claim = submit(client, tokens).get_json()
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance.xa", "finance", region="152200")
+        run_id = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        run_id = run_id.get_json()["id"]
+        in_file = _bank_rows(client, finance, run_id)
+        assert [row[5] for row in in_file] == ["2026-11", "2026-12"]
+        refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        tokens = {**tokens, **refreshed.get_json()}
+        face_verify(tokens, tokens["person_id"])
+        code = make_credit_code("152201", "MA0TEA001")
+        settled = client.post(
+            f"/api/v1/claims/{claim['id']}/lump-sum", json={"business_credit_code": code}, headers=bearer(tokens)
+        )
+        assert settled.status_code == 200, settled.get_json()
+        payments = settled.get_json()["payments"]
+        (lump,) = [p for p in payments if p["kind"] == "lump_sum"]
+        monthly = {p["period"]: p for p in payments if p["kind"] == "monthly"}
+        # December went to the bank before the request: it is neither counted again nor cancelled.
+        assert monthly["2026-12"]["status"] == "scheduled"
+        later = [p for period, p in monthly.items() if period > "2026-12"]
+        assert Decimal(lump["amount"]) == sum(Decimal(p["amount"]) for p in later)
+        assert all(p["status"] == "cancelled" for p in later)
+        paid = _answer(client, finance, run_id, [f"{row[0]},成功," for row in in_file])
+        assert paid.status_code == 200, paid.get_json()
+    with unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(RecoveryItem)) == 0  # nothing paid twice

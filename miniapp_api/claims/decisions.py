@@ -21,6 +21,7 @@ from miniapp_api.claims.models import BenefitPayment, Claim
 from miniapp_api.claims.records_view import RecordsView, ReviewReason
 from miniapp_api.clock import CHINA
 from miniapp_api.db import utcnow
+from miniapp_api.payments.models import PaymentInstruction
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
 from miniapp_api.rules.eligibility import Refusal
@@ -104,11 +105,12 @@ def schedule_payments(session: Session, claim: Claim, result: Estimate) -> None:
     is one row per month; on a new decision (a corrected record) months still scheduled are
     updated or cancelled and new ones added, and months already paid are left as they were."""
     existing = {p.period: p for p in _monthly_payments(session, claim.id)}
+    at_the_bank = in_flight(session, claim.id)
     for month in result.schedule:
         period = dt.date.fromisoformat(f"{month.period}-01")
         payment = existing.pop(period, None)
-        if payment is not None and payment.status == "paid":
-            continue
+        if payment is not None and (payment.status == "paid" or payment.id in at_the_bank):
+            continue  # paid, or in a bank file: the bank's answer settles it as it was sent
         if payment is None:
             payment = BenefitPayment(claim_id=claim.id, person_id=claim.person_id, kind="monthly", period=period)
             session.add(payment)
@@ -128,10 +130,23 @@ def schedule_payments(session: Session, claim: Claim, result: Estimate) -> None:
 
 
 def cancel_scheduled_payments(session: Session, claim: Claim) -> None:
+    """Months not yet paid are cancelled. One already in a bank file is cancelled too: should
+    the bank pay it anyway, its answer makes it a recovery item (the decision says it is not due)."""
     for payment in _monthly_payments(session, claim.id):
         if payment.status == "scheduled":
             payment.status = "cancelled"
             timeline.append(claim, "payment_cancelled", period=payment.period, amount=str(payment.amount))
+
+
+def in_flight(session: Session, claim_id: int) -> set[int]:
+    """The claim's months in a bank file the bank has not answered yet (BenefitPayment ids)."""
+    return set(
+        session.scalars(
+            select(PaymentInstruction.benefit_payment_id).where(
+                PaymentInstruction.claim_id == claim_id, PaymentInstruction.status == "issued"
+            )
+        )
+    )
 
 
 def _monthly_payments(session: Session, claim_id: int) -> list[BenefitPayment]:

@@ -28,7 +28,9 @@ def take_lump_sum(session: Session, caller: Caller, claim_id: int, business_cred
     if rule is None:
         raise ValidationFailed("您参保地区的政策没有规定自主创业可一次性领取失业保险金", code="LUMP_SUM_NOT_OFFERED")
     assert parameters is not None
-    payments = payments_of(session, claim.id)
+    # A month already in a bank file is the bank's to settle: never counted again, nor cancelled.
+    at_the_bank = decisions.in_flight(session, claim.id)
+    payments = [p for p in payments_of(session, claim.id) if p.id not in at_the_bank]
     remaining = remaining_months(payments, today)
     if not remaining:
         raise ConflictError("您的失业保险金已没有剩余月份可一次性领取", code="NOTHING_REMAINING")
@@ -57,6 +59,7 @@ def take_lump_sum(session: Session, caller: Caller, claim_id: int, business_cred
     claim.business_credit_code = business_credit_code
     detail: dict[str, Any] = {
         "months": len(remaining),
+        "left_to_the_bank": [f"{p.period:%Y-%m}" for p in payments_of(session, claim.id) if p.id in at_the_bank],
         "amount": str(amount),
         "cancelled_months": [f"{p.period:%Y-%m}" for p in cancelled],
         "pay_by": pay_by.isoformat(),
