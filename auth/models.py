@@ -32,6 +32,10 @@ class WeChatAccount(TimestampMixin, Base):
     session_key: Mapped[str | None] = mapped_column(EncryptedText("wechat_account.session_key"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
     bound_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # When this binding first passed a face check of its person. Until then a binding is only
+    # someone's word (an ID number and a name): it may not send benefit anywhere but the
+    # social security card. Cleared whenever the binding changes.
+    face_verified_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class StaffUser(TimestampMixin, Base):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 
 from auth import schemas, service
+from auth.binding import bind_identity
 from auth.caller import Caller, Level
 from auth.guard import requires
 from auth.limits import rate_limited
@@ -51,12 +53,15 @@ class Identity(MethodView):
     @requires(blp, "claimant", level=Level.WECHAT)
     @blp.arguments(schemas.IdentityIn)
     @blp.response(200, schemas.IdentityOut)
-    @blp.alt_response(409, schema=ErrorEnvelope, description="已有绑定，更换需先人脸核验")
-    @blp.alt_response(422, schema=ErrorEnvelope, description="号码不正确，或与姓名、参保记录不一致")
+    @blp.alt_response(
+        422,
+        schema=ErrorEnvelope,
+        description="号码不正确，或无法直接绑定（与姓名不一致、已有绑定或多次失败；IDENTITY_UNCONFIRMED：可经人脸核验绑定）",
+    )
     @blp.alt_response(429, schema=ErrorEnvelope, description="失败次数过多，暂时锁定")
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """实名认证：以身份证号码和姓名绑定参保记录（一个微信账号只绑定一人）"""
-        binding = service.bind_identity(caller, body["id_number"], body["name"])
+        binding = bind_identity(caller, body["id_number"], body["name"], request.remote_addr or "unknown")
         level = service.session_level(caller.session_id)
         return {
             "level": level.label if level else None,

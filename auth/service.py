@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from auth import lockout, otp
 from auth.caller import Caller, Level
-from auth.models import AuthSession, IdentityBinding, StaffUser, WeChatAccount
+from auth.models import AuthSession, StaffUser, WeChatAccount
 from auth.passwords import hash_password, needs_rehash, verify_password
-from auth.sessions import IssuedTokens, caller_for, open_session, revoke, revoke_account_sessions, rotate
+from auth.sessions import IssuedTokens, caller_for, open_session, revoke, rotate
 from auth.wechat_login import exchange_code
 from miniapp_api.audit.service import record, record_regardless
 from miniapp_api.db import after_commit, current_session, utcnow
-from miniapp_api.errors import ConflictError, Forbidden, Unauthenticated, ValidationFailed
+from miniapp_api.errors import Forbidden, Unauthenticated
 from miniapp_api.extensions import redis_store, settings
 from miniapp_api.pii import mask_id_number, mask_name, mask_phone
 from miniapp_api.records.models import Employer, EmployerContact, Person
-from miniapp_api.records.service import find_person, phone_hash
+from miniapp_api.records.service import phone_hash
 from notifications import templates
 from notifications.limits import check_recipient_limits
 from notifications.service import Recipient, send
@@ -56,66 +55,6 @@ def wechat_login(code: str) -> IssuedTokens:
     issued = open_session("claimant", wechat_account=account)
     record("auth.wechat_login", actor=("claimant", account.id), subject=("auth_session", issued.session.id))
     return issued
-
-
-@dataclass(frozen=True)
-class Binding:
-    person: Person
-    already_bound: bool
-
-
-def bind_identity(caller: Caller, id_number: str, name: str) -> Binding:
-    """Real-name binding: the ID number's check character has been verified by the schema;
-    here the record must exist and the name match. A failure says the same either way."""
-    guess = lockout.attempt("bind", str(caller.wechat_account_id))
-    db = current_session()
-    person = find_person(db, id_number)
-    if person is None or not same_name(person.name, name):
-        locked = guess.failed()
-        record_regardless(
-            "auth.bind",
-            actor=caller.audit_actor,
-            detail={"id_number": mask_id_number(id_number), "locked": locked},
-        )
-        raise ValidationFailed("身份证号码与姓名不一致，或没有找到您的参保记录；请核对后重试", code="IDENTITY_MISMATCH")
-    guess.succeeded(forget_failures=False)
-    account = db.get(WeChatAccount, caller.wechat_account_id)
-    assert account is not None
-    if account.person_id == person.id:
-        return Binding(person, already_bound=True)
-    holder = db.scalar(select(WeChatAccount).where(WeChatAccount.person_id == person.id))
-    # Moving a binding needs a passed face check for the person being bound, not the caller's
-    # current one: otherwise verifying one's own face would let one take anyone's identity.
-    if (account.person_id is not None or holder is not None) and not _face_verified_for(caller.session_id, person.id):
-        raise ConflictError(
-            "该微信账号或该身份已有绑定；更换绑定需先完成人脸核验", code="REBIND_NEEDS_FACE_VERIFICATION"
-        )
-    if holder is not None:
-        holder.person_id = None
-        holder.bound_at = None
-        revoke_account_sessions(holder.id, "rebound_elsewhere")
-        db.flush()  # free the person before binding it here (unique person_id)
-    previous = account.person_id
-    account.person_id = person.id
-    account.bound_at = utcnow()
-    db.add(IdentityBinding(wechat_account_id=account.id, unionid=account.unionid, person_id=person.id))
-    record(
-        "auth.bind",
-        actor=caller.audit_actor,
-        subject=("person", person.id),
-        detail={"previous_person_id": previous, "taken_from_account": holder.id if holder else None},
-    )
-    return Binding(person, already_bound=False)
-
-
-def _face_verified_for(session_id: int, person_id: int) -> bool:
-    session = current_session().get(AuthSession, session_id)
-    return bool(
-        session
-        and session.face_verified_person_id == person_id
-        and session.face_verified_until
-        and session.face_verified_until > utcnow()
-    )
 
 
 # --- employers -------------------------------------------------------------------------------

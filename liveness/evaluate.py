@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import numpy as np
 from liveness.actions import Action
 from liveness.check import Thresholds, Verdict, reference_encoding, verify
 from liveness.faces import DlibFaces, Image, distance
+from liveness.fingerprint import recording_hashes, sampled, seen_before
 from liveness.frames import Frame, decode_clip, load_still
 
 L, R = Action.TURN_LEFT, Action.TURN_RIGHT
@@ -201,6 +203,7 @@ def report(fixtures: Path) -> str:
             f"| {o.presentation.label} | {o.presentation.species} | {o.verdict.passed} | "
             f"{', '.join(o.verdict.reasons) or '–'} | {distance_text} |"
         )
+    lines += ["", *replay_report(fixtures)]
     lines += [
         "",
         "Bona fide stretches end by frame 205. Frame 213, though listed as Miranda, already measures 0.86 from his",
@@ -210,6 +213,45 @@ def report(fixtures: Path) -> str:
         "shows neither, so their thresholds could not be calibrated on real data; challenges use head turns only.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def replay_report(fixtures: Path) -> list[str]:
+    """A recording answered once (clip 83–162), sent again in other bytes: each must be told by its
+    content (liveness.fingerprint); a new stretch of the same person, same room, must not be."""
+    clip = fixtures / "head_turns_clip.mp4"
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        seen = write_segment(clip, 83, 162, folder / "seen.mp4")
+        cases = [
+            ("the same file with 24 bytes appended", seen + b"\0" * 24, True),
+            ("re-encoded, two frames cut from the start", write_segment(clip, 85, 162, folder / "cut.mp4"), True),
+            ("re-encoded, a frame cut from each end", write_segment(clip, 84, 161, folder / "ends.mp4"), True),
+            (
+                "a later stretch of the same recording, 163–205",
+                write_segment(clip, 163, 205, folder / "later.mp4"),
+                False,
+            ),
+            ("another recording's opening, 1–60", write_segment(clip, 1, 60, folder / "other.mp4"), False),
+        ]
+        earlier = recording_hashes(decode_clip(seen, max_seconds=5))
+        lines = [
+            f"**Replays** (a recording answered once, sent again; only frame hashes are kept, {len(earlier)} for it):",
+            "",
+            "| sent again | a replay? | told as replay | right |",
+            "| --- | --- | --- | --- |",
+        ]
+        for label, content, replay in cases:
+            frames = decode_clip(content, max_seconds=5)
+            told = seen_before(sampled(recording_hashes(frames), frames), [earlier])
+            lines.append(f"| {label} | {'yes' if replay else 'no'} | {'yes' if told else 'no'} | {told == replay} |")
+    lines += [
+        "",
+        "Challenges still ask for 2–3 head turns, never the same twice in a row: four orders in all, so one",
+        "recording of a person turning right, left, right, left answers many; what stops it being used again is",
+        "the content check above, kept for LIVENESS_REPLAY_DAYS. Wider challenges (blinks, open mouths, timed",
+        "windows) wait for real clips to calibrate them on.",
+    ]
+    return lines
 
 
 def write_segment(clip: Path, first: int, last: int, target: Path) -> bytes:

@@ -32,6 +32,7 @@ TASK_MODULES = [
     "miniapp_api.audit.tasks",
     "miniapp_api.safety.tasks",
     "miniapp_api.holidays.tasks",
+    "miniapp_api.faces.tasks",
 ]
 
 # Periodic sweeps: name -> (task, seconds). Each domain adds its own entries here.
@@ -48,6 +49,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # The calendar: waiting clocks dated (also right after an approval), the horizon watched.
     "calendar-date-waiting": {"task": "holidays.date_waiting", "schedule": 86400.0, "options": {"expires": 43200}},
     "calendar-horizon": {"task": "holidays.check_horizon", "schedule": 86400.0, "options": {"expires": 43200}},
+    "face-hashes-forget": {"task": "faces.forget_frame_hashes", "schedule": 86400.0, "options": {"expires": 43200}},
     "outbox-sweep": {"task": "notifications.sweep", "schedule": 30.0, "options": {"expires": 25}},
     "claim-drafts-purge": {"task": "claims.purge_expired_drafts", "schedule": 3600.0, "options": {"expires": 3000}},
     # Reply clocks: every 15 minutes, so a reminder goes out early on its day (quiet hours

@@ -118,6 +118,8 @@ class Settings:
     LIVENESS_CHALLENGE_TTL_S: int = 120
     LIVENESS_MAX_SECONDS: float = 5.0
     LIVENESS_MAX_FRAMES: int = 30
+    # How long a recording's frame hashes are kept to refuse it replayed (re-encoded, trimmed).
+    LIVENESS_REPLAY_DAYS: int = 30
     LIVENESS_MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024
     # Face checks computed at once per host (0: one per CPU); the rest queue (faces/capacity.py).
     LIVENESS_CONCURRENCY: int = 0
@@ -164,6 +166,11 @@ class Settings:
     # Per-client request limits (flask-limiter syntax, ";" between limits), kept in Redis.
     RATE_LIMIT_LOGIN: str = "20/minute;200/hour"
     RATE_LIMIT_BIND: str = "10/minute;50/hour"
+    # Wrong names for one identity, from any account or address, before binding it needs the
+    # face route (the identity's real holder is never locked out, only sent to prove it).
+    BIND_IDENTITY_FAILURES: int = 5
+    BIND_IDENTITY_WINDOW_S: int = 86400
+    BIND_IDENTITY_LOCK_S: int = 86400
     RATE_LIMIT_OTP: str = "5/minute;30/hour"
     RATE_LIMIT_LIVENESS: str = "10/minute;60/hour"
     # Answers to challenges: a claimant waiting in the face-check queue asks again every 1–5 s.

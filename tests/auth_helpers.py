@@ -37,12 +37,15 @@ def bound_claimant(client: Any, wechat: WeChatStandIn, id_number: str, name: str
 
 
 def face_verify(tokens: dict[str, Any], person_id: int) -> None:
-    """What a passed liveness check does to the session (the liveness module calls this)."""
+    """What a passed liveness check does to the session and to its binding (the face service
+    calls these)."""
+    from auth.binding import stamp_face_check
     from auth.sessions import authenticate
 
     with unit_of_work():
         caller = authenticate(tokens["access_token"])
         mark_face_verified(caller.session_id, person_id)
+        stamp_face_check(caller.session_id, person_id)
 
 
 def sent_code(sms: SmsStandIn, phone: str) -> str:

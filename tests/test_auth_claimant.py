@@ -131,9 +131,9 @@ def test_a_wrong_name_and_an_unknown_id_number_get_the_same_answer(client: Any, 
     tokens = wechat_login(client, wechat_standin)
     wrong_name = bind(client, tokens, id_number, "李四").get_json()
     not_found = bind(client, tokens, unknown, NAME).get_json()
-    assert wrong_name["code"] == not_found["code"] == "IDENTITY_MISMATCH"
+    assert wrong_name["code"] == not_found["code"] == "IDENTITY_UNCONFIRMED"
     assert wrong_name["message"] == not_found["message"]
-    assert wrong_name["details"] == not_found["details"] == {}
+    assert wrong_name["details"] == not_found["details"] == {"face_route": "/api/v1/liveness/identity-challenges"}
 
 
 def test_repeated_failed_binding_locks_the_account_even_for_the_right_answer(
@@ -155,7 +155,7 @@ def test_one_person_binds_one_account_and_moving_it_needs_a_face_check(
     first = bound_claimant(client, wechat_standin, id_number, NAME)
     second = wechat_login(client, wechat_standin)
     refused = bind(client, second, id_number, NAME)
-    assert (refused.status_code, refused.get_json()["code"]) == (409, "REBIND_NEEDS_FACE_VERIFICATION")
+    assert (refused.status_code, refused.get_json()["code"]) == (422, "IDENTITY_UNCONFIRMED")  # as a wrong name
 
     face_verify(second, person_id)
     moved = bind(client, second, id_number, NAME)
@@ -173,7 +173,7 @@ def test_one_account_binds_one_person_and_switching_needs_a_face_check(
     second_id, second_number = a_person(name="赵敏", sex="F", birth_date=dt.date(1985, 2, 3))
     tokens = bound_claimant(client, wechat_standin, first_number, NAME)
     refused = bind(client, tokens, second_number, "赵敏")
-    assert refused.status_code == 409
+    assert (refused.status_code, refused.get_json()["code"]) == (422, "IDENTITY_UNCONFIRMED")
     face_verify(tokens, second_id)
     assert bind(client, tokens, second_number, "赵敏").status_code == 200
 
@@ -187,7 +187,7 @@ def test_a_face_check_for_oneself_does_not_open_someone_elses_binding(
     attacker = bound_claimant(client, wechat_standin, my_number, NAME)
     face_verify(attacker, my_id)
     taken = bind(client, attacker, victim_number, "赵敏")
-    assert (taken.status_code, taken.get_json()["code"]) == (409, "REBIND_NEEDS_FACE_VERIFICATION")
+    assert (taken.status_code, taken.get_json()["code"]) == (422, "IDENTITY_UNCONFIRMED")
     assert client.get("/api/v1/auth/me", headers=bearer(victim)).status_code == 200
 
 

@@ -87,9 +87,14 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/liveness/challenges", "/api/v1/liveness/challenges", {"consent": True},
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 409, "employer": 403, "handler": 403,
       "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
+    # Recovering a taken identity starts before binding: any WeChat account may ask (the
+    # matrix's claimants give a wrong name, answered as the binding answers it).
+    ("POST", "/api/v1/liveness/identity-challenges", "/api/v1/liveness/identity-challenges",
+     {"id_number": "11010519491231002X", "name": "某", "consent": True},
+     {**STAFF_ONLY, "claimant_unbound": 422, "claimant": 422, "employer": 403}),
     ("POST", "/api/v1/liveness/challenges/<string:challenge_id>/response",
      "/api/v1/liveness/challenges/0123456789abcdef0123456789abcdef/response", None,
-     {"anonymous": 401, "claimant_unbound": 403, "claimant": 404, "employer": 403, "handler": 403,
+     {"anonymous": 401, "claimant_unbound": 404, "claimant": 404, "employer": 403, "handler": 403,
       "reviewer": 403, "supervisor": 403, "finance": 403, "auditor": 403, "admin": 403}),
     ("POST", "/api/v1/liveness/decline", "/api/v1/liveness/decline", None,
      {"anonymous": 401, "claimant_unbound": 403, "claimant": 200, "employer": 403, "handler": 403,

@@ -74,7 +74,7 @@ def test_without_a_stop_contribution_record_the_form_says_a_person_will_review(
 def test_a_draft_keeps_the_claimants_edits_and_says_which_internal_fields_changed(
     client: Any, wechat_standin: WeChatStandIn
 ) -> None:
-    tokens = claimant(client, wechat_standin, verified=False)
+    tokens = claimant(client, wechat_standin)  # face-verified: only then may it name another account
     edits = {
         "phone": "13712345678",
         "contact_address": "唐山市路北区建设路1号",

@@ -297,3 +297,29 @@ def test_a_clip_of_more_pixels_a_frame_than_1080p_is_refused_before_its_frames_a
     answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], path.read_bytes())
     assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
     assert "2400×2400" in answer.get_json()["message"]
+
+
+def test_the_same_recording_with_bytes_appended_or_trimmed_is_refused_as_a_replay(
+    client: Any, claimant: dict[str, Any], turns: bytes, right_then_left: None, tmp_path: Any
+) -> None:
+    """Before, only the exact bytes were refused: 24 bytes appended passed a new challenge."""
+    assert respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], turns).get_json()["passed"]
+    padded = turns + b"\x00" * 24
+    again = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], padded).get_json()
+    assert (again["passed"], [r["code"] for r in again["reasons"]]) == (False, ["MEDIA_REPLAYED"])
+    trimmed = write_clip(tmp_path / "trimmed.mp4", 85, 162)  # two frames cut, re-encoded
+    again = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], trimmed).get_json()
+    assert (again["passed"], [r["code"] for r in again["reasons"]]) == (False, ["MEDIA_REPLAYED"])
+    with unit_of_work() as session:
+        kept = session.scalars(select(FaceCheck.frame_hashes)).all()
+    assert all(len(hashes) > 50 and all(len(h) == 64 for h in hashes) for hashes in kept)  # hashes, never frames
+
+
+def test_frame_hashes_are_forgotten_after_the_replay_window(
+    client: Any, claimant: dict[str, Any], turns: bytes, right_then_left: None
+) -> None:
+    respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], turns)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=31)), unit_of_work():
+        assert face_service.forget_frame_hashes() == 1
+    with unit_of_work() as session:
+        assert session.scalars(select(FaceCheck.frame_hashes)).all() == [None]

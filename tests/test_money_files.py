@@ -43,7 +43,7 @@ def _answer(client: Any, tokens: dict[str, Any], run_id: int, rows: list[str]) -
 
 
 def test_a_formula_for_a_bank_name_is_refused_naming_the_field(client: Any, wechat_standin: WeChatStandIn) -> None:
-    tokens = claimant(client, wechat_standin, verified=False)
+    tokens = claimant(client, wechat_standin)
     account = {"source": "other", "bank_name": FORMULA, "account_number": "6217000010001234569"}
     refused = client.put("/api/v1/claims/draft", json={"bank_account": account}, headers=bearer(tokens))
     assert refused.status_code == 422

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from miniapp_api.db import unit_of_work
 from miniapp_api.records.models import PersonPhoto
+from miniapp_api.safety.models import CheckItem
 from tests import factories
 from tests.cli_helpers import run_cli
 
@@ -48,3 +49,24 @@ def test_a_bad_photo_refuses_the_whole_directory_naming_each_problem(app: Flask,
     assert crowd not in result.output  # ID numbers are masked in the report
     with unit_of_work() as session:
         assert session.scalars(select(PersonPhoto)).all() == []
+
+
+def test_one_face_imported_for_several_identities_opens_a_check_item_for_each(app: Flask, tmp_path: Path) -> None:
+    """The same photo under four ID numbers (one imported earlier), and a stranger."""
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(FACES / "obama_1.jpg", first / f"{a_person()}.jpg")
+    assert run_cli(app, "import-photos", str(first)).exit_code == 0
+    later = tmp_path / "later"
+    later.mkdir()
+    for _ in range(3):
+        shutil.copy(FACES / "obama_1.jpg", later / f"{a_person()}.jpg")
+    shutil.copy(FACES / "leslie_1.jpg", later / f"{a_person()}.jpg")
+    result = run_cli(app, "import-photos", str(later))
+    assert result.exit_code == 0, result.output
+    with unit_of_work() as session:
+        items = session.scalars(select(CheckItem).where(CheckItem.kind == "shared_face")).all()
+        sharing = {item.person_id for item in items}
+    assert len(sharing) == 4  # the four with the one photo, not the stranger
+    assert len(items) == 12  # six pairs, an item for each of the two
+    assert all(item.evidence["distance"] < 0.4 and "*" in item.evidence["other_person"] for item in items)

@@ -11,6 +11,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from auth.binding import binding_face_verified
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
@@ -20,7 +21,7 @@ from miniapp_api.claims.records_view import RecordsView, read_records
 from miniapp_api.claims.status import STATUS_LABELS
 from miniapp_api.clock import china_today
 from miniapp_api.db import current_session, utcnow
-from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.errors import AppError, ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.pii import cipher
 from miniapp_api.records.models import Person
@@ -113,7 +114,7 @@ def get_draft(session: Session, caller: Caller) -> dict[str, Any]:
 
 def save_draft(session: Session, caller: Caller, edits: dict[str, Any]) -> dict[str, Any]:
     person = _person(session, caller)
-    _check_bank_choice(person, edits)
+    _check_bank_choice(caller, person, edits)
     view = read_records(session, person, china_today())
     now = utcnow()
     draft = session.get(ClaimDraft, person.id) or ClaimDraft(person_id=person.id)
@@ -133,8 +134,14 @@ def discard_draft(session: Session, caller: Caller) -> None:
     session.delete(draft)
 
 
-def _check_bank_choice(person: Person, edits: dict[str, Any]) -> None:
+def _check_bank_choice(caller: Caller, person: Person, edits: dict[str, Any]) -> None:
     bank = edits.get("bank_account")
+    if bank and bank["source"] == "other" and not binding_face_verified(caller):
+        # A binding is someone's word until a face check proves it: only the card is safe.
+        raise Forbidden(
+            "更改收款账户前需先完成一次人脸核验；未核验前失业保险金只能发放到本人社会保障卡银行账户",
+            code="BINDING_NOT_FACE_VERIFIED",
+        )
     if bank and bank["source"] == "ss_card" and not person.bank_account:
         raise ValidationFailed(
             "您的社会保障卡尚未开通银行账户，请选择“本人其他银行卡”并填写开户银行和卡号", code="NO_SS_CARD_ACCOUNT"
@@ -220,7 +227,7 @@ def submit_claim(session: Session, caller: Caller, body: dict[str, Any], key: st
         )
     edits = dict(json.loads(_live_draft(session, person.id).edits)) if body["use_draft"] else {}
     edits.update(body["edits"])
-    _check_bank_choice(person, edits)
+    _check_bank_choice(caller, person, edits)
     if not edits.get("bank_account") and not person.bank_account:
         raise ValidationFailed(
             "您的社会保障卡尚未开通银行账户，请填写本人其他银行卡用于接收失业保险金", code="BANK_ACCOUNT_REQUIRED"

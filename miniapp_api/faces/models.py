@@ -18,6 +18,9 @@ class LivenessChallenge(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     actions: Mapped[list[str]] = mapped_column(JSON)
+    # "verify": the session's own bound person; "bind": an identity the session claims (the
+    # recovery of a binding someone else took), which a pass binds to this account.
+    purpose: Mapped[str] = mapped_column(String(10), default="verify", server_default="verify")
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
@@ -48,4 +51,7 @@ class FaceCheck(Base):
     timings_ms: Mapped[dict[str, Any]] = mapped_column(JSON)
     media_kind: Mapped[str] = mapped_column(String(10))  # "video" | "frames"
     media_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Difference hashes of every frame (liveness.fingerprint): a replay of this recording, re-encoded
+    # or trimmed, is told by its content. Forgotten after LIVENESS_REPLAY_DAYS.
+    frame_hashes: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

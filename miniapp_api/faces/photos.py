@@ -7,8 +7,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveness.check import reference_encoding
@@ -17,8 +20,9 @@ from miniapp_api.audit.service import record
 from miniapp_api.faces.service import face_model
 from miniapp_api.identifiers import IdentifierError, parse_id_number
 from miniapp_api.pii import mask_id_number
-from miniapp_api.records.models import PersonPhoto
+from miniapp_api.records.models import Person, PersonPhoto
 from miniapp_api.records.service import find_person
+from miniapp_api.safety.checks import Signal, open_items
 
 _TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -72,6 +76,7 @@ def import_photos(session: Session, directory: Path, *, operator: str) -> tuple[
         accepted.append((person.id, content, content_type, encoding))
     if problems:
         raise PhotosRejected(problems)
+    shared = shared_faces(session, [(person_id, encoding) for person_id, _c, _t, encoding in accepted])
     inserted = replaced = 0
     for person_id, content, content_type, encoding in accepted:
         photo = session.get(PersonPhoto, person_id)
@@ -86,4 +91,65 @@ def import_photos(session: Session, directory: Path, *, operator: str) -> tuple[
         photo.sha256 = hashlib.sha256(content).hexdigest()
         photo.encoding = np.asarray(encoding, dtype=np.float64).tobytes()
         record("records.photo", actor=("operator", operator), subject=("person", person_id))
+    _open_shared_face_items(session, shared)
     return inserted, replaced
+
+
+# Photos of one person lie 0.25–0.53 apart (tests/fixtures/faces/README.md); the same photo, or
+# the same face, under two ID numbers is far closer than two people ever are.
+SHARED_FACE_DISTANCE = 0.4
+_CHUNK = 50_000
+
+
+def shared_faces(session: Session, new: list[tuple[int, Any]]) -> list[tuple[int, int, float]]:
+    """Pairs of different people whose reference faces are as one: each new encoding against
+    every stored one (in chunks, as one matrix product each) and against the others imported."""
+    if not new:
+        return []
+    ids = np.array([person_id for person_id, _encoding in new])
+    matrix = np.vstack([np.asarray(encoding, dtype=np.float64) for _id, encoding in new])
+    found: dict[tuple[int, int], float] = {}
+
+    def compare(other_ids: npt.NDArray[Any], others: npt.NDArray[np.float64]) -> None:
+        squared = (matrix**2).sum(axis=1)[:, None] + (others**2).sum(axis=1)[None, :] - 2 * matrix @ others.T
+        near = np.argwhere(np.sqrt(np.clip(squared, 0, None)) < SHARED_FACE_DISTANCE)
+        for row, column in near:
+            a, b = int(ids[row]), int(other_ids[column])
+            if a != b:
+                pair = (min(a, b), max(a, b))
+                found[pair] = min(found.get(pair, 9.0), float(np.sqrt(max(squared[row, column], 0))))
+
+    compare(ids, matrix)
+    stored = session.execute(
+        select(PersonPhoto.person_id, PersonPhoto.encoding)
+        .where(PersonPhoto.encoding.is_not(None), PersonPhoto.person_id.not_in(ids.tolist()))
+        .execution_options(yield_per=_CHUNK)
+    )
+    for chunk in stored.partitions():
+        compare(
+            np.array([person_id for person_id, _e in chunk]),
+            np.vstack([np.frombuffer(encoding or b"", dtype=np.float64) for _p, encoding in chunk]),
+        )
+    return [(a, b, round(distance, 3)) for (a, b), distance in sorted(found.items())]
+
+
+def _open_shared_face_items(session: Session, shared: list[tuple[int, int, float]]) -> None:
+    """Each person of a pair gets a check item naming the other (masked): one face, two identities."""
+    if not shared:
+        return
+    numbers = dict(
+        session.execute(
+            select(Person.id, Person.id_number).where(Person.id.in_({p for pair in shared for p in pair[:2]}))
+        ).all()
+    )
+    signals = [
+        Signal(
+            "shared_face",
+            person,
+            f"shared_face:{a}:{b}:{person}",
+            {"other_person": mask_id_number(numbers[other]), "distance": distance},
+        )
+        for a, b, distance in shared
+        for person, other in ((a, b), (b, a))
+    ]
+    open_items(session, signals)

@@ -52,21 +52,39 @@ class Challenges(MethodView):
     @blp.alt_response(429, schema=ErrorEnvelope, description="核验失败次数过多，暂时锁定")
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """开始一次人脸核验：同意后，按顺序完成随机给出的2–3个动作（120秒内）"""
-        challenge = service.issue_challenge(caller, body["consent"])
-        return {
-            "id": challenge.id,
-            "actions": challenge.actions,
-            "instructions": [service.INSTRUCTIONS[Action(name)] for name in challenge.actions],
-            "expires_at": challenge.expires_at,
-            "purpose": service.PURPOSE,
-        }
+        return _challenge_out(service.issue_challenge(caller, body["consent"]))
+
+
+def _challenge_out(challenge: Any) -> dict[str, Any]:
+    return {
+        "id": challenge.id,
+        "actions": challenge.actions,
+        "instructions": [service.INSTRUCTIONS[Action(name)] for name in challenge.actions],
+        "expires_at": challenge.expires_at,
+        "purpose": service.PURPOSE,
+    }
+
+
+@blp.route("/identity-challenges")
+class IdentityChallenges(MethodView):
+    @rate_limited("RATE_LIMIT_LIVENESS")
+    @requires(blp, "claimant", level=Level.WECHAT)
+    @blp.arguments(schemas.IdentityChallengeIn)
+    @blp.response(201, schemas.ChallengeOut)
+    @blp.alt_response(409, schema=ErrorEnvelope, description="缺少登记照片（NO_REFERENCE_PHOTO）")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="身份证号码与姓名不一致（IDENTITY_UNCONFIRMED）")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="核验失败次数过多，暂时锁定")
+    def post(self, body: dict[str, Any], caller: Caller) -> Any:
+        """以人脸核验绑定身份：身份已被他人绑定或无法直接绑定时，证明是本人后即绑定到本微信账号（原绑定解除）"""
+        challenge = service.issue_binding_challenge(caller, body["id_number"], body["name"], body["consent"])
+        return _challenge_out(challenge)
 
 
 @blp.route("/challenges/<string:challenge_id>/response")
 class ChallengeResponse(MethodView):
     @rate_limited("RATE_LIMIT_LIVENESS_ANSWER")
     @body_limit(lambda: settings().LIVENESS_MAX_UPLOAD_BYTES)
-    @requires(blp, "claimant", level=Level.BOUND)
+    @requires(blp, "claimant", level=Level.WECHAT)  # a binding challenge is answered before binding
     @accepts("multipart/form-data")
     @blp.doc(requestBody=schemas.RESPONSE_BODY)
     @blp.response(200, schemas.VerdictOut)

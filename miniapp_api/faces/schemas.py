@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from marshmallow import validate
 
 from miniapp_api.api import Schema
+from miniapp_api.records import fields as f
 
 
 class ChallengeIn(Schema):
@@ -10,6 +12,11 @@ class ChallengeIn(Schema):
         required=True,
         metadata={"label": "同意人脸核验", "description": "本人单独同意采集人脸信息用于核验（见 purpose）"},
     )
+
+
+class IdentityChallengeIn(ChallengeIn):
+    id_number = f.IdNumber(required=True, metadata={"label": "身份证号码"})
+    name = f.Text(required=True, validate=validate.Length(max=50), metadata={"label": "姓名"})
 
 
 class ChallengeOut(Schema):

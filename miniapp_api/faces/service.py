@@ -15,11 +15,13 @@ import numpy.typing as npt
 from sqlalchemy import select, update
 
 from auth import lockout
+from auth.binding import UNCONFIRMED, claimed_person, stamp_face_check, take_binding
 from auth.caller import Caller
 from auth.sessions import mark_face_verified
 from liveness.actions import Action, pick_actions
 from liveness.check import REASON_MESSAGES, reference_encoding, verify_against
 from liveness.faces import DlibFaces
+from liveness.fingerprint import recording_hashes, sampled, seen_before
 from liveness.frames import OversizedMedia, UnusableMedia, decode_clip, load_still, stills_as_frames
 from miniapp_api.audit.service import record, record_regardless
 from miniapp_api.db import current_session, utcnow
@@ -41,7 +43,7 @@ PURPOSE = (
     "如不同意，可携带身份证到经办机构窗口办理。"
 )
 REPLAYED = "MEDIA_REPLAYED"
-_EXTRA_MESSAGES = {REPLAYED: "请重新拍摄，不要重复上传同一段视频"}
+_EXTRA_MESSAGES = {REPLAYED: "请按本次要求的动作重新拍摄，不要上传以前拍摄的视频或照片"}
 
 
 @dataclass(frozen=True)
@@ -78,31 +80,73 @@ def _photo(person_id: int) -> PersonPhoto:
 
 
 def issue_challenge(caller: Caller, consent: bool) -> LivenessChallenge:
-    if not consent:
-        raise ValidationFailed("人脸核验需要您单独同意；不同意时可到经办机构窗口办理", code="CONSENT_REQUIRED")
+    """A check of the caller's own bound person."""
     assert caller.person_id is not None
-    lockout.check_not_locked("face", str(caller.person_id))
-    _photo(caller.person_id)
+    return _new_challenge(caller, caller.person_id, consent, "verify")
+
+
+def issue_binding_challenge(caller: Caller, id_number: str, name: str, consent: bool) -> LivenessChallenge:
+    """A check of an identity the caller claims but cannot bind directly (someone else holds it,
+    or wrong names locked it): a pass binds it to the caller's account. The answer for a wrong
+    name is the binding's own, so nothing here tells who is bound."""
+    if not consent:
+        raise _consent_required()
+    person = claimed_person(id_number, name)
+    if person is None:
+        raise _unconfirmed_identity()
+    return _new_challenge(caller, person.id, consent, "bind")
+
+
+def _lock_key(caller: Caller, person_id: int, purpose: str) -> tuple[str, str]:
+    """Failed checks lock the person's own face checks; failed attempts to bind an identity lock
+    only the account trying (a stranger's failures must not lock the real person out)."""
+    if purpose == "bind":
+        return "face_bind", f"{caller.wechat_account_id}:{person_id}"
+    return "face", str(person_id)
+
+
+def _consent_required() -> ValidationFailed:
+    return ValidationFailed("人脸核验需要您单独同意；不同意时可到经办机构窗口办理", code="CONSENT_REQUIRED")
+
+
+def _unconfirmed_identity() -> ValidationFailed:
+    return ValidationFailed(UNCONFIRMED, code="IDENTITY_UNCONFIRMED")
+
+
+def _new_challenge(caller: Caller, person_id: int, consent: bool, purpose: str) -> LivenessChallenge:
+    if not consent:
+        raise _consent_required()
+    lockout.check_not_locked(*_lock_key(caller, person_id, purpose))
+    _photo(person_id)
     now = utcnow()
     challenge = LivenessChallenge(
         id=uuid.uuid4().hex,
         session_id=caller.session_id,
-        person_id=caller.person_id,
+        person_id=person_id,
         actions=[action.value for action in pick_actions()],
+        purpose=purpose,
         issued_at=now,
         expires_at=now + dt.timedelta(seconds=settings().LIVENESS_CHALLENGE_TTL_S),
     )
     current_session().add(challenge)
-    record("face.challenge", actor=caller.audit_actor, subject=("person", caller.person_id), detail={"consent": True})
+    record(
+        "face.challenge",
+        actor=caller.audit_actor,
+        subject=("person", person_id),
+        detail={"consent": True, "purpose": purpose},
+    )
     return challenge
 
 
 def _open_challenge(caller: Caller, challenge_id: str) -> LivenessChallenge:
-    """The caller's own unanswered, unexpired challenge."""
+    """The caller's own unanswered, unexpired challenge: of its session, and for its bound person
+    (or, to bind, for the identity it claimed)."""
     db = current_session()
     challenge = db.get(LivenessChallenge, challenge_id)
-    if challenge is None or challenge.session_id != caller.session_id or challenge.person_id != caller.person_id:
+    mine = challenge is not None and challenge.session_id == caller.session_id
+    if not mine or (challenge.purpose == "verify" and challenge.person_id != caller.person_id):  # type: ignore[union-attr]
         raise NotFoundError("核验任务不存在，请重新开始", code="CHALLENGE_NOT_FOUND")
+    assert challenge is not None
     if challenge.answered_at is not None:
         raise ConflictError("该核验任务已使用，请重新开始", code="CHALLENGE_USED")
     if challenge.expires_at <= utcnow():
@@ -135,16 +179,15 @@ def answer_challenge(caller: Caller, challenge_id: str, read_upload: Callable[[]
     """`read_upload` is called once the challenge is known to be the caller's and open, and this
     host has a face-check slot for it (else 503 with the challenge's place in the queue, the
     upload unread)."""
-    assert caller.person_id is not None
     challenge = _open_challenge(caller, challenge_id)
-    with face_check_slot(f"person:{caller.person_id}"):
+    with face_check_slot(f"person:{challenge.person_id}"):
         _mark_answered(challenge)
         return _check(caller, challenge, read_upload())
 
 
 def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> FaceCheck:
-    assert caller.person_id is not None
-    guess = lockout.attempt("face", str(caller.person_id), _face_policy())
+    person_id = challenge.person_id  # the bound person, or the identity claimed
+    guess = lockout.attempt(*_lock_key(caller, person_id, challenge.purpose), _face_policy())
     db = current_session()
     config = settings()
     try:
@@ -157,7 +200,7 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
         record_regardless(
             "face.check",
             actor=caller.audit_actor,
-            subject=("person", caller.person_id),
+            subject=("person", person_id),
             detail={"refused": error.code, "media_sha256": upload.sha256},
             outcome="refused",
         )
@@ -165,17 +208,18 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
     except UnusableMedia as error:
         guess.succeeded(forget_failures=False)  # an unreadable upload is not a failed face
         raise ValidationFailed(error.message, code=error.code) from None
+    hashes = recording_hashes(frames)
     replayed = db.scalar(select(FaceCheck.id).where(FaceCheck.media_sha256 == upload.sha256).limit(1))
     actions = [Action(name) for name in challenge.actions]
-    if replayed is not None:
+    if replayed is not None or seen_before(sampled(hashes, frames), _recent_recordings(person_id)):
         reasons, distance, timings = [REPLAYED], None, {}
     else:
-        verdict = verify_against(_known_encoding(_photo(caller.person_id)), frames, actions, face_model())
+        verdict = verify_against(_known_encoding(_photo(person_id)), frames, actions, face_model())
         reasons, distance, timings = verdict.reasons, verdict.match_distance, verdict.timings_ms
     passed = not reasons
     check = FaceCheck(
         challenge_id=challenge.id,
-        person_id=caller.person_id,
+        person_id=person_id,
         session_id=caller.session_id,
         passed=passed,
         reasons=reasons,
@@ -183,21 +227,50 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
         timings_ms=timings,
         media_kind=upload.kind,
         media_sha256=upload.sha256,
+        frame_hashes=hashes,
     )
     db.add(check)
     if passed:
         guess.succeeded()
-        mark_face_verified(caller.session_id, caller.person_id)
+        mark_face_verified(caller.session_id, person_id)
+        if challenge.purpose == "bind":
+            person = db.get(Person, person_id)
+            assert person is not None
+            take_binding(caller, person, face_checked=True)
+        else:
+            stamp_face_check(caller.session_id, person_id)
     else:
         guess.failed()
     record(
         "face.check",
         actor=caller.audit_actor,
-        subject=("person", caller.person_id),
+        subject=("person", person_id),
         outcome="success" if passed else "failure",
         detail={"reasons": reasons, "media_sha256": upload.sha256},
     )
     return check
+
+
+def _recent_recordings(person_id: int) -> list[list[str]]:
+    """The frame hashes of this person's recordings within LIVENESS_REPLAY_DAYS."""
+    since = utcnow() - dt.timedelta(days=settings().LIVENESS_REPLAY_DAYS)
+    rows = current_session().scalars(
+        select(FaceCheck.frame_hashes).where(
+            FaceCheck.person_id == person_id, FaceCheck.created_at >= since, FaceCheck.frame_hashes.is_not(None)
+        )
+    )
+    return [list(row) for row in rows if row]
+
+
+def forget_frame_hashes() -> int:
+    """Past LIVENESS_REPLAY_DAYS a recording's hashes are not kept (only its SHA-256 stays)."""
+    since = utcnow() - dt.timedelta(days=settings().LIVENESS_REPLAY_DAYS)
+    forgotten = current_session().execute(
+        update(FaceCheck)
+        .where(FaceCheck.created_at < since, FaceCheck.frame_hashes.is_not(None))
+        .values(frame_hashes=None)
+    )
+    return int(forgotten.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def reason_messages(codes: list[str]) -> list[dict[str, str]]:

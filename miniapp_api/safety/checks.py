@@ -24,7 +24,7 @@ from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
-from miniapp_api.safety import crosscheck
+from miniapp_api.safety import crosscheck, holds
 from miniapp_api.safety.models import CheckItem
 from miniapp_api.safety.reasons import STOP_REASONS, StopReason
 
@@ -62,7 +62,9 @@ def open_items(session: Session, signals: Sequence[Signal]) -> list[int]:
     opened = insert_new_rows(session, CheckItem, rows, "dedup_key")
     for item_id, dedup_key in opened:
         audit("check.opened", subject=("check_item", item_id), detail={"kind": kinds[dedup_key]})
-    return [item_id for item_id, _ in opened]
+    ids = [item_id for item_id, _ in opened]
+    holds.hold_for(session, ids)
+    return ids
 
 
 def _homes(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
@@ -107,6 +109,8 @@ def decide(session: Session, caller: Caller, item_id: int, body: dict[str, Any])
         stopped = _stop_claim(session, item, body["reason"], body["effective_on"])
     item.status = "stopped" if stopped else "cleared"
     item.decided_by, item.decided_at, item.decision_note = caller.staff_user_id, utcnow(), mask_text(body["note"])
+    if not stopped:
+        holds.release_after(session, item)
     audit(
         "check.decided",
         actor=caller.audit_actor,
@@ -125,7 +129,9 @@ def _stop_claim(session: Session, item: CheckItem, code: str, effective_on: dt.d
             details={"field": "effective_on"},
         )
     claim = session.scalar(
-        select(Claim).where(Claim.person_id == item.person_id, Claim.status == "approved").with_for_update()
+        select(Claim)
+        .where(Claim.person_id == item.person_id, Claim.status.in_(("approved", "suspended")))  # held while checked
+        .with_for_update()
     )
     if claim is None:
         raise ConflictError("此人当前没有正在发放的待遇，无需停发；请选择“核实无误”并说明", code="NOTHING_TO_STOP")

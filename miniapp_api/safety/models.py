@@ -53,6 +53,8 @@ CHECK_KINDS = {
     "shared_bank_account": "多名申领人使用同一银行账户",
     "shared_wechat": "同一微信用户绑定过多个身份",
     "failed_face_checks": "人脸核验多次未通过",
+    "identity_squatting": "他人抢先绑定了此人的身份",
+    "shared_face": "登记照片与另一身份为同一人脸",
 }
 CHECK_STATUSES = ("open", "cleared", "stopped")
 
@@ -81,7 +83,9 @@ class CheckItem(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'cleared', 'stopped')", name="status"),
         CheckConstraint(
-            "kind IN ('suspect_list', 'shared_bank_account', 'shared_wechat', 'failed_face_checks')", name="kind"
+            "kind IN ('suspect_list', 'shared_bank_account', 'shared_wechat', 'failed_face_checks',"
+            " 'identity_squatting', 'shared_face')",
+            name="kind",
         ),
         Index("ix_check_items_open", "region_code", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
     )
