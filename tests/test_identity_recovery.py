@@ -71,6 +71,8 @@ def test_an_identity_taken_first_is_recovered_by_its_face(
 ) -> None:
     squatter = wechat_login(client, wechat_standin)
     assert bind(client, squatter, miranda["id_number"], miranda["name"]).status_code == 200
+    with unit_of_work() as session:
+        squatting_account = session.scalar(select(WeChatAccount.id).where(WeChatAccount.person_id == miranda["id"]))
     # Taken on his word alone, the binding sends benefit nowhere but the card.
     redirected = client.put("/api/v1/claims/draft", json={"bank_account": OTHER_BANK}, headers=bearer(squatter))
     assert (redirected.status_code, redirected.get_json()["code"]) == (403, "BINDING_NOT_FACE_VERIFIED")
@@ -97,15 +99,14 @@ def test_an_identity_taken_first_is_recovered_by_its_face(
     assert client.get("/api/v1/claims/draft", headers=bearer(real)).status_code == 404
     with unit_of_work() as session:
         told = session.scalars(select(Message).where(Message.kind == "identity_binding_removed")).one()
-        squatting_account = session.scalar(select(WeChatAccount).where(WeChatAccount.person_id.is_(None)))
-        assert squatting_account is not None
-        assert (told.recipient_kind, told.recipient_id) == ("wechat_account", squatting_account.id)
+        assert (told.recipient_kind, told.recipient_id) == ("wechat_account", squatting_account)
+        assert session.get(WeChatAccount, squatting_account).person_id is None  # type: ignore[union-attr]
         item = session.scalars(select(CheckItem)).one()
         assert (item.kind, item.person_id) == ("identity_squatting", miranda["id"])
-        assert item.evidence["squatting_account"] == squatting_account.id
+        assert item.evidence["squatting_account"] == squatting_account
         assert item.evidence["drafts_discarded"] == 1
         moved = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.binding_recovered")).one()
-        assert moved.detail["from_account"] == squatting_account.id
+        assert moved.detail["from_account"] == squatting_account
     # Proved by face, the binding may now name another account.
     chosen = client.put("/api/v1/claims/draft", json={"bank_account": OTHER_BANK}, headers=bearer(real))
     assert chosen.status_code == 200, chosen.get_json()
