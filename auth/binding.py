@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import delete, select
 
@@ -27,6 +28,8 @@ from miniapp_api.claims.models import ClaimDraft
 from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import TooManyAttempts, ValidationFailed
 from miniapp_api.extensions import settings
+from miniapp_api.objections import history
+from miniapp_api.objections.models import Objection, ObjectionEvent
 from miniapp_api.pii import mask_id_number
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import find_person, id_number_hash
@@ -82,36 +85,68 @@ def claimed_person(id_number: str, name: str) -> Person | None:
 
 
 def bind_identity(caller: Caller, id_number: str, name: str, address: str) -> Binding:
-    by_account = lockout.attempt("bind", str(caller.wechat_account_id))
-    by_address = lockout.attempt("bind_address", address)
+    by_account, by_address = _attempts(caller, address)
     db = current_session()
     person = claimed_person(id_number, name)
     if person is None:
-        locked = [by_account.failed(), by_address.failed()]
-        record_regardless(
-            "auth.bind",
-            actor=caller.audit_actor,
-            detail={"id_number": mask_id_number(id_number), "locked": any(locked)},
-        )
-        raise _unconfirmed()
-    by_account.succeeded(forget_failures=False)
-    by_address.succeeded(forget_failures=False)
+        _refuse(caller, by_account, by_address, detail={"id_number": mask_id_number(id_number)})
     account = db.get(WeChatAccount, caller.wechat_account_id)
     assert account is not None
     if account.person_id == person.id:
+        _taken_back(by_account, by_address)
         return Binding(person, already_bound=True)
     holder = db.scalar(select(WeChatAccount).where(WeChatAccount.person_id == person.id))
     needs_face = holder is not None or account.person_id is not None or identity_locked(id_number)
     if needs_face and not face_verified_for(caller.session_id, person.id):
-        record_regardless(
-            "auth.bind",
-            actor=caller.audit_actor,
-            subject=("person", person.id),
-            detail={"needs_face_check": True, "taken": holder is not None},
-        )
-        raise _unconfirmed()
+        # Counted as a failure too: a right name for a taken identity looks like a wrong one.
+        _refuse(caller, by_account, by_address, subject=person.id, detail={"needs_face_check": True})
+    _taken_back(by_account, by_address)
     take_binding(caller, person, face_checked=needs_face)
     return Binding(person, already_bound=False)
+
+
+def _attempts(caller: Caller, address: str) -> tuple[lockout.Attempt, lockout.Attempt]:
+    by_address = lockout.attempt("bind_address", address, _address_policy())
+    return lockout.attempt("bind", str(caller.wechat_account_id)), by_address
+
+
+def _address_policy() -> lockout.Policy:
+    """An address may be a whole office behind one NAT: four times an account's allowance."""
+    base = lockout.login_policy()
+    return lockout.Policy(base.failures * 4, base.window_s, base.lock_s)
+
+
+def _taken_back(*attempts: lockout.Attempt) -> None:
+    # Binding keeps earlier failures: knowing one's own identity says nothing of guesses at others'.
+    for attempt in attempts:
+        attempt.succeeded(forget_failures=False)
+
+
+def _refuse(
+    caller: Caller,
+    *attempts: lockout.Attempt,
+    detail: dict[str, object],
+    subject: int | None = None,
+) -> NoReturn:
+    locked = [attempt.failed() for attempt in attempts]
+    record_regardless(
+        "auth.bind",
+        actor=caller.audit_actor,
+        subject=("person", subject) if subject else None,
+        detail={**detail, "locked": any(locked)},
+    )
+    raise _unconfirmed()
+
+
+def claimed_for_face_check(caller: Caller, id_number: str, name: str, address: str) -> Person:
+    """The identity a face check is asked for, wrong names counted against the account and the
+    address as well as the identity, as binding counts them."""
+    by_account, by_address = _attempts(caller, address)
+    person = claimed_person(id_number, name)
+    if person is None:
+        _refuse(caller, by_account, by_address, detail={"id_number": mask_id_number(id_number), "route": "face"})
+    _taken_back(by_account, by_address)
+    return person
 
 
 def take_binding(caller: Caller, person: Person, *, face_checked: bool) -> WeChatAccount | None:
@@ -149,6 +184,7 @@ def _squatter_found(person: Person, holder: WeChatAccount, account: WeChatAccoun
     it may have prepared is discarded, and staff look into it."""
     db = current_session()
     discarded = db.execute(delete(ClaimDraft).where(ClaimDraft.person_id == person.id)).rowcount  # type: ignore[attr-defined]
+    flagged = _flag_objections_filed_by(holder.id, person.id)
     open_items(
         db,
         [
@@ -160,6 +196,7 @@ def _squatter_found(person: Person, holder: WeChatAccount, account: WeChatAccoun
                     "squatting_account": holder.id,
                     "recovered_by_account": account.id,
                     "drafts_discarded": discarded,
+                    "open_objections_filed": flagged,
                     "held_since": holder.created_at.isoformat() if holder.created_at else None,
                 },
             )
@@ -168,7 +205,12 @@ def _squatter_found(person: Person, holder: WeChatAccount, account: WeChatAccoun
     record(
         "auth.binding_recovered",
         subject=("person", person.id),
-        detail={"from_account": holder.id, "to_account": account.id, "drafts_discarded": discarded},
+        detail={
+            "from_account": holder.id,
+            "to_account": account.id,
+            "drafts_discarded": discarded,
+            "objections_flagged": flagged,
+        },
     )
     with contextlib.suppress(notify.Undeliverable):  # its sessions are over; it learns at its next login
         notify.send(
@@ -177,6 +219,27 @@ def _squatter_found(person: Person, holder: WeChatAccount, account: WeChatAccoun
             {"changed_on": f"{utcnow():%Y-%m-%d}"},
             dedup_key=f"identity_recovered:{holder.id}:{person.id}",
         )
+
+
+def _flag_objections_filed_by(account_id: int, person_id: int) -> list[str]:
+    """Open objections the squatting account filed stay for staff to decide, but say who filed them."""
+    filed = (
+        current_session()
+        .scalars(
+            select(Objection)
+            .join(ObjectionEvent, ObjectionEvent.objection_id == Objection.id)
+            .where(
+                Objection.person_id == person_id,
+                Objection.status != "answered",
+                ObjectionEvent.kind == "filed",
+                ObjectionEvent.actor_id == str(account_id),
+            )
+        )
+        .all()
+    )
+    for objection in filed:
+        history.append(objection.id, "filer_lost_identity", account=account_id)
+    return [objection.objection_no for objection in filed]
 
 
 def face_verified_for(session_id: int, person_id: int) -> bool:

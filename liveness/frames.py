@@ -27,6 +27,7 @@ ANALYSIS_WIDTH = 640
 MAX_FRAME_PIXELS = 4096 * 4096
 MAX_CLIP_FRAME_PIXELS = 1920 * 1920
 MAX_UPLOAD_PIXELS = 150_000_000  # 30 stills of 5 MP, or 5 s of 1080p at 30 fps
+MAX_FPS = 60.0  # phones record at 24–60; a clip claiming thousands is made to tie up a server
 
 
 class UnusableMedia(ValueError):
@@ -86,6 +87,9 @@ def _read_clip(path: str, max_seconds: float, first: int | None, last: int | Non
         if width * height > MAX_CLIP_FRAME_PIXELS:
             raise OversizedMedia(f"视频分辨率过高（{width:.0f}×{height:.0f}），请用手机前置摄像头以1080p以内拍摄")
         fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+        if fps > MAX_FPS:
+            raise OversizedMedia(f"视频帧率异常（{fps:.0f}帧/秒），请用手机摄像头重新拍摄")
+        most_frames = int(max_seconds * MAX_FPS)
         decoded = 0
         frames: list[Frame] = []
         index = 0
@@ -94,6 +98,8 @@ def _read_clip(path: str, max_seconds: float, first: int | None, last: int | Non
             if not ok:
                 break
             index += 1
+            if index > most_frames:
+                raise OversizedMedia(f"视频帧数过多，请拍摄{max_seconds:g}秒以内")
             decoded += bgr.shape[0] * bgr.shape[1]
             if bgr.shape[0] * bgr.shape[1] > MAX_CLIP_FRAME_PIXELS or decoded > MAX_UPLOAD_PIXELS:
                 # The header may lie; the frames themselves are counted as they come.

@@ -150,3 +150,55 @@ def test_a_strangers_failed_face_checks_on_an_identity_do_not_lock_its_owner(
     assert bind(client, owner, miranda["id_number"], miranda["name"]).status_code == 200
     issued = client.post("/api/v1/liveness/challenges", json={"consent": True}, headers=bearer(owner))
     assert issued.status_code == 201, issued.get_json()
+
+
+def test_a_binding_not_proved_by_face_cannot_redirect_money_through_an_objection(
+    client: Any, wechat_standin: WeChatStandIn, miranda: dict[str, Any]
+) -> None:
+    squatter = wechat_login(client, wechat_standin)
+    assert bind(client, squatter, miranda["id_number"], miranda["name"]).status_code == 200
+    filed = client.post(
+        "/api/v1/objections",
+        json={
+            "category": "record",
+            "field": "ss_card_bank_account",
+            "claimed_value": "6217000010001234569 中国建设银行",
+            "description": "社保卡账户有误，应为建设银行卡",
+        },
+        headers=bearer(squatter),
+    )
+    assert (filed.status_code, filed.get_json()["code"]) == (403, "BINDING_NOT_FACE_VERIFIED")
+
+
+def test_the_face_route_counts_wrong_names_against_the_account_too(
+    client: Any, wechat_standin: WeChatStandIn, miranda: dict[str, Any]
+) -> None:
+    prober = wechat_login(client, wechat_standin)
+    answers = [
+        client.post(
+            "/api/v1/liveness/identity-challenges",
+            json={"id_number": miranda["id_number"], "name": f"米兰{n}", "consent": True},
+            headers=bearer(prober),
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [422] * 5 + [429]
+
+
+def test_a_right_name_for_a_taken_identity_counts_as_a_wrong_one(
+    client: Any, wechat_standin: WeChatStandIn, miranda: dict[str, Any]
+) -> None:
+    """Once the account's lockout came one request later for a right name: an oracle."""
+    assert bind(client, wechat_login(client, wechat_standin), miranda["id_number"], miranda["name"]).status_code == 200
+
+    def tries(name: str, address: str) -> list[int]:
+        tokens = wechat_login(client, wechat_standin)
+        body = {"id_number": miranda["id_number"], "name": name}
+        return [
+            client.post(
+                "/api/v1/auth/identity", json=body, headers=bearer(tokens), environ_base={"REMOTE_ADDR": address}
+            ).status_code
+            for _ in range(6)
+        ]
+
+    assert tries(miranda["name"], "203.0.113.1") == tries("米兰", "203.0.113.2") == [422] * 5 + [429]

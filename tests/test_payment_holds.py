@@ -15,6 +15,7 @@ from sqlalchemy import select
 from miniapp_api.claims.models import Claim
 from miniapp_api.db import unit_of_work
 from miniapp_api.records.models import Person
+from miniapp_api.safety.checks import Signal, open_items
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer, staff_login
@@ -97,3 +98,17 @@ def test_a_held_claim_is_stopped_only_by_a_reviewers_decision(client: Any, wecha
         )
         assert stopped.status_code == 200, stopped.get_json()
         assert _status(claim["id"]) == "stopped"
+
+
+def test_a_claim_approved_while_a_holding_item_is_open_is_held_too(client: Any, wechat_standin: WeChatStandIn) -> None:
+    """The item opened before any claim (a face shared with another identity, at photo import)."""
+    with time_machine.travel(NOVEMBER, tick=True):
+        tokens = claimant(client, wechat_standin, stop_date=dt.date(2026, 10, 31))
+        with unit_of_work() as session:
+            open_items(session, [Signal("shared_face", tokens["person_id"], "shared_face:test", {"distance": 0.1})])
+        claim = submit(client, tokens).get_json()
+        assert claim["status"] == "approved"
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance1", "finance", region="130200")
+        run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))
+        assert run.get_json()["instructions"] == 0

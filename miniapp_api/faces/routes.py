@@ -76,7 +76,8 @@ class IdentityChallenges(MethodView):
     @blp.alt_response(429, schema=ErrorEnvelope, description="核验失败次数过多，暂时锁定")
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """以人脸核验绑定身份：身份已被他人绑定或无法直接绑定时，证明是本人后即绑定到本微信账号（原绑定解除）"""
-        challenge = service.issue_binding_challenge(caller, body["id_number"], body["name"], body["consent"])
+        address = request.remote_addr or "unknown"
+        challenge = service.issue_binding_challenge(caller, body["id_number"], body["name"], body["consent"], address)
         return _challenge_out(challenge)
 
 

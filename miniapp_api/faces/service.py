@@ -15,7 +15,7 @@ import numpy.typing as npt
 from sqlalchemy import select, update
 
 from auth import lockout
-from auth.binding import UNCONFIRMED, claimed_person, stamp_face_check, take_binding
+from auth.binding import claimed_for_face_check, stamp_face_check, take_binding
 from auth.caller import Caller
 from auth.sessions import mark_face_verified
 from liveness.actions import Action, pick_actions
@@ -85,15 +85,15 @@ def issue_challenge(caller: Caller, consent: bool) -> LivenessChallenge:
     return _new_challenge(caller, caller.person_id, consent, "verify")
 
 
-def issue_binding_challenge(caller: Caller, id_number: str, name: str, consent: bool) -> LivenessChallenge:
+def issue_binding_challenge(
+    caller: Caller, id_number: str, name: str, consent: bool, address: str
+) -> LivenessChallenge:
     """A check of an identity the caller claims but cannot bind directly (someone else holds it,
     or wrong names locked it): a pass binds it to the caller's account. The answer for a wrong
     name is the binding's own, so nothing here tells who is bound."""
     if not consent:
         raise _consent_required()
-    person = claimed_person(id_number, name)
-    if person is None:
-        raise _unconfirmed_identity()
+    person = claimed_for_face_check(caller, id_number, name, address)
     return _new_challenge(caller, person.id, consent, "bind")
 
 
@@ -107,10 +107,6 @@ def _lock_key(caller: Caller, person_id: int, purpose: str) -> tuple[str, str]:
 
 def _consent_required() -> ValidationFailed:
     return ValidationFailed("人脸核验需要您单独同意；不同意时可到经办机构窗口办理", code="CONSENT_REQUIRED")
-
-
-def _unconfirmed_identity() -> ValidationFailed:
-    return ValidationFailed(UNCONFIRMED, code="IDENTITY_UNCONFIRMED")
 
 
 def _new_challenge(caller: Caller, person_id: int, consent: bool, purpose: str) -> LivenessChallenge:
@@ -209,9 +205,10 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
         guess.succeeded(forget_failures=False)  # an unreadable upload is not a failed face
         raise ValidationFailed(error.message, code=error.code) from None
     hashes = recording_hashes(frames)
-    replayed = db.scalar(select(FaceCheck.id).where(FaceCheck.media_sha256 == upload.sha256).limit(1))
+    replayed = db.scalar(select(FaceCheck.id).where(FaceCheck.media_sha256 == upload.sha256).limit(1)) is not None
+    replayed = replayed or seen_before(sampled(hashes, frames), _recent_recordings(person_id))
     actions = [Action(name) for name in challenge.actions]
-    if replayed is not None or seen_before(sampled(hashes, frames), _recent_recordings(person_id)):
+    if replayed:
         reasons, distance, timings = [REPLAYED], None, {}
     else:
         verdict = verify_against(_known_encoding(_photo(person_id)), frames, actions, face_model())
@@ -227,7 +224,7 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
         timings_ms=timings,
         media_kind=upload.kind,
         media_sha256=upload.sha256,
-        frame_hashes=hashes,
+        frame_hashes=None if replayed else hashes,  # a replay's frames are known already
     )
     db.add(check)
     if passed:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from auth.binding import binding_face_verified
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.decisions import notify_person
@@ -23,7 +24,7 @@ from miniapp_api.claims.records_view import records_for
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, utcnow
-from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.objections import attachments, clock, history
 from miniapp_api.objections.models import Objection, ObjectionDeadline
@@ -58,6 +59,10 @@ def upload_image(session: Session, caller: Caller, content: bytes) -> dict[str, 
     return {"id": stored.id, "content_type": stored.content_type, "size": stored.size, "sha256": stored.sha256}
 
 
+# Fields whose correction moves money to another account.
+MONEY_FIELDS = frozenset({"ss_card_bank_account", "bank_account"})
+
+
 def file_objection(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     person = _person(session, caller)
     description = body["description"].strip()
@@ -65,6 +70,9 @@ def file_objection(session: Session, caller: Caller, body: dict[str, Any]) -> di
         raise ValidationFailed("请说明异议的具体内容", code="DESCRIPTION_REQUIRED")
     category = body["category"]
     subject = _subject(session, caller, person, category, body)
+    if subject.get("field") in MONEY_FIELDS and not binding_face_verified(caller):
+        # Correcting where benefit goes is changing the payment account: a binding proved by face only.
+        raise Forbidden("对收款账户提出异议前需先完成一次人脸核验，以确认是本人", code="BINDING_NOT_FACE_VERIFIED")
     _refuse_second_open(session, person.id, subject["subject_key"])
     today = china_today()
     objection = Objection(

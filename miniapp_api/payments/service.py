@@ -34,6 +34,7 @@ from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.pii import mask_bank_account, mask_name, mask_text
 from miniapp_api.records.models import Person, Region
 from miniapp_api.safety.crosscheck import recover_paid_after_cancellation
+from miniapp_api.safety.holds import on_hold
 
 BANK_FILE_COLUMNS = ("业务编号", "姓名", "开户银行", "银行账号", "金额", "所属月份", "基本医疗保险费代缴")
 _PAID = {"成功", "success", "paid"}
@@ -79,7 +80,7 @@ def prepare(session: Session, caller: Caller, period: dt.date, region: str | Non
             select(PaymentRun).where(PaymentRun.region_code == region_code, PaymentRun.period == period)
         )
         raise ConflictError(
-            f"本地区{period:%Y年%m月}的发放批次已经生成，不能重复生成",
+            f"统筹地区{region_code}{period:%Y年%m月}的发放批次已经生成，不能重复生成",
             code="RUN_EXISTS",
             details={"run_id": existing.id if existing else None},
         ) from None
@@ -136,6 +137,7 @@ def _due_months(run_id: int, region_code: str, period: dt.date) -> Any:
             payment.period <= period,
             Claim.status == "approved",
             Claim.region_code == region_code,
+            ~on_hold(Claim.person_id),  # a claim approved after a holding check item opened
             ~exists().where(
                 earlier.person_id == payment.person_id,
                 earlier.period == payment.period,

@@ -155,7 +155,7 @@ class Month(ma.fields.Field):  # type: ignore[type-arg]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
         match = _MONTH.match(normalise(str(value)))
-        if not match or not 1 <= int(match.group(2)) <= 12:
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
             raise self.make_error("invalid")
         month = dt.date(int(match.group(1)), int(match.group(2)), 1)
         if month > china_today().replace(day=1):

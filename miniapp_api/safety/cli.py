@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import AppError
@@ -16,10 +17,8 @@ from miniapp_api.safety.models import CHECK_KINDS
 from miniapp_api.safety.signals import run as fraud_signals
 from miniapp_api.safety.suspects import import_list as import_suspects
 
-
-@click.group()
-def safety() -> None:
-    """Fund safety: cross-checks, fraud signals, continued-payment notices, suspect lists."""
+# An AppGroup: each command runs inside the application, as an operator's shell has none.
+safety = AppGroup("safety", help="Fund safety: cross-checks, fraud signals, continued-payment notices, suspect lists.")
 
 
 @safety.command("crosscheck")

@@ -10,8 +10,9 @@ The claimant is told both times, with the objection route (人社厅发〔2020�
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.claims import decisions, timeline
@@ -19,9 +20,19 @@ from miniapp_api.claims.models import Claim
 from miniapp_api.clock import china_today
 from miniapp_api.safety.models import CHECK_KINDS, CheckItem
 
-# Signals that money may be going to the wrong person or account; a WeChat user behind several
-# identities or repeated failed face checks are for staff to look at, money keeps flowing.
-HOLDING_KINDS = frozenset({"suspect_list", "shared_bank_account", "identity_squatting", "shared_face"})
+# Signals that money may be going to the wrong person or account. A WeChat user behind several
+# identities, repeated failed face checks, or an identity its owner recovered by face (the money
+# is the owner's, proved) are for staff to look at; money keeps flowing.
+HOLDING_KINDS = frozenset({"suspect_list", "shared_bank_account", "shared_face"})
+
+
+def on_hold(person_id: Any) -> Any:
+    """SQL: the person has an open item that holds payment (for claims approved after it opened)."""
+    return exists().where(
+        CheckItem.person_id == person_id, CheckItem.status == "open", CheckItem.kind.in_(HOLDING_KINDS)
+    )
+
+
 HOLD_BASIS = "人社厅发〔2020〕24号第八条（疑点数据核实后处理）"
 
 

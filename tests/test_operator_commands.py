@@ -1,5 +1,5 @@
-"""`miniapp calendar …` run the way an operator runs it: as a process of its own, on the same
-database, outside any test's application context."""
+"""Operators' commands (`miniapp calendar …`, `miniapp safety …`) run the way an operator runs
+them: as a process of its own, on the same database, outside any test's application context."""
 
 from __future__ import annotations
 
@@ -89,3 +89,15 @@ def test_the_dating_pass_and_the_horizon_check_run_by_hand(app: Any, base_settin
     near = _miniapp(base_settings, "check-horizon", "--today", "2026-12-06")
     assert near.returncode == 0, near.stderr
     assert "节假日日历只到2026-12-31" in near.stdout
+
+
+def test_the_safety_commands_run_as_an_operator_runs_them(app: Any, base_settings: dict[str, Any]) -> None:
+    """Each once crashed outside the tests' application context."""
+    env = {**os.environ, "MINIAPP_ENV": "development", "DATABASE_URL": base_settings["DATABASE_URL"]}
+    env |= {"REDIS_URL": "memory://", "LOG_LEVEL": "WARNING"}
+    for command in (["crosscheck"], ["signals"], ["continued"]):
+        ran = subprocess.run(
+            [*CLI[:-1], "safety", *command], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert ran.returncode == 0, ran.stderr
+        assert "Traceback" not in ran.stderr
