@@ -247,6 +247,16 @@ def _blank_png(width: int, height: int) -> bytes:
     return blank.getvalue()
 
 
+def _black_clip(path: Any, *, side: int, fps: int, frames: int) -> bytes:
+    """An MP4 of `frames` black side × side frames, claiming `fps` frames a second."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (side, side))
+    for _ in range(frames):
+        writer.write(np.zeros((side, side, 3), dtype=np.uint8))
+    writer.release()
+    data: bytes = path.read_bytes()
+    return data
+
+
 def _stills(client: Any, tokens: dict[str, Any], challenge_id: str, images: list[bytes]) -> Any:
     parts = [
         ("frames", FileStorage(io.BytesIO(image), f"{n}.png", content_type="image/png"))
@@ -289,12 +299,8 @@ def test_frames_of_more_pixels_than_a_phone_sends_are_refused_before_decoding_an
 def test_a_clip_of_more_pixels_a_frame_than_1080p_is_refused_before_its_frames_are_read(
     client: Any, claimant: dict[str, Any], tmp_path: Any
 ) -> None:
-    path = tmp_path / "large.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, (2400, 2400))
-    for _ in range(3):
-        writer.write(np.zeros((2400, 2400, 3), dtype=np.uint8))
-    writer.release()
-    answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], path.read_bytes())
+    clip = _black_clip(tmp_path / "large.mp4", side=2400, fps=30, frames=3)
+    answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], clip)
     assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
     assert "2400×2400" in answer.get_json()["message"]
 
@@ -330,10 +336,6 @@ def test_a_clip_claiming_thousands_of_frames_a_second_is_refused(
     client: Any, claimant: dict[str, Any], tmp_path: Any
 ) -> None:
     """300,000 frames of 16×16 at 60,000 fps once held a face-check slot for 16 s."""
-    path = tmp_path / "fast.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 1000, (16, 16))
-    for _ in range(400):
-        writer.write(np.zeros((16, 16, 3), dtype=np.uint8))
-    writer.release()
-    answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], path.read_bytes())
+    clip = _black_clip(tmp_path / "fast.mp4", side=16, fps=1000, frames=400)
+    answer = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], clip)
     assert (answer.status_code, answer.get_json()["code"]) == (422, "MEDIA_TOO_LARGE")
