@@ -164,3 +164,18 @@ def test_expired_drafts_are_deleted_by_the_hourly_sweep(client: Any, wechat_stan
     task("claims.purge_expired_drafts").apply()
     with unit_of_work() as session:
         assert session.scalars(select(ClaimDraft)).all() == []
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_saved_draft_is_what_is_submitted_unless_the_claimant_says_otherwise(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    """Once, submitting without the undocumented use_draft paid the card and deleted the draft."""
+    tokens = claimant(client, wechat_standin)
+    other = {"source": "other", "bank_name": "中国建设银行", "account_number": "6217000010001234569"}
+    assert client.put("/api/v1/claims/draft", json={"bank_account": other}, headers=bearer(tokens)).status_code == 200
+    form = client.get("/api/v1/claims/prefill", headers=bearer(tokens)).get_json()
+    assert form["fields"]["bank_account"]["value"]["bank_name"] == "中国建设银行"  # the form says who is paid
+    assert form["fields"]["bank_account"]["value"]["account"] == "**** 4569"
+    claim = submit(client, tokens).get_json()
+    assert claim["bank_account"] == "中国建设银行 **** 4569"

@@ -67,7 +67,13 @@ class SubmitIn(_RefusesInternalFields):
     confirmation = ma.fields.Nested(ConfirmationIn, required=True, metadata={"label": "确认与承诺"})
     edits = ma.fields.Nested(EditsIn, load_default=dict, metadata={"label": "修改项"})
     use_draft = ma.fields.Boolean(
-        load_default=False, metadata={"label": "使用草稿", "description": "true 时先取已保存草稿中的修改，再叠加 edits"}
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "label": "使用草稿",
+            "description": "省略时：有已保存的草稿即使用（先取草稿中的修改，再叠加 edits）；"
+            "true：必须有草稿；false：不使用草稿",
+        },
     )
 
 

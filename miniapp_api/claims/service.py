@@ -81,9 +81,17 @@ def _form(
 
 
 def prefill(session: Session, caller: Caller) -> dict[str, Any]:
-    """The form filled from the records, with no edits: what the claimant only needs to confirm."""
+    """The form filled from the records, with the claimant's saved draft on it when there is one:
+    what submitting will send, the account to be paid included."""
     person = _person(session, caller)
-    return _form(session, person, read_records(session, person, china_today()), {}, None)
+    view = read_records(session, person, china_today())
+    draft = _saved_draft(session, person.id)
+    return _draft_form(session, person, draft, view) if draft else _form(session, person, view, {}, None)
+
+
+def _saved_draft(session: Session, person_id: int) -> ClaimDraft | None:
+    draft = session.get(ClaimDraft, person_id)
+    return draft if draft is not None and draft.expires_at > utcnow() else None
 
 
 # Drafts.
@@ -225,7 +233,12 @@ def submit_claim(session: Session, caller: Caller, body: dict[str, Any], key: st
         raise ValidationFailed(
             "承诺书内容已更新，请重新阅读确认后提交", code="COMMITMENT_OUTDATED", details={"commitment": _commitment()}
         )
-    edits = dict(json.loads(_live_draft(session, person.id).edits)) if body["use_draft"] else {}
+    # A saved draft is what the claimant confirmed: it is used unless they say not to.
+    if body["use_draft"] is True:
+        draft: ClaimDraft | None = _live_draft(session, person.id)
+    else:
+        draft = None if body["use_draft"] is False else _saved_draft(session, person.id)
+    edits = dict(json.loads(draft.edits)) if draft else {}
     edits.update(body["edits"])
     _check_bank_choice(caller, person, edits)
     if not edits.get("bank_account") and not person.bank_account:
