@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from miniapp_api.errors import ValidationFailed
 from miniapp_api.redis_store import RedisStore
 from notifications.models import DELIVERED, FINAL_STATUSES, PERMANENT_FAILURE, TEMPORARY_FAILURE, Message
 from notifications.service import record
@@ -39,19 +40,35 @@ class Receipt:
     code: str
 
 
+def _text(value: Any) -> str:
+    """A provider's field as text: a string or a whole number; anything else (an object, a list,
+    a float like 1e999) is not a field a provider sends, and reads as empty."""
+    if isinstance(value, bool):
+        return ""
+    return str(value)[:64] if isinstance(value, str | int) else ""
+
+
 def parse(provider: str, items: list[dict[str, Any]]) -> list[Receipt]:
+    """Each receipt must name the provider's send (biz_id / sid) as text, or the whole batch is refused."""
+    receipts = _parse(provider, items)
+    if not all(receipt.reference for receipt in receipts):
+        raise ValidationFailed("每条回执都应有服务商的发送编号（biz_id 或 sid）", code="RECEIPT_MALFORMED")
+    return receipts
+
+
+def _parse(provider: str, items: list[dict[str, Any]]) -> list[Receipt]:
     if provider == "aliyun":
         return [
             Receipt(
-                item.get("out_id") or None,
-                str(item.get("biz_id", "")),
-                bool(item.get("success")),
-                str(item.get("err_code", "")),
+                _text(item.get("out_id")) or None,
+                _text(item.get("biz_id")),
+                item.get("success") is True or item.get("success") == "true",
+                _text(item.get("err_code")),
             )
             for item in items
         ]
     return [
-        Receipt(None, str(item.get("sid", "")), item.get("report_status") == "SUCCESS", str(item.get("errmsg", "")))
+        Receipt(None, _text(item.get("sid")), item.get("report_status") == "SUCCESS", _text(item.get("errmsg")))
         for item in items
     ]
 

@@ -40,7 +40,10 @@ class Receipts(MethodView):
         token = query["token"] or request.headers.get("X-Receipt-Token", "")
         if not hmac.compare_digest(token.encode(), settings().SMS_RECEIPT_TOKEN.encode()):
             raise BadReceiptToken()
-        payload = request.get_json(silent=True)
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:  # nested thousands deep: not a receipt
+            payload = None
         items = payload if isinstance(payload, list) else [payload] if isinstance(payload, dict) else None
         if not items or not all(isinstance(item, dict) for item in items):
             raise ValidationFailed("回执应为 JSON 对象或对象数组", code="RECEIPT_MALFORMED")

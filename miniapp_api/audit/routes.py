@@ -13,6 +13,7 @@ from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, Schema
 from miniapp_api.audit.search import search
 from miniapp_api.db import MAX_ID, current_session
+from miniapp_api.records import fields as f
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/staff/audit", description="审计日志查询（审计人员）")
 
@@ -24,8 +25,8 @@ class AuditQuery(Schema):
     actor_id = ma.fields.String(validate=validate.Length(max=64), metadata={"label": "操作人"})
     subject_kind = ma.fields.String(validate=validate.Length(max=30), metadata={"label": "对象类别"})
     subject_id = ma.fields.String(validate=validate.Length(max=64), metadata={"label": "对象"})
-    since = ma.fields.AwareDateTime(metadata={"label": "起始时间"})
-    until = ma.fields.AwareDateTime(metadata={"label": "截止时间"})
+    since = f.Moment(metadata={"label": "起始时间"})
+    until = f.Moment(metadata={"label": "截止时间"})
     before_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"label": "翻页：此 id 之前"})
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500), metadata={"label": "条数"})
 

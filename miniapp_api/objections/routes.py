@@ -55,7 +55,10 @@ class Images(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="不是 JPEG/PNG 图片，或未提交的图片过多")
     def post(self, caller: Caller) -> Any:
         """上传一张图片（JPEG/PNG），提交异议或补充材料时引用其 id"""
-        upload = uploaded_file("image") if len(request.files) == 1 else None
+        parts = len(request.files.getlist("image"))
+        if parts > 1 or len(request.files) > 1:  # a second part was once dropped without a word
+            raise ValidationFailed("一次只能上传一张图片（image 字段一个），请分次上传", code="ONE_IMAGE_A_TIME")
+        upload = uploaded_file("image") if parts == 1 else None
         if upload is None:
             raise ValidationFailed("请在 image 字段上传一张图片", code="IMAGE_REQUIRED")
         return service.upload_image(current_session(), caller, upload[1])

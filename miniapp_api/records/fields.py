@@ -122,6 +122,16 @@ class RegionCode(_Code):
         return code
 
 
+class Moment(ma.fields.AwareDateTime):
+    """A moment with its time zone, in the years 2000–2099."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        moment: dt.datetime = super()._deserialize(value, attr, data, **kwargs)
+        if not 2000 <= moment.year <= 2099:  # by its own calendar: a far one overflows turned into UTC
+            raise ma.ValidationError("时间应在2000年至2100年之间，并带时区，如 2026-12-01T00:00:00+08:00")
+        return moment
+
+
 class Day(ma.fields.Date):
     """A calendar date written YYYY-MM-DD, between 1900 and 2100."""
 
