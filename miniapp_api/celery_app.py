@@ -17,7 +17,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
 
-from miniapp_api.config import Settings
+from miniapp_api.config import MEMORY_REDIS_URL, Settings
 from miniapp_api.db import unit_of_work
 from miniapp_api.request_context import current_request_id, set_request_id
 
@@ -100,7 +100,8 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
 
     celery = Celery(app.import_name, task_cls=AppTask, include=TASK_MODULES)
     celery.conf.update(
-        broker_url=settings.broker_url,
+        # kombu warns "No hostname was supplied" for a bare memory:// at every start and command.
+        broker_url="memory://localhost/" if settings.broker_url == MEMORY_REDIS_URL else settings.broker_url,
         broker_connection_retry_on_startup=True,
         task_always_eager=settings.celery_eager,
         task_eager_propagates=True,

@@ -101,3 +101,16 @@ def test_the_safety_commands_run_as_an_operator_runs_them(app: Any, base_setting
         )
         assert ran.returncode == 0, ran.stderr
         assert "Traceback" not in ran.stderr
+
+
+def test_the_embedded_broker_starts_without_kombus_hostname_warning(base_settings: dict[str, Any]) -> None:
+    """Every start and command on the embedded defaults once printed "No hostname was supplied"."""
+    script = (
+        "from miniapp_api import create_app; from miniapp_api.celery_app import task\n"
+        f"app = create_app({{'MINIAPP_ENV': 'development', 'DATABASE_URL': {base_settings['DATABASE_URL']!r},"
+        " 'REDIS_URL': 'memory://'})\n"
+        "with app.app_context(): task('ops.heartbeat').delay()\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert "No hostname was supplied" not in ran.stderr + ran.stdout
