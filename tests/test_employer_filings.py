@@ -310,3 +310,19 @@ def test_an_old_feed_separation_gets_its_duties_when_the_employer_files_it(
         duties = dict(session.execute(select(EmployerDuty.kind, EmployerDuty.done_via)).all())
         assert duties == {"notice": None, "filing": "filing"}
         assert session.scalars(select(EmployerDuty.late).where(EmployerDuty.kind == "filing")).one() is True
+
+
+def test_a_worker_who_has_claimed_already_is_not_told_of_the_right_to_claim(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = employer_with_workers(2)
+    with unit_of_work() as session:
+        claimed = session.get(Person, firm["workers"][0]["id"])
+        assert claimed is not None
+        factories.decided_claim(session, claimed)  # applied 2026-11-20, after the separation below
+    tokens = employer_login(client, sms_standin, firm["credit_code"], CONTACT_PHONE)
+    uploaded = upload_form(client, tokens, xlsx(form_rows(firm["workers"], separated_on="2026-11-13")))
+    assert uploaded.status_code == 201, uploaded.get_json()
+    with unit_of_work() as session:
+        told = session.scalars(select(Message.recipient_id).where(Message.kind == "worker_claim_right")).all()
+    assert told == [firm["workers"][1]["id"]]

@@ -24,11 +24,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth.models import WeChatAccount
 from miniapp_api.audit.service import record as audit
+from miniapp_api.claims.models import Claim
 from miniapp_api.clock import china_today
 from miniapp_api.db import bulk_insert, utcnow
 from miniapp_api.employers import links
@@ -247,6 +248,14 @@ def _tell_workers(session: Session, employer: Employer, stops: list[StopContribu
     region = session.get(Region, employer.region_code)
     assert region is not None
     person_ids = [stop.person_id for stop in stops]
+    # Whoever has claimed since the separation needs no telling (the message would only confuse).
+    applied = session.execute(
+        select(Claim.person_id, func.max(Claim.application_date))
+        .where(Claim.person_id.in_(person_ids))
+        .group_by(Claim.person_id)
+    )
+    claimed = {row[0]: row[1] for row in applied}
+    stops = [stop for stop in stops if not (claimed.get(stop.person_id) and claimed[stop.person_id] >= stop.stop_date)]
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
     openids = dict(
         session.execute(
