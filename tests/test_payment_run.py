@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import threading
 from typing import Any
 
@@ -344,3 +345,22 @@ def test_a_run_whose_process_dies_midway_leaves_nothing_and_the_next_pays_each_m
             "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
         )
         assert (run.status_code, run.get_json()["instructions"]) == (201, 4)
+
+
+def test_a_claimant_is_told_once_a_run_however_many_months_it_paid(client: Any, wechat_standin: WeChatStandIn) -> None:
+    """Before, claimants learned of payments only by looking."""
+    _approved_claims(client, wechat_standin, 1)
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance1", "finance")
+        run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-12", "region": "130200"}, headers=bearer(finance)
+        )
+        run_id = run.get_json()["id"]
+        references = [row[0] for row in _bank_file(client, finance, run_id)]
+        assert len(references) == 2  # November and December
+        assert _confirm(client, finance, run_id, [f"{r},成功," for r in references]).status_code == 200
+        assert _confirm(client, finance, run_id, [f"{r},成功," for r in references]).status_code == 200
+    with unit_of_work() as session:
+        (told,) = session.scalars(select(Message).where(Message.kind == "benefit_paid")).all()
+        values = json.loads(told.personalisation)
+    assert (values["period"], values["amount"]) == ("2026年11月至2026年12月", "3960.00")

@@ -27,6 +27,7 @@ from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.models import BenefitPayment, Claim
+from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
@@ -324,6 +325,7 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
         )
     paid = failed = unchanged = 0
     now = utcnow()
+    paid_to: dict[int, list[PaymentInstruction]] = {}  # claim → its months paid in this answer
     payment_ids = sorted({i.benefit_payment_id for i in instructions.values()})
     payments = {
         p.id: p
@@ -345,11 +347,13 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
                 recover_paid_after_cancellation(session, claim, payment)
             payment.status, payment.paid_at = "paid", now
             timeline.append(claim, "payment_paid", period=instruction.period, amount=str(instruction.amount))
+            paid_to.setdefault(claim.id, []).append(instruction)
             paid += 1
         else:
             instruction.status, instruction.failure_reason = "failed", mask_text(reason)[:200] or "银行退回"
             _returned(session, claim, payment, instruction)
             failed += 1
+    _tell_paid(session, run, claims, paid_to)
     if not session.scalar(
         select(func.count()).where(PaymentInstruction.run_id == run.id, PaymentInstruction.status == "issued")
     ):
@@ -361,6 +365,26 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
         detail={"paid": paid, "failed": failed, "unchanged": unchanged},
     )
     return {"paid": paid, "failed": failed, "unchanged": unchanged, "run": describe(session, run)}
+
+
+def _tell_paid(
+    session: Session, run: PaymentRun, claims: dict[int, Claim], paid_to: dict[int, list[PaymentInstruction]]
+) -> None:
+    """One message a claimant a run, however many months it paid them (WeChat, else SMS)."""
+    for claim_id, months in paid_to.items():
+        claim = claims[claim_id]
+        periods = sorted(m.period for m in months)
+        span = f"{periods[0]:%Y年%m月}" if len(periods) == 1 else f"{periods[0]:%Y年%m月}至{periods[-1]:%Y年%m月}"
+        total = sum((m.amount for m in months), Decimal("0.00"))
+        account = f"{claim.bank_name or ''} {mask_bank_account(claim.bank_account)}" if claim.bank_account else ""
+        values = {"period": span, "amount": f"{total:.2f}", "account": account.strip()[:30] or "收款账户"}
+        decisions.notify_claimant(
+            session,
+            claim,
+            "benefit_paid",
+            {**values, "paid_on": china_today().isoformat()},
+            dedup_suffix=f":run:{run.id}",
+        )
 
 
 def _returned(session: Session, claim: Claim, payment: BenefitPayment, instruction: PaymentInstruction) -> None:
