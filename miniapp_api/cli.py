@@ -31,7 +31,7 @@ from miniapp_api import migrations_runner as migrations
 from miniapp_api.audit.chain import seal, verify
 from miniapp_api.celery_app import start_embedded_beat
 from miniapp_api.claims.models import Claim
-from miniapp_api.clock import china_today
+from miniapp_api.clock import CHINA, china_today
 from miniapp_api.config import EMBEDDED, PROJECT_ROOT
 from miniapp_api.db import unit_of_work, utcnow
 from miniapp_api.employers.duties import open_for_records_feed
@@ -49,6 +49,7 @@ from miniapp_api.records import demo
 from miniapp_api.records.importer import ImportRejected, import_path
 from miniapp_api.records.models import Employer
 from miniapp_api.safety.cli import safety
+from notifications.limits import quiet_until
 from notifications.providers import channels, embedded_sms
 from notifications.service import history_for_recipient
 from notifications.standins.base import StandInServer
@@ -79,6 +80,13 @@ def serve(host: str, port: int, workers: int) -> None:
             click.echo(f"微信接口替身: {channels().wechat.miniapp.API_BASE_URL.removesuffix('/cgi-bin/')}")
         if EMBEDDED in (config.SMS_ALIYUN_ENDPOINT, config.SMS_TENCENT_ENDPOINT):
             click.echo(f"短信接口替身: {embedded_sms(config).url}（/__control__/inbox?phone=… 查看收到的短信）")
+        held_until = quiet_until(utcnow(), config.quiet_hours)
+        if held_until is not None:
+            # A newcomer at night would otherwise see no SMS at all and think nothing works.
+            click.echo(
+                f"现在是短信免打扰时段（{config.SMS_QUIET_HOURS}，北京时间）：用人单位和职工的短信将在"
+                f"{held_until.astimezone(CHINA):%H:%M}后发出（登录验证码不受影响）。演示时可用 SMS_QUIET_HOURS= 关闭"
+            )
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
         return

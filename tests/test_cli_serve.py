@@ -88,3 +88,19 @@ def test_in_production_serve_runs_gunicorn_with_its_workers_and_hsts(base_settin
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_the_demo_says_when_quiet_hours_hold_the_sms(base_settings: dict[str, Any]) -> None:
+    """At 21:30 a newcomer once saw no SMS arrive and nothing say why."""
+    env = {
+        **os.environ,
+        "MINIAPP_ENV": "development",
+        "DATABASE_URL": base_settings["DATABASE_URL"],
+        "REDIS_URL": "memory://",
+        "SMS_QUIET_HOURS": "00:00-23:59",  # quiet whenever the test runs
+    }
+    server, _port, _health = _serving(env)
+    server.terminate()
+    output = server.communicate(timeout=10)[0].decode(errors="replace")
+    assert "现在是短信免打扰时段（00:00-23:59，北京时间）" in output
+    assert "SMS_QUIET_HOURS= 关闭" in output
