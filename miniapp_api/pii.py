@@ -55,12 +55,17 @@ def mask_bank_account(value: str | None) -> str:
 # People write these grouped ("138 0013 8000", "6222-0212-…"), so a single space or hyphen
 # may separate digits. A run touching a hex letter is left alone: it is a hash or a uuid.
 _GAP = r"[ \-]?"
-_EDGE_BEFORE = r"(?<![0-9A-Fa-f])"
-_EDGE_AFTER = r"(?![0-9A-Fa-f])"
-_ID_RE = re.compile(rf"(?<![0-9A-Za-z])((?:[0-9]{_GAP}){{17}}[0-9Xx])(?![0-9A-Za-z])", re.ASCII)
+# A run of digits that is part of a decimal number (0.007270939000022736 s) is a measurement,
+# not a card: neither a point before it nor a point and a digit after it.
+_NOT_A_FRACTION = r"(?<![0-9.])"
+_NOT_AN_INTEGER_PART = r"(?!\.[0-9])"
+_EDGE_BEFORE = r"(?<![0-9A-Fa-f.])"
+_EDGE_AFTER = rf"(?![0-9A-Fa-f]){_NOT_AN_INTEGER_PART}"
+_ID_RE = re.compile(rf"(?<![0-9A-Za-z.])((?:[0-9]{_GAP}){{17}}[0-9Xx])(?![0-9A-Za-z]){_NOT_AN_INTEGER_PART}", re.ASCII)
 _CARD_RE = re.compile(rf"{_EDGE_BEFORE}(?:[0-9]{_GAP}){{11,18}}[0-9]{_EDGE_AFTER}", re.ASCII)
 _PHONE_RE = re.compile(
-    rf"(?<![0-9])(?:\+?86{_GAP})?(1[3-9][0-9]){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])", re.ASCII
+    rf"{_NOT_A_FRACTION}(?:\+?86{_GAP})?(1[3-9][0-9]){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9]){_NOT_AN_INTEGER_PART}",
+    re.ASCII,
 )
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 

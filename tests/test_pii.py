@@ -91,3 +91,17 @@ def test_grouped_and_full_width_numbers_are_masked_too(written: str, leaked: str
 def test_hashes_and_uuids_are_not_mistaken_for_card_numbers() -> None:
     digest = "a" + "123456789012345" + "bcdef"
     assert mask_text(f"sha256={digest}") == f"sha256={digest}"
+
+
+def test_the_log_masker_leaves_measurements_alone_and_masks_people() -> None:
+    """Real log lines: a Celery duration was once turned into `0.**************6232s`."""
+    lines = {
+        "Task notifications.deliver[807331d0-fb5f-4d9c-8e12-036920ef1bdd] succeeded in 0.007270939000022736s: None":
+            "Task notifications.deliver[807331d0-fb5f-4d9c-8e12-036920ef1bdd] succeeded in 0.007270939000022736s: None",
+        '"runtime": 0.007270939000022736, "scheduler_last_beat": 1796571958.0, "amount": "3960.00"':
+            '"runtime": 0.007270939000022736, "scheduler_last_beat": 1796571958.0, "amount": "3960.00"',
+        "bind 110105194912310021 from 13800138000 paid to 6222021234567890123.":
+            "bind 1101**********0021 from 138****8000 paid to ***************0123.",
+    }  # fmt: skip
+    for line, masked in lines.items():
+        assert mask_text(line) == masked
