@@ -45,6 +45,11 @@ def show(step: str, answer: requests.Response) -> Any:
     return answer.content
 
 
+def _stop(reason: str) -> int:
+    print(f"\n演示未能继续：{reason}", file=sys.stderr)
+    return 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api", default="http://127.0.0.1:5000")
@@ -80,6 +85,8 @@ def main() -> int:
             "3. Face check: consent and a challenge" + ("（以人脸核验绑定身份）" if by_face else ""),
             requests.post(asking[0], json=asking[1], headers=auth, timeout=10),
         )
+        if "actions" not in challenge:  # refused: the answer above says why, in Chinese
+            return _stop(f"人脸核验无法开始：{challenge.get('message', challenge)}")
         frames = CUTS.get(tuple(challenge["actions"]))
         if frames:
             break
@@ -139,4 +146,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except requests.ConnectionError as error:  # the demo is not running where it was looked for
+        where = error.request.url if error.request else ""
+        sys.exit(_stop(f"连不上演示服务（{where}）：请先运行 ./scripts/demo.sh，或用 --api/--wechat 指明地址"))
+    except subprocess.CalledProcessError:  # the photo import said why on its own output
+        sys.exit(_stop("导入参考照片失败（见上方原因）：请在演示的项目目录中、演示运行时执行本脚本"))
