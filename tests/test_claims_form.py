@@ -179,3 +179,17 @@ def test_a_saved_draft_is_what_is_submitted_unless_the_claimant_says_otherwise(
     assert form["fields"]["bank_account"]["value"]["account"] == "**** 4569"
     claim = submit(client, tokens).get_json()
     assert claim["bank_account"] == "中国建设银行 **** 4569"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_after_a_decision_the_form_shows_the_facts_the_decision_used(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    """Once, after approval, the form said 累计缴费 0个月 and 暂无停保记录."""
+    tokens = claimant(client, wechat_standin, months=60, stop_date=dt.date(2026, 10, 31))
+    before = client.get("/api/v1/claims/prefill", headers=bearer(tokens)).get_json()["fields"]
+    assert submit(client, tokens).get_json()["status"] == "approved"
+    after = client.get("/api/v1/claims/prefill", headers=bearer(tokens)).get_json()["fields"]
+    for field in ("contribution_months", "separation_date", "separation_reason"):
+        assert after[field]["value"] == before[field]["value"], field
+    assert after["contribution_months"]["value"] == 60
