@@ -280,6 +280,9 @@ class Settings:
                 problems.append(f"{name} is the development default")
         if len(self.SECRET_KEY) < 32:
             problems.append("SECRET_KEY is shorter than 32 characters")
+        if self.PUBLIC_BASE_URL == Settings.PUBLIC_BASE_URL:
+            # Links in SMS (notices to acknowledge) would point at a developer's machine.
+            problems.append("PUBLIC_BASE_URL is the development default; set the address people reach")
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

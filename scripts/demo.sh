@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export MINIAPP_ENV=development
-# The embedded SMS stand-in posts delivery receipts back to this server.
-export SMS_RECEIPT_CALLBACK_URL="http://127.0.0.1:${PORT:-5000}/api/v1/notifications/receipts"
-# The embedded WeChat stand-in on a known port, so README's curl walk-through can ask it for a
-# wx.login code the way the mini-program would get one on a phone.
-export STANDIN_WECHAT_PORT="${STANDIN_WECHAT_PORT:-5081}"
-export STANDIN_SMS_PORT="${STANDIN_SMS_PORT:-5082}"
+port="${PORT:-5000}"
+# The embedded SMS stand-in posts delivery receipts back to this server, and links in messages
+# (an employer's notice to acknowledge) lead here.
+export SMS_RECEIPT_CALLBACK_URL="http://127.0.0.1:${port}/api/v1/notifications/receipts"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${port}}"
+# The embedded WeChat and SMS stand-ins on ports that follow the API's (5000 → 5081, 5082), so
+# README's curl walk-through can ask them for a wx.login code, and a second demo on another
+# PORT does not collide with the first.
+export STANDIN_WECHAT_PORT="${STANDIN_WECHAT_PORT:-$((port + 81))}"
+export STANDIN_SMS_PORT="${STANDIN_SMS_PORT:-$((port + 82))}"
 .venv/bin/miniapp db upgrade
 .venv/bin/miniapp seed-demo
-exec .venv/bin/miniapp serve --host 127.0.0.1 --port "${PORT:-5000}"
+exec .venv/bin/miniapp serve --host 127.0.0.1 --port "${port}"

@@ -24,6 +24,7 @@ SAFE_PRODUCTION = {
     "SMS_ALIYUN_ACCESS_KEY_SECRET": "a" * 30,
     "SMS_TENCENT_SECRET_KEY": "t" * 32,
     "SMS_RECEIPT_TOKEN": "r" * 32,
+    "PUBLIC_BASE_URL": "https://ui.example.gov.cn",
 }
 
 
@@ -44,6 +45,7 @@ def test_a_safe_production_configuration_loads() -> None:
         ("SMS_ALIYUN_ENDPOINT", "embedded", "stand-in"),
         ("WECHAT_API_BASE_URL", None, "stand-in"),
         ("SMS_RECEIPT_TOKEN", None, "SMS_RECEIPT_TOKEN"),
+        ("PUBLIC_BASE_URL", None, "PUBLIC_BASE_URL"),
     ],
 )
 def test_production_refuses_to_start_with_an_embedded_default(setting: str, value: str | None, complaint: str) -> None:
