@@ -61,6 +61,16 @@ class RedisStore:
         retry_after = window_s - int(time.time()) % window_s
         return RateLimitResult(count <= limit, count, limit, retry_after)
 
+    def start_cooldown(self, bucket: str, subject: str, *, seconds: int) -> int:
+        """Begin `seconds` of quiet after this attempt; 0 when allowed, else the seconds left.
+        Counted from the last attempt, not a calendar minute (two sends 7 s apart across a
+        minute boundary were once both let through)."""
+        key = self.key("cooldown", bucket, subject)
+        if self.client.set(key, "1", nx=True, ex=seconds):
+            return 0
+        left = self.client.ttl(key)
+        return int(left) if isinstance(left, int) and left > 0 else 1
+
     def claim_nonce(self, scope: str, nonce: str, *, ttl_s: int) -> bool:
         """True the first time a nonce is seen within `ttl_s`; False for every replay."""
         return bool(self.client.set(self.key("nonce", scope, nonce), "1", nx=True, ex=ttl_s))

@@ -24,12 +24,18 @@ def check_recipient_limits(store: RedisStore, template: Template, recipient_hash
     answer with a throttling error; refusing here tells the person why, before anything is sent.
     """
     for count, seconds in template.limits:
-        result = store.hit_rate_limit(f"msg:{template.kind}:{seconds}", recipient_hash, limit=count, window_s=seconds)
-        if not result.allowed:
+        if count == 1:  # "one a minute": a cooldown from the last send
+            retry_after = store.start_cooldown(f"msg:{template.kind}:{seconds}", recipient_hash, seconds=seconds)
+        else:
+            result = store.hit_rate_limit(
+                f"msg:{template.kind}:{seconds}", recipient_hash, limit=count, window_s=seconds
+            )
+            retry_after = 0 if result.allowed else result.retry_after_s
+        if retry_after:
             raise TooManyMessages(
-                f"发送过于频繁，请{wait_words(result.retry_after_s)}后再试",
-                details={"retry_after_s": result.retry_after_s},
-                retry_after_s=result.retry_after_s,
+                f"发送过于频繁，请{wait_words(retry_after)}后再试",
+                details={"retry_after_s": retry_after},
+                retry_after_s=retry_after,
             )
 
 

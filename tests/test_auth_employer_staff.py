@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
+import time_machine
 from flask import Flask
 from sqlalchemy import select
 
@@ -114,6 +116,17 @@ def test_codes_to_one_phone_are_limited(client: Any, sms_standin: SmsStandIn) ->
     second = ask_code(client, credit_code)
     assert second.status_code == 429
     assert int(second.headers["Retry-After"]) > 0
+
+
+def test_one_code_a_minute_counts_from_the_last_code_not_the_clock_minute(client: Any, sms_standin: SmsStandIn) -> None:
+    """Two codes 7 s apart across a minute boundary were once both sent."""
+    credit_code = an_employer_contact()
+    with time_machine.travel(dt.datetime(2026, 12, 7, 2, 0, 55, tzinfo=dt.UTC), tick=False):
+        assert ask_code(client, credit_code).status_code == 202
+    with time_machine.travel(dt.datetime(2026, 12, 7, 2, 1, 2, tzinfo=dt.UTC), tick=False):
+        second = ask_code(client, credit_code)
+    assert second.status_code == 429
+    assert 50 <= int(second.headers["Retry-After"]) <= 60
 
 
 def test_a_bad_credit_code_or_phone_is_named(client: Any) -> None:
