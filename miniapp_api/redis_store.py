@@ -8,6 +8,7 @@ as on a real server. Production refuses it (see config).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -40,6 +41,15 @@ class RateLimitResult:
     retry_after_s: int
 
 
+# Compare the stored end with now and, when it has passed, store the new end: atomically.
+_COOLDOWN = """
+local ends = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ends > tonumber(ARGV[1]) then return tostring(ends) end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return false
+"""
+
+
 class RedisStore:
     """Rate limits, nonces and locks over one client, under one key prefix."""
 
@@ -64,12 +74,11 @@ class RedisStore:
     def start_cooldown(self, bucket: str, subject: str, *, seconds: int) -> int:
         """Begin `seconds` of quiet after this attempt; 0 when allowed, else the seconds left.
         Counted from the last attempt, not a calendar minute (two sends 7 s apart across a
-        minute boundary were once both let through)."""
-        key = self.key("cooldown", bucket, subject)
-        if self.client.set(key, "1", nx=True, ex=seconds):
-            return 0
-        left = self.client.ttl(key)
-        return int(left) if isinstance(left, int) and left > 0 else 1
+        minute boundary were once both let through). The end is kept as a timestamp of the
+        service's clock, compared and set in one step."""
+        now = time.time()
+        until = self.client.eval(_COOLDOWN, 1, self.key("cooldown", bucket, subject), now, now + seconds, seconds + 1)  # type: ignore[no-untyped-call]
+        return 0 if not until else max(1, math.ceil(float(until) - now))
 
     def claim_nonce(self, scope: str, nonce: str, *, ttl_s: int) -> bool:
         """True the first time a nonce is seen within `ttl_s`; False for every replay."""
