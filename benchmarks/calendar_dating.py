@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from miniapp_api import create_app
 from miniapp_api.db import unit_of_work
-from miniapp_api.employers import duties
+from miniapp_api.employers import undated
 from miniapp_api.holidays import service as calendar_service
 from miniapp_api.holidays.files import parse
 from miniapp_api.holidays.models import CalendarLineRecord, CalendarYearRecord
@@ -125,7 +125,7 @@ def dating_pass(today: dt.date) -> tuple[float, int, int]:
     started = time.perf_counter()
     with unit_of_work() as session:
         objections = clock.date_waiting(session)
-        employer_duties = duties.date_waiting(session, today)
+        employer_duties = undated.date_waiting(session, today)
     return time.perf_counter() - started, objections, employer_duties
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,25 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from liveness.evaluate import write_segment
+from miniapp_api.db import unit_of_work
+from miniapp_api.records.models import PersonPhoto
+from tests import factories
 from tests.auth_helpers import bearer
 
 FACES = Path(__file__).parent / "fixtures" / "faces"
+
+
+def miranda_with_photo() -> dict[str, Any]:
+    """Miranda's records with his photo as the reference (the face in the test clip)."""
+    photo = (FACES / "miranda_1.png").read_bytes()
+    with unit_of_work() as session:
+        person = factories.person(session, name="米兰达")
+        session.add(
+            PersonPhoto(
+                person_id=person.id, content=photo, content_type="image/png", sha256=hashlib.sha256(photo).hexdigest()
+            )
+        )
+        return {"id": person.id, "id_number": person.id_number, "name": "米兰达"}
 
 
 def write_clip(path: Path, first: int, last: int) -> bytes:

@@ -5,7 +5,6 @@ from three accounts locked nothing)."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
@@ -16,13 +15,11 @@ from liveness.actions import Action
 from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.faces import service as face_service
-from miniapp_api.records.models import PersonPhoto
 from miniapp_api.safety.models import CheckItem
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
-from tests import factories
 from tests.auth_helpers import bearer, bind, wechat_login
-from tests.liveness_helpers import FACES, respond, write_clip
+from tests.liveness_helpers import miranda_with_photo, respond, write_clip
 
 OTHER_BANK = {"source": "other", "bank_name": "中国建设银行", "account_number": "6217000010001234569"}
 
@@ -39,16 +36,7 @@ def still(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.fixture
 def miranda() -> dict[str, Any]:
-    """Miranda's records with his photo as the reference (the face in the test clip)."""
-    photo = (FACES / "miranda_1.png").read_bytes()
-    with unit_of_work() as session:
-        person = factories.person(session, name="米兰达")
-        session.add(
-            PersonPhoto(
-                person_id=person.id, content=photo, content_type="image/png", sha256=hashlib.sha256(photo).hexdigest()
-            )
-        )
-        return {"id": person.id, "id_number": person.id_number, "name": "米兰达"}
+    return miranda_with_photo()
 
 
 @pytest.fixture(autouse=True)

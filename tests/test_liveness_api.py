@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from typing import Any
 
@@ -28,7 +27,7 @@ from miniapp_api.records.models import PersonPhoto
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
 from tests.auth_helpers import bearer, bound_claimant
-from tests.liveness_helpers import FACES, challenge, respond, write_clip
+from tests.liveness_helpers import FACES, challenge, miranda_with_photo, respond, write_clip
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +47,8 @@ def claimant(client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
 
 def _miranda(client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
     """Miranda's records, with his photo as the reference, logged in and bound."""
-    photo = (FACES / "miranda_1.png").read_bytes()
-    with unit_of_work() as session:
-        person = factories.person(session, name="米兰达")
-        session.add(
-            PersonPhoto(
-                person_id=person.id, content=photo, content_type="image/png", sha256=hashlib.sha256(photo).hexdigest()
-            )
-        )
-        id_number = person.id_number
-    return bound_claimant(client, wechat_standin, id_number, "米兰达")
+    miranda = miranda_with_photo()
+    return bound_claimant(client, wechat_standin, miranda["id_number"], miranda["name"])
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def ack_days(session: Session, region_code: str, on: dt.date) -> tuple[int, str]
     return int(limit.value["working_days"]), limit.citation
 
 
-def _after_working_days(
+def after_working_days(
     session: Session, calendar: OfficialCalendar, start: dt.date, days: int, region_code: str
 ) -> dt.date | int:
     """The date, or the year the calendar lacks (an alert is opened; nothing is guessed)."""
@@ -104,7 +104,7 @@ def open_many(
         return []
     calendar = official_calendar(session)
     days, ack_basis = ack_days(session, employer.region_code, today)
-    due = _after_working_days(session, calendar, today, days, employer.region_code)
+    due = after_working_days(session, calendar, today, days, employer.region_code)
     deadlines = filing_deadlines(session, calendar, employer.region_code, {stop.stop_date for stop, _filing in fresh})
     # Notices first, then filing duties: the ORM sends rows alike as one multi-row INSERT,
     # but alternating kinds would go one statement each.
@@ -159,7 +159,7 @@ def _filing_duty(
         stage_on=today,
         reminders_sent=0,
     )
-    _date_filing_duty(duty, deadline)
+    date_filing_duty(duty, deadline)
     if filing is not None:
         close_filing_duty(duty, filing)
     else:
@@ -170,7 +170,7 @@ def _filing_duty(
     return duty
 
 
-def _date_filing_duty(duty: EmployerDuty, deadline: Deadline | int) -> None:
+def date_filing_duty(duty: EmployerDuty, deadline: Deadline | int) -> None:
     if isinstance(deadline, int):
         duty.due_on, duty.pending_year = None, deadline
         duty.basis = f"备案期限待国家公布{deadline}年节假日安排后确定"
@@ -287,7 +287,7 @@ def step(
     if duty.kind == "filing":
         if duty.due_on is None:
             deadline = filing_deadlines(session, calendar, duty.region_code, {duty.separation_date})
-            _date_filing_duty(duty, deadline[duty.separation_date])
+            date_filing_duty(duty, deadline[duty.separation_date])
             if duty.due_on is None:
                 duty.next_action_on = today
                 return None
@@ -302,7 +302,7 @@ def step(
     if duty.stage == "reminded" and duty.due_on is not None:
         ends: dt.date | int = duty.due_on  # the date the employer was told
     else:
-        ends = _after_working_days(session, calendar, duty.stage_on, days, duty.region_code)
+        ends = after_working_days(session, calendar, duty.stage_on, days, duty.region_code)
         if duty.stage == "reminded" and isinstance(ends, dt.date):
             duty.due_on = ends  # the calendar knows the year now
     if isinstance(ends, int):
@@ -315,7 +315,7 @@ def step(
     if duty.stage == "reminded":
         duty.stage, duty.stage_on = "re_reminded", today
         duty.reminders_sent += 1
-        later = _after_working_days(session, calendar, today, days, duty.region_code)
+        later = after_working_days(session, calendar, today, days, duty.region_code)
         if isinstance(later, int):
             duty.pending_year, duty.next_action_on = later, today
         else:
@@ -324,67 +324,6 @@ def step(
     duty.stage, duty.stage_on, duty.escalated_at, duty.next_action_on = "escalated", today, utcnow(), None
     audit("employer_duty.escalated", subject=("employer_duty", duty.id), detail={"employer_id": duty.employer_id})
     return "escalated"
-
-
-def waiting_for_calendar(session: Session) -> list[EmployerDuty]:
-    """Open duties whose next date waited for a year the calendar lacked."""
-    return list(
-        session.scalars(
-            select(EmployerDuty)
-            .where(EmployerDuty.pending_year.is_not(None), EmployerDuty.done_at.is_(None))
-            .order_by(EmployerDuty.id)
-            .with_for_update(skip_locked=True)
-        )
-    )
-
-
-def date_waiting(session: Session, today: dt.date) -> int:
-    """Date every waiting duty, and every filing made without a deadline, that the calendar now
-    can; the steps whose dates have passed are the sweep's (run right after). Safe to run again."""
-    calendar = official_calendar(session)
-    dated = 0
-    limits: dict[str, int] = {}
-    for duty in waiting_for_calendar(session):
-        if duty.kind == "filing":
-            deadline = filing_deadlines(session, calendar, duty.region_code, {duty.separation_date})
-            _date_filing_duty(duty, deadline[duty.separation_date])
-            duty.next_action_on = duty.due_on or today
-        else:
-            if duty.region_code not in limits:
-                limits[duty.region_code] = ack_days(session, duty.region_code, today)[0]
-            ends = _after_working_days(session, calendar, duty.stage_on, limits[duty.region_code], duty.region_code)
-            if isinstance(ends, dt.date):
-                duty.pending_year, duty.next_action_on = None, ends
-                if duty.stage == "reminded":
-                    duty.due_on = ends
-        dated += duty.pending_year is None
-    dated += _date_filings(session, calendar)
-    return dated
-
-
-def _date_filings(session: Session, calendar: OfficialCalendar) -> int:
-    """Filings made while their deadline could not be counted: the deadline, and whether they were late."""
-    dated = 0
-    for filing in session.scalars(
-        select(TerminationFiling).where(TerminationFiling.due_on.is_(None)).with_for_update(skip_locked=True)
-    ):
-        employer = session.get(Employer, filing.employer_id)
-        assert employer is not None
-        deadline = filing_deadlines(session, calendar, employer.region_code, {filing.separation_date})
-        found = deadline[filing.separation_date]
-        if isinstance(found, int):
-            continue
-        filing.due_on, filing.late = found.due, filing.filed_on > found.due
-        closed = session.scalar(
-            select(EmployerDuty).where(
-                EmployerDuty.stop_event_id == filing.stop_event_id, EmployerDuty.kind == "filing"
-            )
-        )
-        if closed is not None and closed.due_on is None:
-            _date_filing_duty(closed, found)
-            closed.late = filing.late
-        dated += 1
-    return dated
 
 
 def tell_of_overdue_filings(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:

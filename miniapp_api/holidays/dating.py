@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work
-from miniapp_api.employers import duties
+from miniapp_api.employers import undated
 from miniapp_api.employers.sweeps import sweep as sweep_duties
 from miniapp_api.extensions import settings
 from miniapp_api.holidays import alerts
@@ -27,7 +27,7 @@ def date_waiting(today: dt.date | None = None) -> DatingResult:
     result = DatingResult()
     with unit_of_work() as session:
         result.objections = clock.date_waiting(session)
-        result.employer_duties = duties.date_waiting(session, today)
+        result.employer_duties = undated.date_waiting(session, today)
     sweep_objections(today)
     sweep_duties(today)
     horizon_check(today)  # closes the horizon alert when the new year moved it far enough

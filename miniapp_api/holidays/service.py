@@ -123,7 +123,7 @@ def submit(
             for line in parsed.lines
         ],
     )
-    _compare(session, record, today)
+    _compare(record, _in_force(session, year), today)
     session.add(record)
     session.flush()
     audit(
@@ -168,10 +168,9 @@ def _refuse_conflicts(session: Session, year: int, document_no: str) -> None:
         )
 
 
-def _compare(session: Session, record: CalendarYearRecord, today: dt.date) -> None:
+def _compare(record: CalendarYearRecord, before: CalendarYear | None, today: dt.date) -> None:
     """Against the calendar in force for the year: every day it would change. Days already past
     are history (deadlines were counted on them): an entry may not rewrite them."""
-    before = _in_force(session, record.year)
     if before is None:
         record.compared_with, record.differences = None, []
         return
@@ -196,7 +195,7 @@ def approve(session: Session, staff: StaffUser, record_id: int, note: str | None
         _refusal(staff, "calendar_year.approve", "maker_cannot_approve", record.id)
         raise Forbidden("录入人不能审核自己录入的节假日安排，请由另一位管理员或主管审核", code="MAKER_CANNOT_APPROVE")
     before = _in_force(session, record.year)
-    _compare(session, record, china_today())  # the calendar may have changed since it was entered
+    _compare(record, before, china_today())  # the calendar may have changed since it was entered
     replaced = session.scalar(
         select(CalendarYearRecord)
         .where(CalendarYearRecord.year == record.year, CalendarYearRecord.status == "approved")
