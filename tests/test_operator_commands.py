@@ -14,7 +14,7 @@ from miniapp_api.holidays.service import official_calendar
 from tests.auth_helpers import STAFF_PASSWORD, staff_account
 from tests.calendar_helpers import MADE_UP_2027
 
-CLI = [sys.executable, "-c", "from miniapp_api.cli import main; main()", "calendar"]
+MINIAPP = [sys.executable, "-c", "from miniapp_api.cli import main; main()"]
 
 
 def _miniapp(
@@ -28,37 +28,43 @@ def _miniapp(
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.run(
-        [*CLI, *args], env=env, input=f"{password}\n", capture_output=True, text=True, timeout=120, check=False
+        [*MINIAPP, *args], env=env, input=f"{password}\n", capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def _calendar(
+    base_settings: dict[str, Any], *args: str, password: str = STAFF_PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    return _miniapp(base_settings, "calendar", *args, password=password)
 
 
 def test_an_operator_enters_a_year_and_a_second_person_approves_it(app: Any, base_settings: dict[str, Any]) -> None:
     staff_account("wang.admin", "admin")
     staff_account("li.boss", "supervisor")
-    status = _miniapp(base_settings, "status")
+    status = _calendar(base_settings, "status")
     assert status.returncode == 0, status.stderr
     assert "工作日期限可计算到：2026-12-31" in status.stdout
 
-    entered = _miniapp(base_settings, "import", str(MADE_UP_2027), "--staff", "wang.admin", "--password-stdin")
+    entered = _calendar(base_settings, "import", str(MADE_UP_2027), "--staff", "wang.admin", "--password-stdin")
     assert entered.returncode == 0, entered.stderr
     assert "春节：2月6日至2月14日放假调休，共9天；2月20日（周六）上班" in entered.stdout
     record_id = entered.stdout.split("编号 ")[1].split("：")[0]
     assert f"miniapp calendar approve {record_id} --staff" in entered.stdout
 
-    own = _miniapp(base_settings, "approve", record_id, "--staff", "wang.admin", "--password-stdin")
+    own = _calendar(base_settings, "approve", record_id, "--staff", "wang.admin", "--password-stdin")
     assert own.returncode == 1
     assert "录入人不能审核自己录入的节假日安排" in own.stderr
-    wrong = _miniapp(base_settings, "approve", record_id, "--staff", "li.boss", "--password-stdin", password="nope")
+    wrong = _calendar(base_settings, "approve", record_id, "--staff", "li.boss", "--password-stdin", password="nope")
     assert (wrong.returncode, "用户名或密码错误" in wrong.stderr) == (1, True)
     with unit_of_work() as session:
         assert not official_calendar(session).knows(2027)
 
-    approved = _miniapp(base_settings, "approve", record_id, "--staff", "li.boss", "--password-stdin")
+    approved = _calendar(base_settings, "approve", record_id, "--staff", "li.boss", "--password-stdin")
     assert approved.returncode == 0, approved.stderr
     assert "2027年节假日安排已生效" in approved.stdout
     with unit_of_work() as session:
         assert official_calendar(session).knows(2027)
-    after = _miniapp(base_settings, "status")
+    after = _calendar(base_settings, "status")
     assert "工作日期限可计算到：2027-12-31" in after.stdout
 
 
@@ -70,7 +76,7 @@ def test_a_bad_file_is_refused_by_the_command_with_its_line_named(
     bad.write_text(
         "类型,名称,开始日期,结束日期\n放假,元旦,2027-01-01,2027-01-03\n上班,春节,2027-02-17,\n", encoding="utf-8"
     )
-    refused = _miniapp(
+    refused = _calendar(
         base_settings,
         "import", str(bad), "--staff", "wang.admin", "--password-stdin",
         "--year", "2027", "--document-no", "测试〔2026〕1号", "--published-on", "2026-11-20", "--source", "测试",
@@ -81,26 +87,60 @@ def test_a_bad_file_is_refused_by_the_command_with_its_line_named(
 
 
 def test_the_dating_pass_and_the_horizon_check_run_by_hand(app: Any, base_settings: dict[str, Any]) -> None:
-    dated = _miniapp(base_settings, "date-waiting")
+    dated = _calendar(base_settings, "date-waiting")
     assert dated.returncode == 0, dated.stderr
     assert "确定答复期限的异议 0 件" in dated.stdout
-    horizon = _miniapp(base_settings, "check-horizon", "--today", "2026-06-01")
+    horizon = _calendar(base_settings, "check-horizon", "--today", "2026-06-01")
     assert (horizon.returncode, horizon.stdout.strip()) == (0, "节假日日历可计算到2026-12-31，无需提醒")
-    near = _miniapp(base_settings, "check-horizon", "--today", "2026-12-06")
+    near = _calendar(base_settings, "check-horizon", "--today", "2026-12-06")
     assert near.returncode == 0, near.stderr
     assert "节假日日历只到2026-12-31" in near.stdout
 
 
-def test_the_safety_commands_run_as_an_operator_runs_them(app: Any, base_settings: dict[str, Any]) -> None:
+def test_the_safety_commands_run_as_an_operator_runs_them(
+    app: Any, base_settings: dict[str, Any], tmp_path: Path
+) -> None:
     """Each once crashed outside the tests' application context."""
-    env = {**os.environ, "MINIAPP_ENV": "development", "DATABASE_URL": base_settings["DATABASE_URL"]}
-    env |= {"REDIS_URL": "memory://", "LOG_LEVEL": "WARNING"}
     for command in (["crosscheck"], ["signals"], ["continued"]):
-        ran = subprocess.run(
-            [*CLI[:-1], "safety", *command], env=env, capture_output=True, text=True, timeout=120, check=False
-        )
+        ran = _miniapp(base_settings, "safety", *command)
         assert ran.returncode == 0, ran.stderr
         assert "Traceback" not in ran.stderr
+    listed = tmp_path / "疑点.csv"
+    listed.write_text("身份证号码,疑点类型\n11010519491231002X,领取期间就业\n", encoding="utf-8")
+    imported = _miniapp(base_settings, "safety", "import-suspects", str(listed))
+    assert imported.returncode == 0, imported.stderr
+    assert "名单 1 行" in imported.stdout and "本地无记录 1 行" in imported.stdout
+
+
+def test_an_entered_year_is_shown_and_sent_back_by_command(app: Any, base_settings: dict[str, Any]) -> None:
+    staff_account("wang.admin", "admin")
+    staff_account("li.boss", "supervisor")
+    entered = _calendar(base_settings, "import", str(MADE_UP_2027), "--staff", "wang.admin", "--password-stdin")
+    record_id = entered.stdout.split("编号 ")[1].split("：")[0]
+    shown = _calendar(base_settings, "show", record_id)
+    assert shown.returncode == 0, shown.stderr
+    assert "2027年 待审核" in shown.stdout and "春节：2月6日至2月14日放假调休" in shown.stdout
+    sent_back = _calendar(
+        base_settings, "reject", record_id, "--staff", "li.boss", "--password-stdin", "--note", "与通知原文不符"
+    )
+    assert sent_back.returncode == 0, sent_back.stderr
+    assert "已退回：与通知原文不符" in sent_back.stdout
+    assert "退回意见：与通知原文不符" in _calendar(base_settings, "show", record_id).stdout
+    missing = _calendar(base_settings, "show", "999999")
+    assert (missing.returncode, "没有这份节假日安排" in missing.stderr) == (1, True)
+
+
+def test_staff_accounts_are_created_and_disabled_by_command(app: Any, base_settings: dict[str, Any]) -> None:
+    common = ["staff", "create", "zhao.liu", "--name", "赵六", "--role", "auditor", "--password-stdin"]
+    unstated = _miniapp(base_settings, *common)
+    assert unstated.returncode == 2
+    assert "请指明账号范围" in unstated.stderr
+    created = _miniapp(base_settings, *common, "--province-wide")
+    assert created.returncode == 0, created.stderr
+    assert "已创建工作人员账号 zhao.liu（赵六），岗位：auditor" in created.stdout
+    disabled = _miniapp(base_settings, "staff", "disable", "zhao.liu")
+    assert disabled.returncode == 0, disabled.stderr
+    assert "已停用 zhao.liu" in disabled.stdout
 
 
 def test_the_embedded_broker_starts_without_kombus_hostname_warning(base_settings: dict[str, Any]) -> None:

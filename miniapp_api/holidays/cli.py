@@ -46,9 +46,13 @@ def _show(described: dict[str, Any]) -> None:
     click.echo(f"编号 {described['id']}：{described['year']}年 {described['status_label']}")
     click.echo(f"{described['title']}（{described['document_no']}，{described['published_on']}）")
     click.echo(f"来源：{described['source']}")
+    decider = "退回" if described["status"] == "rejected" else "审核"
     click.echo(
-        f"录入：{described['entered_by']}" + (f"；审核：{described['decided_by']}" if described["decided_by"] else "")
+        f"录入：{described['entered_by']}"
+        + (f"；{decider}：{described['decided_by']}" if described["decided_by"] else "")
     )
+    if described["decision_note"]:
+        click.echo(f"{decider}意见：{described['decision_note']}")
     click.echo(described["summary"])
     if described["compared_with"]:
         changes = described["differences"]
