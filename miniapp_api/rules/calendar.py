@@ -81,9 +81,6 @@ class OfficialCalendar:
         known = self.known_through(today)
         return known.year + 1 if known else today.year
 
-    def with_year(self, arrangement: CalendarYear) -> OfficialCalendar:
-        return OfficialCalendar({**self.years, arrangement.year: arrangement}, self.provisional)
-
 
 def month_day(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"

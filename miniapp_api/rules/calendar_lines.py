@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from miniapp_api.rules.calendar import CalendarYear, month_day, weekday_name
 
 LINE_KINDS = {"holiday": "放假", "working_day": "上班"}
-_ONE_DAY = dt.timedelta(days=1)
 # The longest run in any notice is 9 days (春节, 国庆); a range far longer is a typing slip.
 MAX_HOLIDAY_RUN = 15
 # No year since 2008 has had more than 35 days off in its notice (2026: 33; 2020 with the
@@ -93,21 +92,6 @@ def arrangement_of(year: int, lines: Sequence[ArrangementLine], source: str) -> 
     holidays = {day: line.name for line in lines if line.kind == "holiday" for day in line.days()}
     working = {line.first: line.name for line in lines if line.kind == "working_day"}
     return CalendarYear(year, holidays, working, source)
-
-
-def lines_of(arrangement: CalendarYear) -> list[ArrangementLine]:
-    """The lines a notice would state for a year known only as days (the package's years)."""
-    lines: list[ArrangementLine] = []
-    for day in sorted(arrangement.holidays):
-        name = arrangement.holidays[day]
-        last = lines[-1] if lines else None
-        if last and last.kind == "holiday" and last.name == name and last.last + _ONE_DAY == day:
-            lines[-1] = ArrangementLine(last.line_no, "holiday", name, last.first, day)
-        else:
-            lines.append(ArrangementLine(len(lines) + 1, "holiday", name, day, day))
-    for day in sorted(arrangement.working_days):
-        lines.append(ArrangementLine(len(lines) + 1, "working_day", arrangement.working_days[day], day, day))
-    return lines
 
 
 def summary(year: int, lines: Sequence[ArrangementLine]) -> str:
