@@ -122,3 +122,9 @@ class SeparationReasonOut(Schema):
     label = ma.fields.String()
     qualifying = ma.fields.Boolean()
     legal_basis = ma.fields.String(attribute="basis")
+    regional_note = ma.fields.Method(
+        "_regional_note", metadata={"description": "有地区规定另作认定时的说明；测算按所选统筹地区的规定"}
+    )
+
+    def _regional_note(self, reason: Any) -> str | None:
+        return "部分地区另有规定不享受失业保险待遇，以所在统筹地区的规定为准" if reason.regional_bar else None

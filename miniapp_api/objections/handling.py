@@ -25,6 +25,7 @@ from miniapp_api.objections.presenting import describe_for_staff
 from miniapp_api.objections.vocabulary import REJECTION_REASONS, STATUS_LABELS
 from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Person
+from miniapp_api.records.service import rules_parameters
 
 _WORKABLE = ("received", "in_progress")
 
@@ -227,6 +228,7 @@ def reject(session: Session, caller: Caller, objection_id: int, body: dict[str, 
         )
     objection = _worked_by_caller(session, caller, objection_id)
     wording, basis = REJECTION_REASONS[code]
+    basis = _with_regional_citation(session, code, objection.region_code, basis)
     explanation = mask_text(body["answer"].strip())
     if not explanation:
         raise ValidationFailed("请填写给申领人的答复", code="ANSWER_REQUIRED")
@@ -234,3 +236,13 @@ def reject(session: Session, caller: Caller, objection_id: int, body: dict[str, 
     audit("objection.rejected", actor=caller.audit_actor, subject=("objection", objection.id), detail={"reason": code})
     corrections.answer(session, objection, "rejected", actor_of(caller), rejection=(code, basis))
     return describe_for_staff(session, objection)
+
+
+def _with_regional_citation(session: Session, code: str, region_code: str, basis: str) -> str:
+    """The rejection's basis, with the region's own document where it has one: a claimant never
+    reads another province's document."""
+    if code != "STOP_REASON_PREVAILS":
+        return basis
+    parameters = rules_parameters(session, region_code)
+    rule = parameters.optional("stop_reason_prevails", china_today()) if parameters else None
+    return f"{basis}；{rule.citation}" if rule is not None and rule.value.get("applies") else basis

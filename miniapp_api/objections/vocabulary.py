@@ -43,7 +43,8 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     ),
     "STOP_REASON_PREVAILS": (
         "失业登记所填原因与用人单位停保原因不一致的，以停保原因为准",
-        "内人社办发〔2020〕46号第三条",
+        # A region whose own document says so adds it (parameter `stop_reason_prevails`).
+        "社会保险法第五十条第一款（以用人单位出具并报送的终止或者解除劳动关系原因为准）",
     ),
     "DECISION_LAWFUL": (
         "原审核决定事实清楚，适用依据正确",

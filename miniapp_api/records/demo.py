@@ -64,7 +64,7 @@ RECORD_TABLES = (
 _BATCH = 1000
 
 
-def _load(name: str) -> Any:
+def load_demo_data(name: str) -> Any:
     return json.loads(resources.files("miniapp_api.records.demo_data").joinpath(name).read_text("utf-8"))
 
 
@@ -261,8 +261,8 @@ def seed_demo(
     progress: Callable[[int], None] = lambda _: None,
 ) -> DemoStats:
     """Insert regions, parameters, employers and `persons` people; call `progress(n)` as they land."""
-    data = _load("regions.json")
-    generator = _Generator(random.Random(seed), as_of, _load("names.json"), data["regions"])
+    data = load_demo_data("regions.json")
+    generator = _Generator(random.Random(seed), as_of, load_demo_data("names.json"), data["regions"])
     stats = DemoStats()
     _seed_regions(session, data, stats)
     _seed_walkthrough(session, generator, stats)
@@ -296,13 +296,13 @@ def seed_demo(
 def seed_regions(session: Session) -> DemoStats:
     """Only the demo regions and their dated parameters (no people)."""
     stats = DemoStats()
-    _seed_regions(session, _load("regions.json"), stats)
+    _seed_regions(session, load_demo_data("regions.json"), stats)
     return stats
 
 
 def demo_parameters(region_code: str) -> RegionParameters:
     """The demo region's parameters as the rules read them, straight from the data file."""
-    data = _load("regions.json")
+    data = load_demo_data("regions.json")
     return RegionParameters(
         region_code,
         (

@@ -137,6 +137,12 @@ class HiddenEmploymentRule(_Strict):
     min_months = ma.fields.Integer(load_default=3, validate=validate.Range(min=1, max=12))
 
 
+class RegionalRule(_Strict):
+    """A rule only some regions have; the row's citation is the region's own document."""
+
+    applies = ma.fields.Boolean(required=True)
+
+
 # Each kind's value shape; the kinds' Chinese names live with the rules (PARAMETER_LABELS).
 PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "minimum_wage": MonthlyAmount,
@@ -150,6 +156,8 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "payment_schedule": PaymentSchedule,
     "business_start_lump_sum": LumpSumOption,
     "hidden_employment": HiddenEmploymentRule,
+    "resettlement_payment_bar": RegionalRule,
+    "stop_reason_prevails": RegionalRule,
 }
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from miniapp_api.rules.facts import ClaimFacts
+from miniapp_api.rules.parameters import RegionParameters
 from miniapp_api.rules.retirement import LegalRetirement
-from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS, SeparationReason, barred_in_region
 from miniapp_api.rules.trace import Trace
 
 MINIMUM_CONTRIBUTION_MONTHS = 12
@@ -31,7 +32,9 @@ class Refusal:
     legal_basis: str
 
 
-def assess_eligibility(facts: ClaimFacts, retirement: LegalRetirement, trace: Trace) -> list[Refusal]:
+def assess_eligibility(
+    facts: ClaimFacts, retirement: LegalRetirement, parameters: RegionParameters, trace: Trace
+) -> list[Refusal]:
     refusals: list[Refusal] = []
 
     months = facts.contribution_months
@@ -42,7 +45,7 @@ def assess_eligibility(facts: ClaimFacts, retirement: LegalRetirement, trace: Tr
         trace.step("eligibility.contribution", "not_met", message, CONTRIBUTION_BASIS, months=months)
         refusals.append(Refusal("INSUFFICIENT_CONTRIBUTION", message, CONTRIBUTION_BASIS))
 
-    reason = SEPARATION_REASONS[facts.separation_reason]
+    reason = _separation_in_region(SEPARATION_REASONS[facts.separation_reason], facts, parameters, trace)
     basis = f"{INVOLUNTARY_BASIS}；{reason.basis}"
     if reason.refusal_code is None:
         trace.step("eligibility.separation", "met", f"非因本人意愿中断就业：{reason.label}", basis, code=reason.code)
@@ -75,3 +78,15 @@ def assess_eligibility(facts: ClaimFacts, retirement: LegalRetirement, trace: Tr
             days_since_separation=days,
         )
     return refusals
+
+
+def _separation_in_region(
+    reason: SeparationReason, facts: ClaimFacts, parameters: RegionParameters, trace: Trace
+) -> SeparationReason:
+    """A reason barred by the claimant's own region's rule (in force on the separation date)."""
+    if reason.regional_bar is None:
+        return reason
+    bar = parameters.optional(reason.regional_bar, facts.separation_date)
+    if bar is None or not bar.value.get("applies"):
+        return reason
+    return barred_in_region(reason, trace.use(bar).citation)

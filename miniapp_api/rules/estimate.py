@@ -52,7 +52,7 @@ def estimate(facts: ClaimFacts, parameters: RegionParameters) -> Estimate:
         category=retirement.category.value,
         delay_months=retirement.delay_months,
     )
-    refusals = assess_eligibility(facts, retirement, trace)
+    refusals = assess_eligibility(facts, retirement, parameters, trace)
     if refusals:
         return _result(facts, parameters, trace, retirement.date, retirement.age_text, refusals, 0, 0, [])
 

@@ -33,6 +33,8 @@ PARAMETER_LABELS = {
     "payment_schedule": "失业保险金发放时间",
     "business_start_lump_sum": "自主创业一次性领取",
     "hidden_employment": "隐性就业视同就业（地区规定）",
+    "resettlement_payment_bar": "企业关闭时领取一次性安置费的不享受失业保险待遇（地区规定）",
+    "stop_reason_prevails": "失业原因以停保原因为准（地区规定）",
 }
 
 
