@@ -68,6 +68,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.benefits.routes import blp as benefits_blp
     from miniapp_api.claims.routes import blp as claims_blp
     from miniapp_api.claims.routes import staff_blp as claims_staff_blp
+    from miniapp_api.claims.verification import blp as verify_blp
     from miniapp_api.employers.routes import blp as employer_blp
     from miniapp_api.employers.routes import link_blp as notice_link_blp
     from miniapp_api.employers.routes import staff_blp as employers_staff_blp
@@ -91,6 +92,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(faces_blp)
     api.register_blueprint(claims_blp)
     api.register_blueprint(claims_staff_blp)
+    api.register_blueprint(verify_blp)
     api.register_blueprint(objections_blp)
     api.register_blueprint(objections_staff_blp)
     api.register_blueprint(employer_blp)

@@ -172,6 +172,8 @@ class Settings:
     BIND_IDENTITY_WINDOW_S: int = 86400
     BIND_IDENTITY_LOCK_S: int = 86400
     RATE_LIMIT_OTP: str = "5/minute;30/hour"
+    # The public receipt check (no login): enough for anyone checking receipts by hand.
+    RATE_LIMIT_VERIFY: str = "30/minute;300/hour"
     RATE_LIMIT_LIVENESS: str = "10/minute;60/hour"
     # Answers to challenges: a claimant waiting in the face-check queue asks again every 1–5 s.
     RATE_LIMIT_LIVENESS_ANSWER: str = "60/minute;300/hour"

@@ -175,6 +175,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {**EMPLOYER_ONLY, "employer": 404}),
     # The SMS link works without logging in; a forged one is "not found" for everyone.
     ("GET", "/api/v1/notices/<string:token>", "/api/v1/notices/forged.token", None, dict.fromkeys(CALLERS, 404)),
+    ("GET", "/api/v1/verify/receipts/<string:code>", "/api/v1/verify/receipts/AAAA-BBBB-CCCC-DDDD", None,
+     dict.fromkeys(CALLERS, 404)),
     ("GET", "/api/v1/notices/<string:token>/notice.pdf", "/api/v1/notices/forged.token/notice.pdf", None,
      dict.fromkeys(CALLERS, 404)),
     ("POST", "/api/v1/notices/<string:token>/acknowledge", "/api/v1/notices/forged.token/acknowledge", None,
@@ -194,6 +196,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {**STAFF_ONLY, "finance": 404, "auditor": 404}),
     ("GET", "/api/v1/finance/payment-runs/<int:run_id>/bank-file.csv",
      "/api/v1/finance/payment-runs/999999/bank-file.csv", None, {**STAFF_ONLY, "finance": 404}),
+    ("GET", "/api/v1/finance/payment-runs/<int:run_id>/medical-remittance.csv",
+     "/api/v1/finance/payment-runs/999999/medical-remittance.csv", None, {**STAFF_ONLY, "finance": 404}),
     ("POST", "/api/v1/finance/payment-runs/<int:run_id>/confirmation",
      "/api/v1/finance/payment-runs/999999/confirmation", None, {**STAFF_ONLY, "finance": 422}),
     ("GET", "/api/v1/staff/recoveries", "/api/v1/staff/recoveries", None,

@@ -65,6 +65,7 @@ class ScheduleMonthOut(Schema):
     period = ma.fields.String(metadata={"description": "YYYY-MM"})
     amount = Money()
     medical_premium_paid = ma.fields.Boolean(metadata={"description": "当月基本医疗保险费由失业保险基金代缴"})
+    medical_premium = Money(metadata={"description": "当月由基金代缴的基本医疗保险费（元），个人不缴纳"})
     pay_by = ma.fields.Date(metadata={"description": "最迟发放日"})
     continued = ma.fields.Boolean(metadata={"description": "属于领取期满后的续发月份"})
 

@@ -117,6 +117,7 @@ def schedule_payments(session: Session, claim: Claim, result: Estimate) -> None:
         payment.month_index = month.index
         payment.amount = month.amount
         payment.medical_premium_paid = month.medical_premium_paid
+        payment.medical_premium = month.medical_premium
         payment.continued = month.continued
         payment.pay_by = month.pay_by
         payment.status = "scheduled"

@@ -51,6 +51,7 @@ def take_lump_sum(session: Session, caller: Caller, claim_id: int, business_cred
             month_index=remaining[0].month_index,
             amount=amount,
             medical_premium_paid=False,
+            medical_premium=Decimal("0.00"),
             continued=False,
             pay_by=pay_by,
             status="scheduled",

@@ -159,6 +159,9 @@ class BenefitPayment(Base):
     month_index: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     medical_premium_paid: Mapped[bool] = mapped_column(Boolean)
+    # The premium the fund remits for the month (the region's `medical_premium` then in force);
+    # None only on months scheduled before the amount was recorded.
+    medical_premium: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     continued: Mapped[bool] = mapped_column(Boolean, default=False)
     pay_by: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
@@ -197,3 +200,20 @@ class ServiceRating(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class IssuedReceipt(Base):
+    """A receipt as issued: its document number and verification code, for the decision the claim
+    had then. One per claim and decision; anyone holding the code can confirm the number, date and
+    decision (never who it is about)."""
+
+    __tablename__ = "issued_receipts"
+    __table_args__ = (UniqueConstraint("claim_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    status: Mapped[str] = mapped_column(String(20))
+    receipt_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    verification_code: Mapped[str] = mapped_column(String(24), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

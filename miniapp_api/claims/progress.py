@@ -134,6 +134,7 @@ def _payment(payment: BenefitPayment) -> dict[str, Any]:
         "month_index": payment.month_index,
         "amount": payment.amount,
         "medical_premium_paid": payment.medical_premium_paid,
+        "medical_premium": payment.medical_premium,
         "continued": payment.continued,
         "pay_by": payment.pay_by,
         "status": payment.status,

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from auth.caller import Caller, Level
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope
-from miniapp_api.claims import lump_sum, progress, ratings, receipt, review, schemas, service
+from miniapp_api.claims import issued_receipts, lump_sum, progress, ratings, receipt, review, schemas, service
 from miniapp_api.db import current_session
 
 blp = Blueprint("claims", __name__, url_prefix="/api/v1/claims", description="失业保险金网上申领（申领人）")
@@ -110,8 +110,9 @@ class Receipt(MethodView):
         """下载申领回执（PDF）"""
         session = current_session()
         claim = progress.own_claim(session, caller, claim_id)
+        issued = issued_receipts.issue(session, claim, caller.audit_actor)
         return Response(
-            receipt.receipt_pdf(session, claim),
+            receipt.receipt_pdf(session, claim, issued),
             mimetype="application/pdf",
             headers={
                 "Content-Disposition": f'inline; filename="receipt-{claim.claim_no}.pdf"',

@@ -147,6 +147,9 @@ class PaymentOut(Schema):
     month_index = ma.fields.Integer()
     amount = Money()
     medical_premium_paid = ma.fields.Boolean()
+    medical_premium = Money(
+        allow_none=True, metadata={"description": "当月由基金代缴的基本医疗保险费（元）；早期记录可能为空"}
+    )
     continued = ma.fields.Boolean()
     pay_by = ma.fields.Date()
     status = ma.fields.String(metadata={"description": "scheduled 待发放；paid 已发放；cancelled 已取消"})

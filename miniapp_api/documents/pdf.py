@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import segno
+from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -43,6 +45,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=9, leading=13, textColor=colors.HexColor("#444444")),
         "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=13),
+        "number": ParagraphStyle("number", parent=body, alignment=TA_CENTER, spaceAfter=3 * mm),
     }
 
 
@@ -72,6 +75,23 @@ class Document:
         cell = styles()["cell"]
         data = [[Paragraph(escape(text), cell) for text in row] for row in [header, *rows]]
         self.flow.append(_table(data, [w * mm for w in widths_mm], header=True))
+
+    def qr_block(self, url: str, caption: Sequence[str]) -> None:
+        """A QR code of `url` (vector squares, sharp at any zoom) beside a caption, line by line."""
+        code = segno.make(url, error="m")
+        size = 30 * mm
+        cell = size / code.symbol_size(border=2)[0]
+        drawing = Drawing(size, size)
+        for y, row in enumerate(code.matrix_iter(border=2)):
+            for x, dark in enumerate(row):
+                if dark:
+                    drawing.add(
+                        Rect(x * cell, size - (y + 1) * cell, cell, cell, fillColor=colors.black, strokeWidth=0)
+                    )
+        text = Paragraph("<br/>".join(escape(line) for line in caption), styles()["small"])
+        block = Table([[drawing, text]], colWidths=[size + 4 * mm, 136 * mm])
+        block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        self.flow.append(block)
 
     def render(self) -> bytes:
         buffer = io.BytesIO()

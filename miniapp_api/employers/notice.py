@@ -20,7 +20,7 @@ CONDITIONS = (
 
 def notice_pdf(person: Person, employer: Employer, region: Region, separated_on: str) -> bytes:
     document = Document("失业保险金申领告知书", subject=f"{person.name}（{employer.name}）")
-    document.paragraph(f"{person.name} 先生/女士：")
+    document.paragraph(f"{person.name}{'先生' if person.sex == 'M' else '女士'}：")
     document.paragraph(
         f"您与{employer.name}于{separated_on}终止或解除劳动关系。根据《社会保险法》《失业保险条例》和"
         "《人力资源社会保障部办公厅关于进一步推进失业保险金“畅通领、安全办”的通知》（人社厅发〔2020〕24号），"

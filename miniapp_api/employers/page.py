@@ -7,15 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-_STYLE = "body{font-family:sans-serif;max-width:36em;margin:1.5em auto;padding:0 1em;line-height:1.6}"
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>{body}</body></html>"
-    )
+from miniapp_api.documents.html import page as _page
 
 
 def link_page(view: dict[str, Any]) -> str:

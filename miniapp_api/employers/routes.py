@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit, uploaded_file
 from miniapp_api.db import current_session
+from miniapp_api.documents.html import wants_html
 from miniapp_api.employers import compliance, page, schemas, service
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
@@ -22,11 +23,6 @@ staff_blp = Blueprint(
     "employers_staff", __name__, url_prefix="/api/v1/staff", description="用人单位告知义务：履行情况与督办（经办人员）"
 )
 _STAFF_READERS = ("handler", "reviewer", "supervisor", "auditor", "admin")
-
-
-def _wants_html() -> bool:
-    """A phone's browser (opening the SMS link) rather than an API client."""
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def _pdf(content: bytes, name: str) -> Response:
@@ -108,7 +104,7 @@ class Link(MethodView):
     def get(self, token: str) -> Any:
         """短信中的链接：查看需送达的告知书（不会确认）；浏览器打开时为网页"""
         view = service.link_view(current_session(), token)
-        return Response(page.link_page(view), mimetype="text/html") if _wants_html() else view
+        return Response(page.link_page(view), mimetype="text/html") if wants_html() else view
 
 
 @link_blp.route("/<string:token>/notice.pdf")
@@ -130,7 +126,7 @@ class LinkAcknowledge(MethodView):
     def post(self, token: str) -> Any:
         """通过短信链接确认已送达（一次有效）"""
         result = service.link_acknowledge(current_session(), token)
-        return Response(page.acknowledged_page(result), mimetype="text/html") if _wants_html() else result
+        return Response(page.acknowledged_page(result), mimetype="text/html") if wants_html() else result
 
 
 @staff_blp.route("/employer-compliance")

@@ -44,6 +44,9 @@ class PaymentRun(Base):
     instructions: Mapped[int] = mapped_column(Integer)
     total_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     medical_premiums: Mapped[int] = mapped_column(Integer)  # months whose premium the fund pays
+    medical_premium_total: Mapped[Decimal] = mapped_column(
+        Numeric(14, 2), default=Decimal("0.00"), server_default="0.00"
+    )
     prepared_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     prepared_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     exported_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

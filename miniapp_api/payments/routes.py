@@ -45,7 +45,8 @@ class RunOut(Schema):
     status = ma.fields.String()
     instructions = ma.fields.Integer()
     total_amount = Money()
-    medical_premiums = ma.fields.Integer(metadata={"description": "本批次中由基金代缴基本医疗保险费的人月数"})
+    medical_premiums = ma.fields.Integer(metadata={"description": "本批次首次代缴基本医疗保险费的人月数"})
+    medical_premium_total = Money(metadata={"description": "本批次代缴基本医疗保险费合计（元）"})
     by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     sample = ma.fields.List(ma.fields.Nested(InstructionOut), metadata={"description": "前50条（账号已脱敏）"})
     held_after_returns = ma.fields.Integer(
@@ -94,14 +95,20 @@ class BankFile(MethodView):
     def get(self, run_id: int, caller: Caller) -> Any:
         """导出银行代发文件（导出留痕）"""
         content = service.bank_file(current_session(), caller, run_id)
-        return Response(
-            content,
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="payment-run-{run_id}.csv"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return _csv_download(content, f"payment-run-{run_id}.csv")
+
+
+@blp.route("/payment-runs/<int:run_id>/medical-remittance.csv")
+class MedicalRemittance(MethodView):
+    @requires(blp, "staff", roles=_FINANCE)
+    @blp.response(
+        200, content_type="text/csv", description="代缴基本医疗保险费清单（含完整身份证号，仅供医保经办机构）"
+    )
+    @blp.alt_response(404, schema=ErrorEnvelope, description="批次不存在")
+    def get(self, run_id: int, caller: Caller) -> Any:
+        """导出本批次代缴基本医疗保险费清单（每人每月一行，重发月份不重复列出；导出留痕）"""
+        content = service.medical_remittance(current_session(), caller, run_id)
+        return _csv_download(content, f"medical-remittance-{run_id}.csv")
 
 
 @blp.route("/payment-runs/<int:run_id>/confirmation")
@@ -119,3 +126,11 @@ class Confirmation(MethodView):
         if upload is None:
             raise ValidationFailed("请在 file 字段上传回盘文件", code="FILE_REQUIRED")
         return service.confirm(current_session(), caller, run_id, upload[1])
+
+
+def _csv_download(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

@@ -31,6 +31,7 @@ from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
+from miniapp_api.payments import medical
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.pii import mask_bank_account, mask_name, mask_text
 from miniapp_api.records.models import Person, Region
@@ -69,6 +70,7 @@ def prepare(session: Session, caller: Caller, period: dt.date, region: str | Non
         instructions=0,
         total_amount=Decimal("0.00"),
         medical_premiums=0,
+        medical_premium_total=Decimal("0.00"),
         prepared_by=caller.staff_user_id,
         prepared_at=utcnow(),
     )
@@ -91,12 +93,8 @@ def prepare(session: Session, caller: Caller, period: dt.date, region: str | Non
             PaymentInstruction.run_id == run.id
         )
     ).one()
-    premiums = session.scalar(
-        select(func.count()).where(
-            PaymentInstruction.run_id == run.id, PaymentInstruction.medical_premium_paid.is_(True)
-        )
-    )
-    run.instructions, run.total_amount, run.medical_premiums = int(count), Decimal(total), int(premiums or 0)
+    run.instructions, run.total_amount = int(count), Decimal(total)
+    run.medical_premiums, run.medical_premium_total = medical.run_total(session, run.id)
     held = held_months(session, region_code, period)
     audit(
         "payment.run_prepared",
@@ -107,6 +105,7 @@ def prepare(session: Session, caller: Caller, period: dt.date, region: str | Non
             "period": f"{period:%Y-%m}",
             "instructions": run.instructions,
             "total": str(run.total_amount),
+            "medical_premium_total": str(run.medical_premium_total),
             "held_after_returns": held,
         },
     )
@@ -233,6 +232,7 @@ def describe(session: Session, run: PaymentRun, limit: int = 50) -> dict[str, An
         "instructions": run.instructions,
         "total_amount": run.total_amount,
         "medical_premiums": run.medical_premiums,
+        "medical_premium_total": run.medical_premium_total,
         "by_status": {status: int(by_status.get(status, 0)) for status in ("issued", "paid", "failed")},
         "sample": [
             {
@@ -282,6 +282,10 @@ def bank_file(session: Session, caller: Caller, run_id: int) -> bytes:
         detail={"rows": run.instructions, "sha256": hashlib.sha256(content).hexdigest()},
     )
     return content
+
+
+def medical_remittance(session: Session, caller: Caller, run_id: int) -> bytes:
+    return medical.remittance_list(session, caller, run_of(session, caller, run_id))
 
 
 def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> dict[str, Any]:

@@ -137,6 +137,24 @@ class HiddenEmploymentRule(_Strict):
     min_months = ma.fields.Integer(load_default=3, validate=validate.Range(min=1, max=12))
 
 
+class MedicalPremium(_Strict):
+    """The basic medical insurance premium the fund pays for each benefit month (社会保险法第四十八条):
+    a fixed monthly amount, or a rate of a monthly base; exactly one of the two."""
+
+    monthly = ma.fields.Decimal(**_money)  # type: ignore[arg-type]
+    base_monthly = ma.fields.Decimal(**_money)  # type: ignore[arg-type]
+    percent = ma.fields.Decimal(as_string=True, validate=validate.Range(min=Decimal("0.1"), max=Decimal("20")))
+
+    @ma.validates_schema
+    def _one_shape(self, data: dict[str, Any], **_: Any) -> None:
+        fixed = "monthly" in data
+        rated = "base_monthly" in data or "percent" in data
+        if fixed == rated:
+            raise ma.ValidationError("请填写每月金额（monthly），或缴费基数（base_monthly）和费率（percent），二者选一")
+        if rated and not ("base_monthly" in data and "percent" in data):
+            raise ma.ValidationError("按费率计算时缴费基数（base_monthly）和费率（percent）都要填写")
+
+
 class RegionalRule(_Strict):
     """A rule only some regions have; the row's citation is the region's own document."""
 
@@ -156,6 +174,7 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "payment_schedule": PaymentSchedule,
     "business_start_lump_sum": LumpSumOption,
     "hidden_employment": HiddenEmploymentRule,
+    "medical_premium": MedicalPremium,
     "resettlement_payment_bar": RegionalRule,
     "stop_reason_prevails": RegionalRule,
 }

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from miniapp_api.rules.errors import ParameterMissing
+from miniapp_api.rules.money import percent_of
 
 NATIONAL = "*"
 _MAX_REMEMBERED = 20_000  # lookups remembered per region (the schedule asks the same months again and again)
@@ -33,6 +34,7 @@ PARAMETER_LABELS = {
     "payment_schedule": "失业保险金发放时间",
     "business_start_lump_sum": "自主创业一次性领取",
     "hidden_employment": "隐性就业视同就业（地区规定）",
+    "medical_premium": "失业保险基金代缴的基本医疗保险费（月）",
     "resettlement_payment_bar": "企业关闭时领取一次性安置费的不享受失业保险待遇（地区规定）",
     "stop_reason_prevails": "失业原因以停保原因为准（地区规定）",
 }
@@ -68,6 +70,10 @@ def _parse(kind: str, value: Mapping[str, Any]) -> Any:
         return int(value["cutoff_day"])
     if kind == "business_start_lump_sum":
         return bool(value["allowed"])
+    if kind == "medical_premium":
+        if "monthly" in value:
+            return Decimal(str(value["monthly"]))
+        return percent_of(Decimal(str(value["base_monthly"])), Decimal(str(value["percent"])))
     return value
 
 

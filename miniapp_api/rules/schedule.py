@@ -23,7 +23,7 @@ from miniapp_api.rules.trace import Trace
 START_BASIS = "社会保险法第五十条第二款；失业保险条例第十六条（自办理失业登记之日起计算，按月发放）"
 LIMITS_BASIS = "失业保险条例第十八条（不高于当地最低工资标准，不低于城市居民最低生活保障标准）"
 MEDICAL_BASIS = "社会保险法第四十八条（领取期间的基本医疗保险费从失业保险基金中支付，个人不缴纳）"
-_AMOUNT_KINDS = ("minimum_wage", "minimum_living_allowance", "benefit_rate")
+_AMOUNT_KINDS = ("minimum_wage", "minimum_living_allowance", "benefit_rate", "medical_premium")
 _NEVER = 1 << 30
 RETIREMENT_STOP_NOTE = "达到法定退休年龄后开始领取基本养老金的，自领取当月起停发（社会保险法第五十一条第（四）项）"
 
@@ -34,6 +34,7 @@ class ScheduleMonth:
     index: int  # 1 = the registration month
     amount: Decimal
     medical_premium_paid: bool
+    medical_premium: Decimal  # what the fund remits to the medical-insurance fund for the month
     pay_by: dt.date
     continued: bool  # paid under continued payment (续发), after the entitlement ran out
 
@@ -119,6 +120,7 @@ def monthly_schedule(
     schedule: list[ScheduleMonth] = []
     segment: tuple[object, ...] | None = None
     amounts: dict[tuple[int, int, int, Decimal], Decimal] = {}
+    premium_traced: object = None
     refresh_from = start_month  # the versions in force stay so until the next one takes effect
     for index in range(1, months + continued + 1):
         number = start_month + index - 1
@@ -127,6 +129,7 @@ def monthly_schedule(
             wage = parameters.in_force("minimum_wage", day)
             floor = parameters.in_force("minimum_living_allowance", day)
             rate = parameters.in_force("benefit_rate", day)
+            premium = parameters.in_force("medical_premium", day)
             change = parameters.next_change(_AMOUNT_KINDS, day)
             refresh_from = month_number(change) + (change.day > 1) if change else _NEVER
         percent = _band_percent(rate, index)
@@ -148,13 +151,27 @@ def monthly_schedule(
                 percent=str(percent),
                 amount=str(amount),
             )
+        if premium is not premium_traced:
+            premium_traced = trace.use(premium)
+            trace.step(
+                "schedule.medical_premium",
+                "applied",
+                f"自{period_label(number)}起每月由失业保险基金代缴基本医疗保险费{premium.parsed}元，个人不缴纳",
+                f"{MEDICAL_BASIS}；{premium.citation}",
+                from_period=period_label(number),
+                amount=str(premium.parsed),
+            )
         schedule.append(
             ScheduleMonth(
-                period_label(number), index, amount, True, last_day(max(number, first_pay_month)), index > months
+                period_label(number),
+                index,
+                amount,
+                True,
+                premium.parsed,
+                last_day(max(number, first_pay_month)),
+                index > months,
             )
         )
-    if schedule:
-        trace.step("schedule.medical_premium", "applied", "领取期间每月由失业保险基金代缴基本医疗保险费", MEDICAL_BASIS)
     return schedule
 
 
