@@ -89,7 +89,10 @@ def request_employer_code(credit_code: str, phone: str) -> None:
     after_commit(lambda: otp.store(subject, code))
     minutes = max(1, settings().OTP_TTL_S // 60)
     send(
-        "login_code", Recipient("employer_contact", contact.id, phone=contact.phone), {"code": code, "minutes": minutes}
+        "login_code",
+        Recipient("employer_contact", contact.id, phone=contact.phone),
+        {"code": code, "minutes": minutes},
+        expires_in_s=settings().OTP_TTL_S,
     )
     record("auth.employer_code", actor=("employer", contact.id), subject=("employer", contact.employer_id))
 

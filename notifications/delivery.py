@@ -37,6 +37,7 @@ from notifications.limits import quiet_until, retry_delay_s
 from notifications.models import (
     CREATED,
     DELIVERED,
+    EXPIRED,
     PERMANENT_FAILURE,
     SENDING,
     SENT,
@@ -110,6 +111,9 @@ def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
         for message in rows:
             if message.status != CREATED or (message.next_attempt_at and message.next_attempt_at > now):
                 continue  # done already, or not due: its own delayed task or the sweep brings it back
+            if message.expires_at and message.expires_at <= now:
+                record(message, EXPIRED, "已过期，不再发送")
+                continue
             if message.channel == "sms" and not message.urgent:
                 resume = quiet_until(now, config.quiet_hours)
                 if resume:
@@ -134,14 +138,25 @@ def _send(claimed: _Claimed, wiring: Channels) -> Accepted:
     if claimed.channel != "sms":
         return wiring.wechat.send(claimed.channel, claimed.outgoing)
     assert claimed.provider is not None
-    provider = wiring.sms[claimed.provider]
-    try:
-        accepted = provider.send(claimed.outgoing, wiring.sign_name)
-    except TemporaryError:
-        wiring.balance.record_failure(claimed.provider)
-        raise
-    wiring.balance.record_success(claimed.provider, known=claimed.weights)
-    return accepted
+    # An urgent text (a login code) that a provider refuses for now goes to the next provider at
+    # once: waiting for a retry could outlast the code. Others wait for their retry.
+    order = [claimed.provider]
+    if claimed.outgoing.template.urgent:
+        order += sorted((n for n in wiring.sms if n != claimed.provider), key=lambda n: -claimed.weights.get(n, 0))
+    for index, name in enumerate(order):
+        try:
+            accepted = wiring.sms[name].send(claimed.outgoing, wiring.sign_name)
+        except TemporaryError:
+            wiring.balance.record_failure(name)
+            if index == len(order) - 1:
+                raise
+            log.warning(
+                "provider %s refused urgent message %s for now; trying the next", name, claimed.outgoing.message_id
+            )
+            continue
+        wiring.balance.record_success(name, known=claimed.weights)
+        return accepted
+    raise AssertionError("unreachable: the last provider's failure is raised")
 
 
 def _settle(claimed: list[_Claimed], outcomes: dict[str, Accepted | DeliveryError], wiring: Channels) -> dict[str, str]:
@@ -200,7 +215,12 @@ def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None
         delay = retry_delay_s(
             message.attempts, base_s=config.NOTIFY_RETRY_BASE_S, cap_s=config.NOTIFY_RETRY_CAP_S, urgent=message.urgent
         )
-        message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+        retry_at = utcnow() + dt.timedelta(seconds=delay)
+        if message.expires_at and retry_at >= message.expires_at:
+            message.failure_reason = str(outcome)[:300]
+            record(message, EXPIRED, f"{outcome.code}，重试前已过期，不再发送")
+            return
+        message.next_attempt_at = retry_at
         record(message, CREATED, f"{outcome.code}，{delay:.0f}秒后重试")
         enqueue_after_commit(message.id, message.next_attempt_at)
 
@@ -208,6 +228,7 @@ def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None
 def _accepted(message: Message, claimed: _Claimed, accepted: Accepted, wiring: Channels) -> None:
     message.provider_reference = accepted.reference
     if message.channel == "sms":
+        message.provider = accepted.provider  # another than claimed, when an urgent text failed over
         message.segments = templates.sms_segments(claimed.outgoing.rendered.sms_text, wiring.sign_name)
         record(message, SENT, f"{accepted.provider} 已受理，{message.segments}条计费")
     else:

@@ -12,8 +12,9 @@ from miniapp_api.pii import EncryptedText
 
 CREATED, SENDING, SENT, DELIVERED = "created", "sending", "sent", "delivered"
 TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE = "temporary_failure", "permanent_failure", "technical_failure"
-STATUSES = (CREATED, SENDING, SENT, DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE)
-FINAL_STATUSES = frozenset({DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE})
+EXPIRED = "expired"  # not sent: what it carried (a login code) had expired before it could go
+STATUSES = (CREATED, SENDING, SENT, DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE, EXPIRED)
+FINAL_STATUSES = frozenset({DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE, EXPIRED})
 
 
 class Message(TimestampMixin, Base):
@@ -38,6 +39,8 @@ class Message(TimestampMixin, Base):
     personalisation: Mapped[str] = mapped_column(EncryptedText("message.personalisation"))
     channel: Mapped[str] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Never sent at or after this moment (a login code past its life is marked expired instead).
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20), default=CREATED)
     status_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -113,8 +113,12 @@ def send(
     *,
     dedup_key: str | None = None,
     now: dt.datetime | None = None,
+    expires_in_s: int | None = None,
 ) -> Message:
     """Queue a message in the current unit of work; it is delivered after the commit.
+
+    `expires_in_s`: what the message carries stops being of use after that long (a login code);
+    it is then never sent, and marked expired.
 
     `dedup_key` names the logical message (e.g. "claim:42:approved"): the same key within the
     dedup window returns the message already queued instead of a second one.
@@ -129,6 +133,8 @@ def send(
         if existing:
             return existing
     message = _new_message(template, recipient, personalisation, now, dedup_key=dedup_key, bucket=bucket)
+    if expires_in_s is not None:
+        message.expires_at = now + dt.timedelta(seconds=expires_in_s)
     if dedup_key:
         # Two senders of one logical message at the same moment: the unique key lets one
         # insert win; the other gets the winner's message, and its own transaction lives on.
