@@ -1,9 +1,11 @@
-"""Operators' commands (`miniapp calendar …`, `miniapp safety …`) run the way an operator runs
-them: as a process of its own, on the same database, outside any test's application context."""
+"""Every command the README names (`miniapp calendar …`, `safety …`, `import`, `seed-demo`, the
+sweeps, `audit verify`, `messages`…) run the way an operator runs them: as a process of its own,
+on the same database, outside any test's application context."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,10 @@ from typing import Any
 from miniapp_api.db import unit_of_work
 from miniapp_api.holidays.service import official_calendar
 from tests.auth_helpers import STAFF_PASSWORD, staff_account
+from notifications.service import Recipient, send
 from tests.calendar_helpers import MADE_UP_2027
+from tests.employers_helpers import employer_with_workers, form_rows, xlsx
+from tests.notify_helpers import APPROVED
 
 MINIAPP = [sys.executable, "-c", "from miniapp_api.cli import main; main()"]
 
@@ -154,3 +159,60 @@ def test_the_embedded_broker_starts_without_kombus_hostname_warning(base_setting
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert ran.returncode == 0, ran.stderr
     assert "No hostname was supplied" not in ran.stderr + ran.stdout
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_demo_data_is_seeded_by_command_and_kept_when_run_again(app: Any, base_settings: dict[str, Any]) -> None:
+    seeded = _miniapp(base_settings, "seed-demo", "--persons", "30", "--as-of", "2026-11-01")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "演示数据已生成" in seeded.stdout and "名人员" in seeded.stdout and "其中演示账号" in seeded.stdout
+    again = _miniapp(base_settings, "seed-demo", "--persons", "30")
+    assert again.returncode == 0, again.stderr
+    assert "跳过生成演示数据" in again.stdout
+
+
+def test_records_and_photos_come_in_by_command(app: Any, base_settings: dict[str, Any], tmp_path: Path) -> None:
+    imported = _miniapp(base_settings, "import", str(FIXTURES / "import_ok"), "--operator", "clerk")
+    assert imported.returncode == 0, imported.stderr
+    assert "persons.csv: persons 新增" in imported.stdout
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(FIXTURES / "faces" / "miranda_1.png", photos / "130203196803090115.png")
+    stored = _miniapp(base_settings, "import-photos", str(photos))
+    assert stored.returncode == 0, stored.stderr
+    assert "登记照片：新增 1 张" in stored.stdout
+    not_records = tmp_path / "备案表.xlsx"
+    not_records.write_bytes(b"PK\x03\x04 not a records export")
+    refused = _miniapp(base_settings, "import", str(not_records))
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+
+
+def test_an_employers_form_is_filed_by_command(app: Any, base_settings: dict[str, Any], tmp_path: Path) -> None:
+    firm = employer_with_workers(2)
+    form = tmp_path / "备案表.xlsx"
+    form.write_bytes(xlsx(form_rows(firm["workers"])))
+    filed = _miniapp(base_settings, "employers", "file-form", str(form), "--credit-code", firm["credit_code"])
+    assert filed.returncode == 0, filed.stderr
+    assert "已导入 2 人，未导入 0 行" in filed.stdout
+
+
+def test_the_sweeps_the_audit_check_and_the_message_look_up_run_by_command(
+    app: Any, base_settings: dict[str, Any]
+) -> None:
+    for command in (["objections", "sweep", "--today", "2026-12-07"], ["employers", "sweep", "--today", "2026-12-07"]):
+        swept = _miniapp(base_settings, *command)
+        assert swept.returncode == 0, swept.stderr
+        assert "Traceback" not in swept.stderr
+    assert "提醒 0 件" in _miniapp(base_settings, "objections", "sweep").stdout
+    verified = _miniapp(base_settings, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "审计链完整" in verified.stdout
+    with unit_of_work():
+        send("claim_approved", Recipient("person", 1, phone="13900139000"), APPROVED)
+    looked_up = _miniapp(base_settings, "messages", "--phone", "13900139000")
+    assert looked_up.returncode == 0, looked_up.stderr
+    assert "claim_approved" in looked_up.stdout and "13900139000" not in looked_up.stdout
+    unnamed = _miniapp(base_settings, "messages")
+    assert unnamed.returncode != 0 and "请提供 --phone 或 --openid" in unnamed.stderr
