@@ -13,8 +13,8 @@ from typing import Any
 
 from miniapp_api.db import unit_of_work
 from miniapp_api.holidays.service import official_calendar
-from tests.auth_helpers import STAFF_PASSWORD, staff_account
 from notifications.service import Recipient, send
+from tests.auth_helpers import STAFF_PASSWORD, staff_account
 from tests.calendar_helpers import MADE_UP_2027
 from tests.employers_helpers import employer_with_workers, form_rows, xlsx
 from tests.notify_helpers import APPROVED
