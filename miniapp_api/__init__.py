@@ -75,6 +75,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.faces.routes import blp as faces_blp
     from miniapp_api.health.routes import blp as health_blp
     from miniapp_api.holidays.routes import blp as calendar_blp
+    from miniapp_api.mobile.routes import blp as mobile_blp
     from miniapp_api.objections.routes import blp as objections_blp
     from miniapp_api.objections.routes import staff_blp as objections_staff_blp
     from miniapp_api.payments.routes import blp as payments_blp
@@ -106,3 +107,4 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(alerts_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)
+    app.register_blueprint(mobile_blp)  # pages, not API: outside the OpenAPI document

@@ -1,0 +1,69 @@
+"""Serving the mobile pages, and in development the stand-in's wx.login.
+
+Plain files, no build step: the pages are HTML, CSS and JavaScript modules under static/. They
+get a policy of their own: scripts and styles from this service only, the camera for this origin
+(the face check), and API calls to this origin only.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import requests
+from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
+
+from miniapp_api.config import EMBEDDED
+from miniapp_api.extensions import settings
+
+STATIC = Path(__file__).parent / "static"
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+blp = Blueprint("mobile", __name__, url_prefix="/m")
+
+
+@blp.after_request
+def _page_policy(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), payment=()"
+    response.headers["Cache-Control"] = "no-cache"  # revalidated: a new release is seen at once
+    return response
+
+
+@blp.get("/")
+def index() -> Response:
+    return send_from_directory(STATIC, "index.html")
+
+
+@blp.get("/<path:asset>")
+def asset(asset: str) -> Response:
+    if asset.startswith("dev/"):
+        abort(404)
+    return send_from_directory(STATIC, asset)
+
+
+@blp.post("/dev/wx-login")
+def dev_wx_login() -> Any:
+    """Development only: what wx.login() gives the mini-program, from the WeChat stand-in. In
+    production the pages run inside WeChat and this does not exist."""
+    config = settings()
+    if config.is_production:
+        abort(404)
+    # The browser keeps its own device id, so the same browser is the same WeChat user again.
+    device = str((request.get_json(silent=True) or {}).get("device", ""))
+    openid = f"o-h5-{device if re.fullmatch(r'[0-9a-f]{16}', device) else secrets.token_hex(8)}"
+    if config.WECHAT_API_BASE_URL == EMBEDDED:
+        from notifications.providers import embedded_wechat
+
+        code = embedded_wechat(config.STANDIN_WECHAT_PORT).issue_code(openid, None)
+    else:
+        answer = requests.post(
+            f"{config.WECHAT_API_BASE_URL.rstrip('/')}/__control__/wx-login", json={"openid": openid}, timeout=5
+        )
+        code = answer.json()["code"]
+    return jsonify({"code": code})

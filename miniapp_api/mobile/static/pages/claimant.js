@@ -1,0 +1,197 @@
+// The claimant: sign in, bind the identity, the face check, the auto-filled form (draft saved as
+// they go), submit with the commitment, then the decision, payments, timeline, receipt, rating.
+
+import { ApiError, call, session } from "../api.js";
+import { el, errorBox, facts, field, guarded, notice, show } from "../ui.js";
+import { faceCheck } from "./face.js";
+
+const DEVICE = "miniapp.device";
+const STATUS_TEXT = {
+  submitted: "已提交，正在审核", manual_review: "需经办人员审核，结果将通过微信和短信通知您",
+  approved: "已核准，按月发放", rejected: "不予核准", suspended: "暂停发放", settled: "已一次性领取",
+  stopped: "已停止发放", completed: "领取期满",
+};
+
+function device() {
+  let id = localStorage.getItem(DEVICE);
+  if (!/^[0-9a-f]{16}$/.test(id || "")) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem(DEVICE, id);
+  }
+  return id;
+}
+
+export async function claimantPage(sub) {
+  const tokens = session.get();
+  if (!tokens || tokens.kind !== "claimant") return signIn();
+  if (tokens.level === "wechat") return bind();
+  if (sub === "/face") return faceCheck({ title: "刷脸核验", start: (consent) => call("POST", "/api/v1/liveness/challenges", { json: { consent }, notice }), done: verified });
+  if (sub.startsWith("/claims/")) return claimView(Number(sub.split("/")[2]));
+  return claimForm();
+}
+
+function verified(verdict) {
+  session.set({ ...session.get(), level: verdict.level || "face_verified" });
+  location.hash = "#/claimant";
+  notice("刷脸核验通过");
+}
+
+async function signIn() {
+  const slot = el("div");
+  const button = el("button", { type: "button", text: "微信登录" });
+  button.addEventListener("click", () => guarded(button, slot, async () => {
+    let code;
+    try {
+      ({ code } = await call("POST", "/m/dev/wx-login", { json: { device: device() } }));
+    } catch (error) {
+      if (error.status === 404) throw Object.assign(new ApiError(404, { code: "OPEN_IN_WECHAT", message: "请在微信中打开“失业保险服务”小程序办理" }), { nextStep: "" });
+      throw error;
+    }
+    const tokens = await call("POST", "/api/v1/auth/wechat/login", { json: { code }, notice });
+    session.set(tokens);
+    claimantPage("");
+  }));
+  show(el("h1", { text: "申领失业保险金" }),
+    el("p", { text: "用微信登录后，核对自动生成的申领表并确认即可，无需上传证明材料。" }),
+    el("div", { class: "actions" }, button), slot);
+}
+
+function bind() {
+  const idNumber = el("input", { name: "id_number", autocomplete: "off", maxlength: "18", required: true });
+  const name = el("input", { name: "name", autocomplete: "name", maxlength: "50", required: true });
+  const button = el("button", { type: "submit", text: "确认身份" });
+  const slot = el("div");
+  const form = el("form", { novalidate: true },
+    field("bind-id", "身份证号码", idNumber, "18位，末位可能是X"), field("bind-name", "姓名", name),
+    el("div", { class: "actions" }, button), slot);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = { id_number: idNumber.value.trim().toUpperCase(), name: name.value.trim() };
+    guarded(button, slot, async () => {
+      try {
+        const bound = await call("POST", "/api/v1/auth/identity", { json: body, notice });
+        session.set({ ...session.get(), level: bound.level });
+        location.hash = "#/claimant";
+        claimantPage("");
+      } catch (error) {
+        if (!(error.details && error.details.face_route)) throw error;  // the API offers the face route when it helps
+        const recover = el("button", { type: "button", class: "secondary", text: "刷脸证明是本人" });
+        recover.addEventListener("click", () => faceCheck({
+          title: "刷脸绑定身份",
+          start: (consent) => call("POST", "/api/v1/liveness/identity-challenges", { json: { ...body, consent }, notice }),
+          done: (verdict) => { session.set({ ...session.get(), level: verdict.level || "face_verified" }); location.hash = "#/claimant"; claimantPage(""); },
+        }));
+        slot.replaceChildren(errorBox(error), el("div", { class: "actions" }, recover));
+      }
+    });
+  });
+  show(el("h1", { text: "确认身份" }), el("p", { text: "请填写本人身份证号码和姓名，用于查询您的参保记录。" }), form);
+}
+
+async function claimForm() {
+  show(el("h1", { text: "失业保险金申领表" }), el("p", { text: "正在生成申领表…" }));
+  let form;
+  try {
+    form = await call("GET", "/api/v1/claims/prefill", { notice });
+  } catch (error) {
+    return show(el("h1", { text: "失业保险金申领表" }), errorBox(error));
+  }
+  if (form.open_claim && form.open_claim.id) return claimView(form.open_claim.id);
+  const tokens = session.get();
+  const rows = form.field_order.map((key) => formRow(key, form.fields[key]));
+  const phone = el("input", { type: "tel", name: "phone", inputmode: "numeric", maxlength: "11", value: (form.fields.phone && form.fields.phone.value) || "" });
+  const save = el("p", { class: "hint", role: "status", "aria-live": "polite" });
+  phone.addEventListener("change", async () => {
+    try {
+      await call("PUT", "/api/v1/claims/draft", { json: { phone: phone.value.trim() }, notice });
+      save.textContent = "已自动保存草稿";
+    } catch (error) {
+      save.replaceChildren(errorBox(error));
+    }
+  });
+  const accept = el("input", { type: "checkbox", id: "commitment" });
+  const submit = el("button", { type: "button", text: "确认并提交申领" });
+  const slot = el("div");
+  const needsFace = tokens.level !== "face_verified";
+  submit.addEventListener("click", () => guarded(submit, slot, async () => {
+    if (!accept.checked) throw Object.assign(new ApiError(422, { code: "COMMITMENT", message: "请先阅读并勾选承诺" }), { nextStep: "" });
+    if (needsFace) { location.hash = "#/claimant/face"; return; }
+    const key = sessionStorage.getItem("miniapp.submit-key") || crypto.randomUUID();
+    sessionStorage.setItem("miniapp.submit-key", key);  // a retry of the same submission is the same claim
+    const claim = await call("POST", "/api/v1/claims", {
+      json: { confirmation: { accepted: true, commitment_version: form.commitment.version } },
+      headers: { "Idempotency-Key": key }, notice,
+    });
+    sessionStorage.removeItem("miniapp.submit-key");
+    location.hash = `#/claimant/claims/${claim.id}`;
+  }));
+  show(
+    el("h1", { text: "失业保险金申领表" }),
+    el("p", { class: "hint", text: "以下信息由系统根据您的参保记录自动生成，请核对。记录有误的，点“有误？提出异议”。" }),
+    el("div", {}, rows),
+    field("form-phone", "联系电话（可修改）", phone, "用于接收办理结果短信"), save,
+    outlook(form.outlook),
+    el("h2", { text: "承诺" }), el("p", { text: form.commitment.text }),
+    el("div", { class: "card" }, el("label", { for: "commitment" }, accept, " 我已阅读并承诺以上内容属实")),
+    needsFace ? el("p", { class: "hint", text: "提交前需要刷脸确认是本人办理。" }) : null,
+    el("div", { class: "actions" }, submit), slot,
+  );
+}
+
+function formRow(key, item) {
+  return el("div", { class: "card", "data-field": key },
+    el("div", {}, el("strong", { text: item.label })),
+    el("div", { text: item.text || "—" }),
+    el("div", { class: "source", text: `来源：${sourceText(item.source)}` }),
+    item.dispute ? el("a", { href: `#/claimant/objection?field=${encodeURIComponent(key)}`, text: "有误？提出异议" }) : null);
+}
+
+function sourceText(source) {
+  return { identity_records: "身份信息", contribution_records: "缴费记录", stop_contribution_record: "单位停保记录",
+    rules: "按政策测算", social_security_card: "社会保障卡", claimant: "本人填写" }[source] || source;
+}
+
+function outlook(view) {
+  if (!view) return null;
+  const text = { approve: "按您的记录，提交后可自动核准。", reject: "按您的记录，目前不符合领取条件：", manual_review: "提交后需经办人员审核：" }[view.decision] || "";
+  const items = [...(view.refusals || []).map((r) => `${r.message}（依据：${r.legal_basis}）`), ...(view.review_reasons || []).map((r) => r.message)];
+  return el("section", { class: "card" }, el("h2", { text: "预审结果" }), el("p", { text }), items.length ? el("ul", {}, items.map((t) => el("li", { text: t }))) : null);
+}
+
+async function claimView(id) {
+  let claim;
+  try {
+    claim = await call("GET", `/api/v1/claims/${id}`, { notice });
+  } catch (error) {
+    return show(el("h1", { text: "我的申领" }), errorBox(error));
+  }
+  const decision = claim.decision || {};
+  const receipt = el("button", { type: "button", class: "secondary", text: "下载回执（PDF）" });
+  const slot = el("div");
+  receipt.addEventListener("click", () => guarded(receipt, slot, async () => {
+    const response = await call("GET", `/api/v1/claims/${id}/receipt.pdf`, { raw: true, notice });
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: `回执-${claim.claim_no}.pdf`, text: "回执已生成，点此保存" });
+    slot.replaceChildren(el("p", { class: "success" }, link));
+  }));
+  show(
+    el("h1", { text: "我的申领" }),
+    facts([["受理号", claim.claim_no], ["状态", STATUS_TEXT[claim.status] || claim.status],
+      ["领取期限", decision.entitlement_months ? `${decision.entitlement_months}个月` : "—"], ["收款账户", claim.bank_account || "—"]]),
+    (decision.refusals || []).length
+      ? el("section", { class: "card" }, el("h2", { text: "不予核准的原因" }),
+        el("ul", {}, decision.refusals.map((r) => el("li", {}, r.message, el("div", { class: "basis", text: `依据：${r.legal_basis}` })))))
+      : null,
+    payments(claim.payments || []),
+    el("div", { class: "actions" }, receipt), slot,
+  );
+}
+
+function payments(list) {
+  if (!list.length) return null;
+  const state = { scheduled: "待发放", paid: "已发放", cancelled: "已取消" };
+  return el("section", {}, el("h2", { text: "发放计划" }),
+    el("table", {}, el("thead", {}, el("tr", {}, ["月份", "金额（元）", "代缴医保（元）", "状态"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, list.map((p) => el("tr", {}, el("td", { text: p.period }), el("td", { text: p.amount }),
+        el("td", { text: p.medical_premium_paid ? (p.medical_premium || "代缴") : "—" }), el("td", { text: state[p.status] || p.status }))))));
+}

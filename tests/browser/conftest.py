@@ -1,0 +1,107 @@
+"""A real browser for the mobile pages: Debian's Chromium driven by Selenium, headless, with a fake
+camera playing the real test clip. Where no Chromium is installed the tests skip with the reason,
+so the suite still runs with only Python (.ci/run installs Chromium with apt)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+
+from tests.liveness_helpers import FACES
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parents[2] / "instance" / "screenshots"))
+PHONE = (390, 844)  # CSS pixels, a common phone
+
+
+def clip_as_y4m(path: Path, first: int = 83, last: int = 162) -> Path:
+    """Frames first..last of the test clip (him turning one way, then the other) as the raw
+    YUV4MPEG2 file Chromium's fake camera plays, looping."""
+    capture = cv2.VideoCapture(str(FACES / "head_turns_clip.mp4"))
+    frames = []
+    index = 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        index += 1
+        if first <= index <= last:
+            frames.append(frame)
+    capture.release()
+    height, width = frames[0].shape[:2]
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F30000:1001 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return clip_as_y4m(tmp_path_factory.mktemp("camera") / "head_turns.y4m")
+
+
+@pytest.fixture
+def browser(fake_camera: Path) -> Iterator[Any]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(
+            "no Chromium here: install Debian's chromium and chromium-driver (.ci/run does) to run browser tests"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        f"--window-size={PHONE[0]},{PHONE[1]}",
+        "--lang=zh-CN",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={fake_camera}",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option(
+        "mobileEmulation", {"deviceMetrics": {"width": PHONE[0], "height": PHONE[1], "pixelRatio": 2}}
+    )
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def axe_violations(driver: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not AXE.exists():
+        pytest.skip("axe-core not installed: run `npm ci --prefix tests/browser` (scripts/bootstrap.sh does)")
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+        ".then(r => done(JSON.stringify(r.violations)), e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', description: String(e)}])));"
+    )
+    return [v for v in json.loads(result) if v.get("impact") in ("serious", "critical")]
+
+
+def snapshot(driver: Any, name: str) -> None:
+    """The page at a phone's width, in normal and in large text (适老化)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    driver.execute_script("document.documentElement.classList.add('large')")
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}-large.png"))
+    driver.execute_script(
+        "document.documentElement.classList.toggle('large', localStorage.getItem('miniapp.large-text') === '1')"
+    )

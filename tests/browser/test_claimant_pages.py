@@ -1,0 +1,95 @@
+"""The claimant's journey in a real browser, with the phone's camera played by Chromium's fake
+device (the real test clip): sign in, bind the identity, read the auto-filled form, the face
+check, submit, the decision and payments, the receipt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import pytest
+import time_machine
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import WebDriverWait
+
+from liveness.actions import Action
+from miniapp_api.db import unit_of_work
+from miniapp_api.faces import service as face_service
+from miniapp_api.records.demo import seed_regions
+from miniapp_api.records.models import PersonPhoto, Region
+from tests import factories
+from tests.browser.conftest import axe_violations, snapshot
+from tests.liveness_helpers import FACES
+
+NOW = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
+
+
+def _wait(driver: Any, seconds: float = 20) -> WebDriverWait:
+    return WebDriverWait(driver, seconds)
+
+
+def _laid_off_miranda() -> dict[str, str]:
+    """Records of a man laid off at the end of October, his photo the face the fake camera shows."""
+    photo = (FACES / "miranda_1.png").read_bytes()
+    with unit_of_work() as session:
+        if session.get(Region, "130200") is None:
+            seed_regions(session)
+        person = factories.laid_off(session, name="米兰达", months=70, stop_date=dt.date(2026, 10, 31))
+        session.add(
+            PersonPhoto(
+                person_id=person.id, content=photo, content_type="image/png", sha256=hashlib.sha256(photo).hexdigest()
+            )
+        )
+        return {"id_number": person.id_number, "name": person.name}
+
+
+def _click(driver: Any, text: str) -> None:
+    _wait(driver).until(
+        seen.element_to_be_clickable((By.XPATH, f"//*[self::button or self::a][normalize-space()='{text}']"))
+    ).click()
+
+
+def _audit(driver: Any, name: str) -> None:
+    assert axe_violations(driver) == [], name
+    snapshot(driver, name)
+
+
+@pytest.fixture
+def turns_right_then_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The challenge asks for what the clip shows: a turn to the right, then to the left."""
+    monkeypatch.setattr(face_service, "pick_actions", lambda: [Action.TURN_RIGHT, Action.TURN_LEFT])
+
+
+def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
+    app: Any, live_server: str, browser: Any, turns_right_then_left: None
+) -> None:
+    person = _laid_off_miranda()
+    with time_machine.travel(NOW, tick=True):
+        browser.get(f"{live_server}/m/#/claimant")
+        _click(browser, "微信登录")
+        _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id")))
+        _audit(browser, "10-bind")
+        browser.find_element(By.ID, "bind-id").send_keys(person["id_number"])
+        browser.find_element(By.ID, "bind-name").send_keys(person["name"])
+        _click(browser, "确认身份")
+        _wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))
+        form_text = browser.find_element(By.ID, "app").text
+        assert "来源：" in form_text and "有误？提出异议" in form_text
+        _audit(browser, "11-form")
+        browser.find_element(By.ID, "commitment").click()
+        _click(browser, "确认并提交申领")
+        _wait(browser).until(seen.presence_of_element_located((By.ID, "face-consent")))
+        _audit(browser, "12-face-consent")
+        browser.find_element(By.ID, "face-consent").click()
+        _click(browser, "同意并开始刷脸")
+        _wait(browser, 60).until(seen.presence_of_element_located((By.ID, "commitment")))  # back at the form, verified
+        browser.find_element(By.ID, "commitment").click()
+        _click(browser, "确认并提交申领")
+        _wait(browser, 30).until(seen.text_to_be_present_in_element((By.ID, "app"), "受理号"))
+        page = browser.find_element(By.ID, "app").text
+        assert "已核准，按月发放" in page and "发放计划" in page
+        _audit(browser, "13-claim")
+        _click(browser, "下载回执（PDF）")
+        _wait(browser).until(seen.presence_of_element_located((By.LINK_TEXT, "回执已生成，点此保存")))
