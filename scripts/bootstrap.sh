@@ -25,3 +25,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "face_recognition==1.3.0"
     echo "$wanted" > "$stamp"
 fi
+
+# The browser tests' accessibility engine (axe-core, pinned in tests/browser/package-lock.json).
+# Without npm they skip that audit and say so; the browser itself comes from Debian (.ci/run).
+if command -v npm >/dev/null 2>&1 && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi

@@ -91,7 +91,8 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
     result = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
-        ".then(r => done(JSON.stringify(r.violations)), e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', description: String(e)}])));"
+        ".then(r => done(JSON.stringify(r.violations)),"
+        " e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', description: String(e)}])));"
     )
     return [v for v in json.loads(result) if v.get("impact") in ("serious", "critical")]
 

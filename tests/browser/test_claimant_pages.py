@@ -93,3 +93,31 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         _audit(browser, "13-claim")
         _click(browser, "下载回执（PDF）")
         _wait(browser).until(seen.presence_of_element_located((By.LINK_TEXT, "回执已生成，点此保存")))
+        assert "办理过程" in browser.find_element(By.ID, "app").text
+        _click(browser, "提交评价")
+        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您已评价：5分"))
+
+
+def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline(
+    app: Any, live_server: str, browser: Any
+) -> None:
+    person = _laid_off_miranda()
+    browser.get(f"{live_server}/m/#/claimant")
+    _click(browser, "微信登录")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
+    browser.find_element(By.ID, "bind-name").send_keys(person["name"])
+    _click(browser, "确认身份")
+    disputed = _wait(browser).until(
+        seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-field=separation_reason] a"))
+    )
+    disputed.click()
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "obj-description"))).send_keys("是单位提出解除的")
+    browser.find_element(By.ID, "obj-claimed").send_keys("用人单位提出协商一致解除")
+    browser.find_element(By.ID, "obj-photos").send_keys(str(FACES / "obama_1.jpg"))
+    _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已上传：obama_1.jpg"))
+    _audit(browser, "20-objection")
+    _click(browser, "提交异议")
+    _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "答复期限"))
+    page = browser.find_element(By.ID, "app").text
+    assert "已上传照片1张" in page and "前答复" in page, page
+    _audit(browser, "21-objection-filed")

@@ -4,6 +4,7 @@
 import { ApiError, call, session } from "../api.js";
 import { el, errorBox, facts, field, guarded, notice, show } from "../ui.js";
 import { faceCheck } from "./face.js";
+import { newObjection, objectionList, objectionView, rating } from "./objections.js";
 
 const DEVICE = "miniapp.device";
 const STATUS_TEXT = {
@@ -26,7 +27,12 @@ export async function claimantPage(sub) {
   if (!tokens || tokens.kind !== "claimant") return signIn();
   if (tokens.level === "wechat") return bind();
   if (sub === "/face") return faceCheck({ title: "刷脸核验", start: (consent) => call("POST", "/api/v1/liveness/challenges", { json: { consent }, notice }), done: verified });
-  if (sub.startsWith("/claims/")) return claimView(Number(sub.split("/")[2]));
+  const [path, query] = sub.split("?");
+  if (path.startsWith("/claims/")) return claimView(Number(path.split("/")[2]));
+  if (path === "/objection") return newObjection(new URLSearchParams(query || ""));
+  if (path === "/objections") return objectionList();
+  if (path.startsWith("/objections/")) return objectionView(Number(path.split("/")[2]));
+  if (path === "/messages") return messages();
   return claimForm();
 }
 
@@ -143,7 +149,9 @@ function formRow(key, item) {
     el("div", {}, el("strong", { text: item.label })),
     el("div", { text: item.text || "—" }),
     el("div", { class: "source", text: `来源：${sourceText(item.source)}` }),
-    item.dispute ? el("a", { href: `#/claimant/objection?field=${encodeURIComponent(key)}`, text: "有误？提出异议" }) : null);
+    item.dispute
+      ? el("a", { href: `#/claimant/objection?field=${encodeURIComponent(key)}&label=${encodeURIComponent(item.label)}`, text: "有误？提出异议", "aria-label": `${item.label}有误？提出异议` })
+      : null);
 }
 
 function sourceText(source) {
@@ -184,7 +192,42 @@ async function claimView(id) {
       : null,
     payments(claim.payments || []),
     el("div", { class: "actions" }, receipt), slot,
+    claim.rating ? el("p", { class: "success", text: `您已评价：${claim.rating.score}分` })
+      : ["approved", "rejected", "completed", "settled", "stopped"].includes(claim.status) ? rating(`/api/v1/claims/${id}/rating`, () => claimView(id)) : null,
+    el("h2", { text: "更多" }),
+    el("ul", { class: "menu" },
+      el("li", {}, el("a", { href: `#/claimant/objection?category=decision&claim=${id}`, text: "对审核决定有异议" })),
+      el("li", {}, el("a", { href: "#/claimant/objections", text: "我的异议" })),
+      el("li", {}, el("a", { href: "#/claimant/messages", text: "我的消息" }))),
+    await timeline(id),
   );
+}
+
+async function timeline(id) {
+  try {
+    const events = await call("GET", `/api/v1/claims/${id}/events`, { notice });
+    const shown = events.events.filter((e) => e.kind !== "payment_scheduled");
+    return el("section", {}, el("h2", { text: "办理过程" }),
+      el("ol", {}, shown.map((e) => el("li", { text: `${new Date(e.at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })} ${e.label}${e.period ? `（${e.period}）` : ""}` }))));
+  } catch (error) {
+    return errorBox(error);
+  }
+}
+
+const MESSAGE_KINDS = { claim_submitted: "申领已提交", claim_approved: "申领已核准", claim_rejected: "申领未核准", benefit_paid: "失业保险金已发放",
+  objection_received: "异议已受理", objection_answered: "异议已答复", payment_returned: "发放被银行退回" };
+const MESSAGE_STATES = { created: "待发送", sending: "发送中", sent: "已发送", delivered: "已送达", expired: "已过期未发送" };
+
+async function messages() {
+  let list;
+  try {
+    list = await call("GET", "/api/v1/messages", { notice });
+  } catch (error) {
+    return show(el("h1", { text: "我的消息" }), errorBox(error));
+  }
+  show(el("h1", { text: "我的消息" }),
+    list.length ? el("ul", {}, list.map((m) => el("li", { text: `${new Date(m.created_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })} ${MESSAGE_KINDS[m.kind] || m.kind}（${m.channel === "sms" ? "短信" : "微信"}，${MESSAGE_STATES[m.status] || "未送达"}）` })))
+      : el("p", { text: "暂无消息。" }));
 }
 
 function payments(list) {

@@ -1,0 +1,118 @@
+// 异议申诉: dispute one field of the form, a decision or a suspension, with photos taken or chosen;
+// then the objection's clock (answered within so many working days), supplements and rating.
+
+import { call } from "../api.js";
+import { el, errorBox, facts, field, guarded, notice, show } from "../ui.js";
+
+const CATEGORY = { record: "申领表信息有误", decision: "对审核决定有异议", suspension: "对暂停或停止发放有异议" };
+
+export async function newObjection(params) {
+  const fieldName = params.get("field");
+  const claimId = params.get("claim");
+  const category = fieldName ? "record" : params.get("category") || "decision";
+  const description = el("textarea", { name: "description", rows: "4", maxlength: "1000", required: true });
+  const claimed = el("input", { name: "claimed_value", maxlength: "200" });
+  const photos = el("input", { type: "file", name: "image", accept: "image/jpeg,image/png", capture: "environment", multiple: true });
+  const list = el("ul", { "aria-live": "polite" });
+  const attached = [];
+  const slot = el("div");
+  photos.addEventListener("change", async () => {
+    for (const file of photos.files) {
+      const form = new FormData();
+      form.append("image", file, file.name);
+      try {
+        const saved = await call("POST", "/api/v1/objections/images", { form, notice });
+        attached.push(saved.id);
+        list.append(el("li", { text: `已上传：${file.name}` }));
+      } catch (error) {
+        list.append(el("li", {}, errorBox(error)));
+      }
+    }
+    photos.value = "";
+  });
+  const button = el("button", { type: "submit", text: "提交异议" });
+  const form = el("form", { novalidate: true },
+    category === "record" ? field("obj-claimed", "您认为正确的内容", claimed, "如：经济性裁员") : null,
+    field("obj-description", "异议说明", description, "请说明哪里不对、为什么"),
+    field("obj-photos", "照片（可选）", photos, "可拍照或从相册选择，JPEG或PNG，每张单独上传"),
+    list, el("div", { class: "actions" }, button), slot);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = { category, description: description.value.trim(), attachment_ids: attached };
+    if (fieldName) body.field = fieldName;
+    if (claimId) body.claim_id = Number(claimId);
+    if (category === "record" && claimed.value.trim()) body.claimed_value = claimed.value.trim();
+    guarded(button, slot, async () => {
+      const filed = await call("POST", "/api/v1/objections", { json: body, notice });
+      location.hash = `#/claimant/objections/${filed.id}`;
+    });
+  });
+  show(el("h1", { text: "提出异议" }), el("p", { text: CATEGORY[category] + (fieldName ? `（${params.get("label") || fieldName}）` : "") }),
+    el("p", { class: "hint", text: "经办机构将在规定的工作日内答复，期间可补充材料。" }), form);
+}
+
+export async function objectionView(id) {
+  let item;
+  try {
+    item = await call("GET", `/api/v1/objections/${id}`, { notice });
+  } catch (error) {
+    return show(el("h1", { text: "我的异议" }), errorBox(error));
+  }
+  const clock = item.clock || {};
+  const due = clock.due_on ? `${clock.due_on}前答复（${clock.rule || ""}）` : clock.note || "答复期限待定";
+  const parts = [
+    el("h1", { text: "我的异议" }),
+    facts([["编号", item.objection_no], ["类别", item.category_label], ["状态", item.status_label], ["答复期限", due]]),
+    el("p", { class: "basis", text: clock.basis ? `依据：${clock.basis}` : "" }),
+    el("h2", { text: "异议说明" }), el("p", { text: item.description }),
+    item.attachments.length ? el("p", { text: `已上传照片${item.attachments.length}张` }) : null,
+  ];
+  if (item.info_request) parts.push(el("div", { class: "card" }, el("strong", { text: "经办机构请您补充：" }), item.info_request), supplement(id));
+  if (item.answer) {
+    parts.push(el("section", { class: "card" }, el("h2", { text: "答复" }), el("p", { text: item.answer.text || "" }),
+      item.answer.legal_basis ? el("p", { class: "basis", text: `依据：${item.answer.legal_basis}` }) : null));
+  }
+  if (item.next_steps && item.next_steps.length) {
+    parts.push(el("h2", { text: "如仍有异议" }), el("ul", {}, item.next_steps.map((s) => el("li", {}, el("strong", { text: s.title })," ", s.text))));
+  }
+  if (item.can_rate) parts.push(rating(`/api/v1/objections/${id}/rating`, () => objectionView(id)));
+  show(...parts);
+}
+
+function supplement(id) {
+  const text = el("textarea", { rows: "3", maxlength: "1000" });
+  const button = el("button", { type: "button", text: "提交补充说明" });
+  const slot = el("div");
+  button.addEventListener("click", () => guarded(button, slot, async () => {
+    await call("POST", `/api/v1/objections/${id}/supplement`, { json: { text: text.value.trim(), attachment_ids: [] }, notice });
+    objectionView(id);
+  }));
+  return el("div", {}, field("obj-supplement", "补充说明", text), el("div", { class: "actions" }, button), slot);
+}
+
+export function rating(path, after) {
+  const stars = el("select", { name: "score" }, [5, 4, 3, 2, 1].map((n) => el("option", { value: String(n), text: `${n}分${n === 5 ? "（非常满意）" : n === 1 ? "（很不满意）" : ""}` })));
+  const comment = el("textarea", { rows: "2", maxlength: "300" });
+  const button = el("button", { type: "button", text: "提交评价" });
+  const slot = el("div");
+  button.addEventListener("click", () => guarded(button, slot, async () => {
+    await call("POST", path, { json: { score: Number(stars.value), comment: comment.value.trim() || undefined }, notice });
+    slot.replaceChildren(el("p", { class: "success", text: "感谢您的评价" }));
+    after && after();
+  }));
+  return el("section", { class: "card" }, el("h2", { text: "服务评价" }), field(`rate-${path.length}`, "评分", stars),
+    field(`rate-comment-${path.length}`, "评价内容（可选）", comment), el("div", { class: "actions" }, button), slot);
+}
+
+export async function objectionList() {
+  let items;
+  try {
+    items = await call("GET", "/api/v1/objections", { notice });
+  } catch (error) {
+    return show(el("h1", { text: "我的异议" }), errorBox(error));
+  }
+  show(el("h1", { text: "我的异议" }),
+    items.length ? el("ul", { class: "menu" }, items.map((o) => el("li", {}, el("a", { href: `#/claimant/objections/${o.id}`, text: `${o.objection_no} ${o.category_label}：${o.status_label}` }))))
+      : el("p", { text: "您还没有提出过异议。" }),
+    el("p", {}, el("a", { href: "#/claimant/objection?category=decision", text: "对审核决定提出异议" })));
+}
