@@ -54,7 +54,7 @@ class Channels:
     sign_name: str
 
 
-def _sms_endpoint(config: Settings, value: str) -> str:
+def sms_endpoint(config: Settings, value: str) -> str:
     return embedded_sms(config).address if value == EMBEDDED else value
 
 
@@ -76,13 +76,13 @@ def build(config: Settings) -> Channels:
     )
     available: dict[str, SmsProvider] = {
         "aliyun": AliyunSms(
-            endpoint=_sms_endpoint(config, config.SMS_ALIYUN_ENDPOINT),
+            endpoint=sms_endpoint(config, config.SMS_ALIYUN_ENDPOINT),
             access_key_id=config.SMS_ALIYUN_ACCESS_KEY_ID,
             access_key_secret=config.SMS_ALIYUN_ACCESS_KEY_SECRET,
             timeout_s=config.SMS_TIMEOUT_S,
         ),
         "tencent": TencentSms(
-            endpoint=_sms_endpoint(config, config.SMS_TENCENT_ENDPOINT),
+            endpoint=sms_endpoint(config, config.SMS_TENCENT_ENDPOINT),
             secret_id=config.SMS_TENCENT_SECRET_ID,
             secret_key=config.SMS_TENCENT_SECRET_KEY,
             app_id=config.SMS_TENCENT_APP_ID,

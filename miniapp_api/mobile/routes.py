@@ -67,3 +67,19 @@ def dev_wx_login() -> Any:
         )
         code = answer.json()["code"]
     return jsonify({"code": code})
+
+
+@blp.get("/dev/inbox")
+def dev_inbox() -> Any:
+    """Development only: the texts the SMS stand-in "delivered" to a phone (it plays the phone),
+    so a login code can be read without a real SMS."""
+    config = settings()
+    phone = request.args.get("phone", "")
+    if config.is_production or not re.fullmatch(r"1[0-9]{10}", phone):
+        abort(404)
+    from notifications.providers import sms_endpoint
+
+    endpoint = sms_endpoint(config, config.SMS_ALIYUN_ENDPOINT)
+    base = endpoint if endpoint.startswith("http") else f"http://{endpoint}"
+    texts = requests.get(f"{base.rstrip('/')}/__control__/inbox", params={"phone": phone}, timeout=5).json()
+    return jsonify(texts[:5])

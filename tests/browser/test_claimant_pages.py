@@ -107,9 +107,7 @@ def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline
     _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
     browser.find_element(By.ID, "bind-name").send_keys(person["name"])
     _click(browser, "确认身份")
-    disputed = _wait(browser).until(
-        seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-field=separation_reason] a"))
-    )
+    disputed = _wait(browser).until(seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-field=separation_reason] a")))
     disputed.click()
     _wait(browser).until(seen.presence_of_element_located((By.ID, "obj-description"))).send_keys("是单位提出解除的")
     browser.find_element(By.ID, "obj-claimed").send_keys("用人单位提出协商一致解除")

@@ -2,6 +2,7 @@
 
 import { estimatePage } from "./pages/estimate.js";
 import { claimantPage } from "./pages/claimant.js";
+import { employerPage } from "./pages/employer.js";
 import { el, show } from "./ui.js";
 
 const LARGE = "miniapp.large-text";
@@ -28,6 +29,7 @@ function home() {
 const ROUTES = [
   [/^#\/estimate$/, estimatePage],
   [/^#\/claimant(\/.*)?$/, claimantPage],
+  [/^#\/employer(.*)?$/, employerPage],
 ];
 
 function route() {
