@@ -97,8 +97,32 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
     return [v for v in json.loads(result) if v.get("impact") in ("serious", "critical")]
 
 
+def large_text_problems(driver: Any) -> list[str]:
+    """In large-text mode (适老化): body text ≥ 18 px, every control ≥ 60 px tall, nothing wider
+    than the phone's screen."""
+    result: list[str] = driver.execute_script(
+        """
+        document.documentElement.classList.add('large');
+        const problems = [];
+        const size = parseFloat(getComputedStyle(document.body).fontSize);
+        if (size < 18) problems.push('body text ' + size + 'px');
+        const controls = 'main button, main input:not([type=checkbox]), main select, main .button, .menu a';
+        for (const node of document.querySelectorAll(controls)) {
+          const box = node.getBoundingClientRect();
+          const name = (node.textContent || node.id || node.name).trim();
+          if (box.height && box.height < 60) problems.push(name + ' ' + box.height + 'px');
+        }
+        if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push('wider than the screen');
+        document.documentElement.classList.remove('large');
+        return problems;
+        """
+    )
+    return result
+
+
 def snapshot(driver: Any, name: str) -> None:
-    """The page at a phone's width, in normal and in large text (适老化)."""
+    """The page at a phone's width, in normal and in large text (适老化), which must hold its rules."""
+    assert large_text_problems(driver) == [], name
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
     driver.execute_script("document.documentElement.classList.add('large')")

@@ -20,7 +20,7 @@ from miniapp_api.faces import service as face_service
 from miniapp_api.records.demo import seed_regions
 from miniapp_api.records.models import PersonPhoto, Region
 from tests import factories
-from tests.browser.conftest import axe_violations, snapshot
+from tests.browser.conftest import axe_violations, large_text_problems, snapshot
 from tests.liveness_helpers import FACES
 
 NOW = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
@@ -119,3 +119,34 @@ def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline
     page = browser.find_element(By.ID, "app").text
     assert "已上传照片1张" in page and "前答复" in page, page
     _audit(browser, "21-objection-filed")
+
+
+def test_a_face_that_is_not_the_records_photo_is_refused_with_its_reason_and_the_counter_offered(
+    app: Any, live_server: str, browser: Any, turns_right_then_left: None
+) -> None:
+    person = _laid_off_miranda()
+    with unit_of_work() as session:
+        photo = session.query(PersonPhoto).one()
+        photo.content = (FACES / "obama_1.jpg").read_bytes()
+        photo.content_type = "image/jpeg"
+        photo.sha256 = hashlib.sha256(photo.content).hexdigest()
+        photo.encoding = None
+    browser.get(f"{live_server}/m/#/claimant")
+    _click(browser, "微信登录")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
+    browser.find_element(By.ID, "bind-name").send_keys(person["name"])
+    _click(browser, "确认身份")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "commitment"))).click()
+    assert large_text_problems(browser) == []
+    _click(browser, "确认并提交申领")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "face-consent"))).click()
+    assert large_text_problems(browser) == []
+    _click(browser, "同意并开始刷脸")
+    refused = _wait(browser, 60).until(seen.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
+    assert refused.text.startswith("核验未通过") and len(refused.text) > len("核验未通过：")
+    page = browser.find_element(By.ID, "app").text
+    assert (
+        "可以按提示调整后再试一次" in page and "到当地失业保险经办机构窗口办理" in page
+    )  # the counter, always offered
+    assert browser.find_element(By.XPATH, "//button[normalize-space()='同意并开始刷脸']").is_enabled()
+    _audit(browser, "14-face-refused")

@@ -27,7 +27,7 @@ export function faceCheck({ title, start, done }) {
     try {
       await record(await start(true), slot, done);
     } catch (error) {
-      slot.replaceChildren(errorBox(error), counterHelp());
+      slot.replaceChildren(errorBox(error));
     } finally {
       go.disabled = false;
     }
@@ -77,8 +77,7 @@ async function record(challenge, slot, done) {
   if (verdict.passed) return done(verdict);
   slot.replaceChildren(
     el("div", { class: "error", role: "alert" }, "核验未通过：", el("ul", {}, verdict.reasons.map((r) => el("li", { text: r.message })))),
-    el("p", { text: "可以按提示调整后再试一次。" }),
-    counterHelp(),
+    el("p", { text: "可以按提示调整后再试一次，或到经办机构窗口办理。" }),
   );
 }
 
