@@ -270,3 +270,26 @@ def write_segment(clip: Path, first: int, last: int, target: Path) -> bytes:
     writer.release()
     source.release()
     return target.read_bytes()
+
+
+def write_y4m(clip: Path, first: int, last: int, target: Path) -> Path:
+    """Frames first..last of `clip` as raw YUV4MPEG2 (4:2:0), the file Chromium's fake camera
+    plays in a loop (--use-file-for-fake-video-capture): a browser's face check on real pixels."""
+    source = cv2.VideoCapture(str(clip))
+    fps = source.get(cv2.CAP_PROP_FPS) or 30.0
+    index = 0
+    with target.open("wb") as out:
+        while index < last:
+            ok, frame = source.read()
+            if not ok:
+                break
+            index += 1
+            if index < first:
+                continue
+            if index == first:
+                height, width = frame.shape[:2]
+                out.write(f"YUV4MPEG2 W{width} H{height} F{round(fps * 1000)}:1000 Ip A1:1 C420jpeg\n".encode())
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    source.release()
+    return target

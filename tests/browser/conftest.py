@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
 
+from liveness.evaluate import write_y4m
 from tests.liveness_helpers import FACES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -23,32 +23,10 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parents[2] / 
 PHONE = (390, 844)  # CSS pixels, a common phone
 
 
-def clip_as_y4m(path: Path, first: int = 83, last: int = 162) -> Path:
-    """Frames first..last of the test clip (him turning one way, then the other) as the raw
-    YUV4MPEG2 file Chromium's fake camera plays, looping."""
-    capture = cv2.VideoCapture(str(FACES / "head_turns_clip.mp4"))
-    frames = []
-    index = 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        index += 1
-        if first <= index <= last:
-            frames.append(frame)
-    capture.release()
-    height, width = frames[0].shape[:2]
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F30000:1001 Ip A1:1 C420jpeg\n".encode())
-        for frame in frames:
-            out.write(b"FRAME\n")
-            out.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
-    return path
-
-
 @pytest.fixture(scope="session")
 def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return clip_as_y4m(tmp_path_factory.mktemp("camera") / "head_turns.y4m")
+    """Frames 83–162 of the real clip: him turning to his right, then to his left."""
+    return write_y4m(FACES / "head_turns_clip.mp4", 83, 162, tmp_path_factory.mktemp("camera") / "head_turns.y4m")
 
 
 @pytest.fixture
