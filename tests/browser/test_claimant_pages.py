@@ -85,11 +85,18 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         browser.find_element(By.ID, "face-consent").click()
         _click(browser, "同意并开始刷脸")
         _wait(browser, 60).until(seen.presence_of_element_located((By.ID, "commitment")))  # back at the form, verified
+        # Face-verified, he may have it paid to another card of his: saved as a draft, used on submit.
+        browser.find_element(By.ID, "bank-other").click()
+        browser.find_element(By.ID, "bank-name").send_keys("中国建设银行")
+        browser.find_element(By.ID, "bank-account").send_keys("6217000010001234569")
+        browser.find_element(By.ID, "form-address").click()  # leaving the field saves it
+        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "payee"), "中国建设银行"))
         browser.find_element(By.ID, "commitment").click()
         _click(browser, "确认并提交申领")
         _wait(browser, 30).until(seen.text_to_be_present_in_element((By.ID, "app"), "受理号"))
         page = browser.find_element(By.ID, "app").text
         assert "已核准，按月发放" in page and "发放计划" in page
+        assert "中国建设银行" in page  # the draft's account, not the card's
         _audit(browser, "13-claim")
         _click(browser, "下载回执（PDF）")
         _wait(browser).until(seen.presence_of_element_located((By.LINK_TEXT, "回执已生成，点此保存")))

@@ -104,17 +104,8 @@ async function claimForm() {
   }
   if (form.open_claim && form.open_claim.id) return claimView(form.open_claim.id);
   const tokens = session.get();
-  const rows = form.field_order.map((key) => formRow(key, form.fields[key]));
-  const phone = el("input", { type: "tel", name: "phone", inputmode: "numeric", maxlength: "11", value: (form.fields.phone && form.fields.phone.value) || "" });
-  const save = el("p", { class: "hint", role: "status", "aria-live": "polite" });
-  phone.addEventListener("change", async () => {
-    try {
-      await call("PUT", "/api/v1/claims/draft", { json: { phone: phone.value.trim() }, notice });
-      save.textContent = "已自动保存草稿";
-    } catch (error) {
-      save.replaceChildren(errorBox(error));
-    }
-  });
+  const rows = form.field_order.filter((key) => !form.fields[key].editable).map((key) => formRow(key, form.fields[key]));
+  const editor = draftEditor(form);
   const accept = el("input", { type: "checkbox", id: "commitment" });
   const submit = el("button", { type: "button", text: "确认并提交申领" });
   const slot = el("div");
@@ -135,13 +126,56 @@ async function claimForm() {
     el("h1", { text: "失业保险金申领表" }),
     el("p", { class: "hint", text: "以下信息由系统根据您的参保记录自动生成，请核对。记录有误的，点“有误？提出异议”。" }),
     el("div", {}, rows),
-    field("form-phone", "联系电话（可修改）", phone, "用于接收办理结果短信"), save,
+    el("h2", { text: "联系方式与收款账户（可修改）" }), editor,
     outlook(form.outlook),
     el("h2", { text: "承诺" }), el("p", { text: form.commitment.text }),
     el("div", { class: "card" }, el("label", { for: "commitment" }, accept, " 我已阅读并承诺以上内容属实")),
     needsFace ? el("p", { class: "hint", text: "提交前需要刷脸确认是本人办理。" }) : null,
     el("div", { class: "actions" }, submit), slot,
   );
+}
+
+// The fields the claimant may change, saved to the draft as they go; submission uses the draft.
+function draftEditor(form) {
+  const fields = form.fields;
+  const phone = el("input", { type: "tel", name: "phone", inputmode: "numeric", maxlength: "11", autocomplete: "tel", placeholder: fields.phone.text });
+  const address = el("input", { name: "contact_address", maxlength: "200", autocomplete: "street-address", value: (fields.contact_address && fields.contact_address.value) || "" });
+  const current = (fields.bank_account && fields.bank_account.value) || {};
+  const useCard = el("input", { type: "radio", name: "bank_source", id: "bank-ss-card", value: "ss_card", checked: current.source !== "other" });
+  const useOther = el("input", { type: "radio", name: "bank_source", id: "bank-other", value: "other", checked: current.source === "other" });
+  const bankName = el("input", { name: "bank_name", maxlength: "50", value: current.source === "other" ? current.bank_name || "" : "" });
+  const account = el("input", { name: "account_number", inputmode: "numeric", maxlength: "19", autocomplete: "off", placeholder: current.source === "other" ? current.account : "" });
+  const other = el("div", {}, field("bank-name", "开户银行", bankName, "如：中国建设银行"), field("bank-account", "银行卡号", account, "本人名下的借记卡"));
+  other.hidden = current.source !== "other";
+  const payee = el("p", { class: "card", id: "payee", "aria-live": "polite", text: `将发放至：${fields.bank_account.text}` });
+  const status = el("div", { role: "status", "aria-live": "polite" });
+  async function save() {
+    const edits = {};
+    if (phone.value.trim()) edits.phone = phone.value.trim();
+    if (address.value.trim()) edits.contact_address = address.value.trim();
+    if (useOther.checked) {
+      if (!bankName.value.trim() || !account.value.trim()) return;  // saved once both are filled in
+      edits.bank_account = { source: "other", bank_name: bankName.value.trim(), account_number: account.value.replace(/\s/g, "") };
+    } else {
+      edits.bank_account = { source: "ss_card" };
+    }
+    try {
+      const saved = await call("PUT", "/api/v1/claims/draft", { json: edits, notice });
+      payee.textContent = `将发放至：${saved.fields.bank_account.text}`;
+      status.replaceChildren(el("p", { class: "hint", text: "已自动保存草稿，提交时按草稿办理" }));
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    }
+  }
+  for (const input of [phone, address, bankName, account]) input.addEventListener("change", save);
+  for (const radio of [useCard, useOther]) radio.addEventListener("change", () => { other.hidden = !useOther.checked; save(); });
+  return el("div", {},
+    field("form-phone", "联系电话", phone, "不修改则使用登记的号码，用于接收办理结果短信"),
+    field("form-address", "联系地址（可选）", address),
+    el("fieldset", { class: "card" }, el("legend", { text: "收款账户" }),
+      el("label", { for: "bank-ss-card" }, useCard, " 社会保障卡银行账户"),
+      el("label", { for: "bank-other" }, useOther, " 本人其他银行卡"), other),
+    payee, status);
 }
 
 function formRow(key, item) {
