@@ -324,11 +324,11 @@ def messages_command(phone: str | None, openid: str | None, limit: int) -> None:
         click.echo("没有找到发给该收件人的消息。")
     for item in found:
         click.echo(
-            f"{item['created_at']:%Y-%m-%d %H:%M:%S} {item['kind']} v{item['template_version']} "
+            f"{item['created_at'].astimezone(CHINA):%Y-%m-%d %H:%M:%S}（北京时间） {item['kind']} v{item['template_version']} "
             f"{item['channel']} {item['phone']} → {item['status']} ({item['provider'] or '-'})"
         )
         for event in item["history"]:
-            click.echo(f"    {event['at']:%H:%M:%S} {event['status']:<18} {event['detail'] or ''}")
+            click.echo(f"    {event['at'].astimezone(CHINA):%H:%M:%S} {event['status']:<18} {event['detail'] or ''}")
 
 
 @main.command("seed-demo")

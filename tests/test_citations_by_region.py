@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pytest
@@ -63,6 +64,9 @@ def test_no_decision_in_a_region_cites_another_provinces_document(region_code: s
             default=str,
         )
         assert foreign_marks(REGIONS[region_code], cited) == [], (region_code, reason)
+        for step in result.trace:  # each article once in a basis, however many rules name it
+            articles = [re.sub(r"（[^（）]*）$", "", part) for part in step["basis"].split("；")]
+            assert len(articles) == len(set(articles)), step["basis"]
 
 
 def test_a_resettlement_payment_is_refused_only_where_the_regions_own_rule_says_so() -> None:

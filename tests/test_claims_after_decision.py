@@ -71,6 +71,7 @@ def test_a_rejection_receipt_gives_the_reasons(client: Any, wechat_standin: WeCh
     pdf = client.get(f"/api/v1/claims/{claim['id']}/receipt.pdf", headers=bearer(tokens)).data
     page_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "不予核准的原因" in page_text and "劳动合同法第三十七条" in page_text
+    assert "发放计划" not in page_text and "社会保险法第四十六条" not in page_text  # nothing of an approval
 
 
 @time_machine.travel(TODAY, tick=False)

@@ -101,6 +101,9 @@ def test_a_rejected_objection_gives_the_reason_its_basis_and_what_to_do_next(
     filed = objection(client, tokens).get_json()
     unknown = act(client, handler, filed["id"], "reject", reason_code="BECAUSE", answer="不成立")
     assert unknown.status_code == 422
+    unfitting = act(client, handler, filed["id"], "reject", reason_code="SUSPENSION_LAWFUL", answer="不成立")
+    assert (unfitting.status_code, unfitting.get_json()["code"]) == (422, "REJECTION_REASON_NOT_FOR_CATEGORY")
+    assert "RECORD_VERIFIED" in unfitting.get_json()["message"]
     answered = act(client, handler, filed["id"], "reject", reason_code="LABOUR_DISPUTE", answer="请先申请劳动仲裁")
     assert answered.status_code == 200, answered.get_json()
     seen = client.get(f"/api/v1/objections/{filed['id']}", headers=bearer(tokens)).get_json()

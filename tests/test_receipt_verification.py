@@ -95,6 +95,8 @@ def test_a_receipt_keeps_its_number_and_a_new_decision_gets_a_new_one(
     assert later and later.group(0) != first.group(0)
     old = client.get(f"/api/v1/verify/receipts/{code.group(1).lower()}").get_json()
     assert old["superseded"] is True and old["decision"] == "核准：按月发放失业保险金"
+    page = client.get(f"/api/v1/verify/receipts/{code.group(1)}", headers={"Accept": "text/html"}).data.decode()
+    assert "已被新回执取代" in page and "真实有效" not in page
 
 
 def test_a_made_up_code_is_not_found_and_says_what_that_means(client: Any) -> None:
@@ -103,6 +105,9 @@ def test_a_made_up_code_is_not_found_and_says_what_that_means(client: Any) -> No
         assert answer.status_code == 404, code
         assert answer.get_json()["code"] == "RECEIPT_NOT_FOUND"
         assert "验证码" in answer.get_json()["message"]
+    in_a_browser = client.get("/api/v1/verify/receipts/AAAA-BBBB-CCCC-DDDD", headers={"Accept": "text/html"})
+    assert (in_a_browser.status_code, in_a_browser.mimetype) == (404, "text/html")
+    assert "没有找到这张回执" in in_a_browser.data.decode()
 
 
 def test_the_notice_greets_the_worker_as_mr_or_ms_never_both() -> None:

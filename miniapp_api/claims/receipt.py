@@ -76,7 +76,8 @@ def _verification(document: Document, issued: IssuedReceipt) -> None:
 
 def _legal_basis(document: Document, claim: Claim) -> None:
     """The articles the decision rests on, each once, in the order the decision applied them."""
-    steps = (claim.trace or {}).get("steps", [])
+    # A refusal rests on its own articles only, not on the schedule a former decision made.
+    steps = [] if claim.status == "rejected" else (claim.trace or {}).get("steps", [])
     bases = [
         str(step.get("basis", ""))
         for step in steps
@@ -113,9 +114,9 @@ def _decision(document: Document, view: dict[str, Any]) -> None:
 
 
 def _schedule(document: Document, view: dict[str, Any]) -> None:
-    payments = view["payments"]
+    payments = [p for p in view["payments"] if p["status"] != "cancelled"]
     if not payments:
-        return
+        return  # nothing to pay (a refusal): no table of cancelled months
     document.heading("发放计划")
     document.table(
         ["月份", "金额（元）", "最迟发放日", "代缴医保费（元）", "状态"],

@@ -22,7 +22,7 @@ from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, Validati
 from miniapp_api.objections import attachments, clock, corrections, history
 from miniapp_api.objections.models import Objection, ObjectionAttachment, ObjectionDeadline, ObjectionEvent
 from miniapp_api.objections.presenting import describe_for_staff
-from miniapp_api.objections.vocabulary import REJECTION_REASONS, STATUS_LABELS
+from miniapp_api.objections.vocabulary import REJECTION_CATEGORIES, REJECTION_REASONS, STATUS_LABELS
 from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
@@ -227,6 +227,12 @@ def reject(session: Session, caller: Caller, objection_id: int, body: dict[str, 
             f"不成立原因代码不正确：{code}；可用代码：{'、'.join(REJECTION_REASONS)}", code="UNKNOWN_REJECTION_REASON"
         )
     objection = _worked_by_caller(session, caller, objection_id)
+    if objection.category not in REJECTION_CATEGORIES[code]:
+        fitting = [c for c, categories in REJECTION_CATEGORIES.items() if objection.category in categories]
+        raise ValidationFailed(
+            f"不成立原因“{REJECTION_REASONS[code][0]}”不适用于这类异议；可用代码：{'、'.join(fitting)}",
+            code="REJECTION_REASON_NOT_FOR_CATEGORY",
+        )
     wording, basis = REJECTION_REASONS[code]
     basis = _with_regional_citation(session, code, objection.region_code, basis)
     explanation = mask_text(body["answer"].strip())

@@ -61,6 +61,16 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# Which objections each reason can answer: a record found correct is no answer to a suspension.
+REJECTION_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "RECORD_VERIFIED": ("record",),
+    "STOP_REASON_PREVAILS": ("record", "decision"),
+    "DECISION_LAWFUL": ("decision",),
+    "SUSPENSION_LAWFUL": ("suspension",),
+    "LABOUR_DISPUTE": ("record", "decision", "suspension"),
+}
+
+
 def next_steps(rejection_code: str | None, region: Region) -> list[dict[str, Any]]:
     """What a claimant whose objection was rejected can do next, with the law that gives it."""
     steps = [

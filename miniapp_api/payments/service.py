@@ -83,7 +83,7 @@ def prepare(session: Session, caller: Caller, period: dt.date, region: str | Non
             select(PaymentRun).where(PaymentRun.region_code == region_code, PaymentRun.period == period)
         )
         raise ConflictError(
-            f"统筹地区{region_code}{period:%Y年%m月}的发放批次已经生成，不能重复生成",
+            f"统筹地区{region_code}的{period:%Y年%m月}发放批次已经生成，不能重复生成",
             code="RUN_EXISTS",
             details={"run_id": existing.id if existing else None},
         ) from None

@@ -13,7 +13,7 @@ from miniapp_api.rules.facts import ClaimFacts
 from miniapp_api.rules.parameters import RegionParameters
 from miniapp_api.rules.retirement import LegalRetirement
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS, SeparationReason, barred_in_region
-from miniapp_api.rules.trace import Trace
+from miniapp_api.rules.trace import Trace, cite
 
 MINIMUM_CONTRIBUTION_MONTHS = 12
 CONTRIBUTION_BASIS = "社会保险法第四十五条第（一）项；失业保险条例第十四条第（一）项"
@@ -46,7 +46,7 @@ def assess_eligibility(
         refusals.append(Refusal("INSUFFICIENT_CONTRIBUTION", message, CONTRIBUTION_BASIS))
 
     reason = _separation_in_region(SEPARATION_REASONS[facts.separation_reason], facts, parameters, trace)
-    basis = f"{INVOLUNTARY_BASIS}；{reason.basis}"
+    basis = cite(INVOLUNTARY_BASIS, reason.basis)
     if reason.refusal_code is None:
         trace.step("eligibility.separation", "met", f"非因本人意愿中断就业：{reason.label}", basis, code=reason.code)
     else:

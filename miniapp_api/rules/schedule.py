@@ -18,7 +18,7 @@ from miniapp_api.rules.money import percent_of
 from miniapp_api.rules.months import first_day, last_day, month_number, period_label
 from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 from miniapp_api.rules.retirement import LegalRetirement
-from miniapp_api.rules.trace import Trace
+from miniapp_api.rules.trace import Trace, cite
 
 START_BASIS = "社会保险法第五十条第二款；失业保险条例第十六条（自办理失业登记之日起计算，按月发放）"
 LIMITS_BASIS = "失业保险条例第十八条（不高于当地最低工资标准，不低于城市居民最低生活保障标准）"
@@ -157,7 +157,7 @@ def monthly_schedule(
                 "schedule.medical_premium",
                 "applied",
                 f"自{period_label(number)}起每月由失业保险基金代缴基本医疗保险费{premium.parsed}元，个人不缴纳",
-                f"{MEDICAL_BASIS}；{premium.citation}",
+                cite(MEDICAL_BASIS, premium.citation),
                 from_period=period_label(number),
                 amount=str(premium.parsed),
             )

@@ -3,9 +3,19 @@ and every parameter version consulted (with its effective date and citation)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from miniapp_api.rules.parameters import ParameterVersion
+
+
+def cite(*bases: str) -> str:
+    """Bases joined with "；", each article once (a gloss in brackets does not make it another)."""
+    seen: dict[str, str] = {}
+    for part in (part.strip() for basis in bases for part in basis.split("；")):
+        if part:
+            seen.setdefault(re.sub(r"（[^（）]*）$", "", part), part)
+    return "；".join(seen.values())
 
 
 class Trace:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.models import Claim
+from miniapp_api.clock import CHINA
 from miniapp_api.db import chunks
 from miniapp_api.employers.spreadsheet import FormUnreadable, csv_rows
 from miniapp_api.errors import ConflictError, ValidationFailed
@@ -59,7 +60,7 @@ def import_list(session: Session, caller: Caller | None, file_name: str, content
     earlier = session.scalar(select(SuspectList).where(SuspectList.sha256 == sha256, SuspectList.scope == scope))
     if earlier is not None:
         raise ConflictError(
-            f"这份疑点名单已于{earlier.imported_at:%Y-%m-%d}导入过",
+            f"这份疑点名单已于{earlier.imported_at.astimezone(CHINA):%Y-%m-%d}（北京时间）导入过",
             code="LIST_DUPLICATE",
             details={"list_id": earlier.id},
         )

@@ -84,7 +84,8 @@ def large_text_problems(driver: Any) -> list[str]:
         const problems = [];
         const size = parseFloat(getComputedStyle(document.body).fontSize);
         if (size < 18) problems.push('body text ' + size + 'px');
-        const controls = 'main button, main input:not([type=checkbox]):not([type=radio]), main select, main .button, .menu a';
+        const controls = 'main button, main input:not([type=checkbox]):not([type=radio]), main select, '
+          + 'main .button, .menu a';
         for (const node of document.querySelectorAll(controls)) {
           const box = node.getBoundingClientRect();
           const name = (node.textContent || node.id || node.name).trim();
