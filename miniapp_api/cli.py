@@ -324,7 +324,8 @@ def messages_command(phone: str | None, openid: str | None, limit: int) -> None:
         click.echo("没有找到发给该收件人的消息。")
     for item in found:
         click.echo(
-            f"{item['created_at'].astimezone(CHINA):%Y-%m-%d %H:%M:%S}（北京时间） {item['kind']} v{item['template_version']} "
+            f"{item['created_at'].astimezone(CHINA):%Y-%m-%d %H:%M:%S}（北京时间） "
+            f"{item['kind']} v{item['template_version']} "
             f"{item['channel']} {item['phone']} → {item['status']} ({item['provider'] or '-'})"
         )
         for event in item["history"]:
