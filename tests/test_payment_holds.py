@@ -107,7 +107,8 @@ def test_a_claim_approved_while_a_holding_item_is_open_is_held_too(client: Any, 
         with unit_of_work() as session:
             open_items(session, [Signal("shared_face", tokens["person_id"], "shared_face:test", {"distance": 0.1})])
         claim = submit(client, tokens).get_json()
-        assert claim["status"] == "approved"
+        assert _status(claim["id"]) == "suspended"  # held from the start, not "approved" and silently unpaid
+        assert "benefit_suspended" in _kinds()
     with time_machine.travel(DECEMBER, tick=True):
         finance = staff_login(client, "finance1", "finance", region="130200")
         run = client.post("/api/v1/finance/payment-runs", json={"period": "2026-12"}, headers=bearer(finance))

@@ -22,7 +22,7 @@ from miniapp_api.claims.models import BenefitPayment, Claim, ClaimEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.payments import service as payments_service
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
-from miniapp_api.records.models import PersonEvent
+from miniapp_api.records.models import Person, PersonEvent
 from miniapp_api.safety.crosscheck import run as crosscheck
 from miniapp_api.safety.models import RecoveryItem
 from notifications.models import Message
@@ -364,3 +364,39 @@ def test_a_claimant_is_told_once_a_run_however_many_months_it_paid(client: Any, 
         (told,) = session.scalars(select(Message).where(Message.kind == "benefit_paid")).all()
         values = json.loads(told.personalisation)
     assert (values["period"], values["amount"]) == ("2026年11月至2026年12月", "3960.00")
+
+
+def test_a_month_paid_after_a_refusal_is_not_announced_and_approval_again_withdraws_its_recovery(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.claims import decisions, timeline
+    from miniapp_api.claims.records_view import read_records
+    from miniapp_api.rules.eligibility import INVOLUNTARY_BASIS, Refusal
+
+    (claim,) = _approved_claims(client, wechat_standin, 1)
+    with time_machine.travel(DECEMBER, tick=True):
+        finance = staff_login(client, "finance1", "finance")
+        run = client.post(
+            "/api/v1/finance/payment-runs", json={"period": "2026-11", "region": "130200"}, headers=bearer(finance)
+        ).get_json()
+        (row,) = _bank_file(client, finance, run["id"])
+        with unit_of_work() as session:  # refused while November is at the bank
+            stored = session.get(Claim, claim["id"])
+            assert stored is not None
+            refusal = Refusal("VOLUNTARY_SEPARATION", "因本人意愿中断就业", INVOLUNTARY_BASIS)
+            decisions.reject(session, stored, [refusal], timeline.SYSTEM, decided_by="staff:1")
+        assert _confirm(client, finance, run["id"], [f"{row[0]},成功,"]).status_code == 200
+        with unit_of_work() as session:
+            assert session.scalars(select(Message).where(Message.kind == "benefit_paid")).all() == []
+            assert session.scalars(select(RecoveryItem.status)).all() == ["open"]
+            stored = session.get(Claim, claim["id"])
+            person = session.get(Person, stored.person_id) if stored else None
+            assert stored is not None and person is not None
+            view = read_records(session, person, stored.application_date, deciding_again=stored)
+            assert view.estimate is not None
+            decisions.approve(session, stored, view.estimate, timeline.SYSTEM, decided_by="staff:2")
+    with unit_of_work() as session:
+        (recovery,) = session.scalars(select(RecoveryItem)).all()
+        assert (recovery.status, recovery.settlement_note) == ("waived", "重新核定后该月应予发放，无需追回")
+        kinds = session.scalars(select(ClaimEvent.kind).where(ClaimEvent.claim_id == claim["id"])).all()
+        assert "recovery_withdrawn" in kinds

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.models import WeChatAccount
+from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import timeline
 from miniapp_api.claims.models import BenefitPayment, Claim
 from miniapp_api.claims.records_view import RecordsView, ReviewReason
@@ -26,6 +27,7 @@ from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
 from miniapp_api.rules.eligibility import Refusal
 from miniapp_api.rules.estimate import Estimate
+from miniapp_api.safety.models import RecoveryItem
 from notifications import service as notify
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,9 @@ def approve(
         total_amount=str(result.total_amount),
     )
     schedule_payments(session, claim, result)
+    from miniapp_api.safety import holds  # holds builds on this module: imported at use
+
+    holds.hold_if_open(session, claim.person_id)
     amounts = sorted({month.amount for month in result.schedule})
     monthly = str(amounts[0]) if len(amounts) == 1 else f"{amounts[0]}–{amounts[-1]}"
     notify_claimant(
@@ -109,8 +114,11 @@ def schedule_payments(session: Session, claim: Claim, result: Estimate) -> None:
     for month in result.schedule:
         period = dt.date.fromisoformat(f"{month.period}-01")
         payment = existing.pop(period, None)
-        if payment is not None and (payment.status == "paid" or payment.id in at_the_bank):
-            continue  # paid, or in a bank file: the bank's answer settles it as it was sent
+        if payment is not None and payment.status == "paid":
+            _due_again(session, claim, payment)
+            continue
+        if payment is not None and payment.id in at_the_bank:
+            continue  # in a bank file: the bank's answer settles it as it was sent
         if payment is None:
             payment = BenefitPayment(claim_id=claim.id, person_id=claim.person_id, kind="monthly", period=period)
             session.add(payment)
@@ -128,6 +136,25 @@ def schedule_payments(session: Session, claim: Claim, result: Estimate) -> None:
         if payment.status == "scheduled":
             payment.status = "cancelled"
             timeline.append(claim, "payment_cancelled", period=payment.period, amount=str(payment.amount))
+
+
+def _due_again(session: Session, claim: Claim, payment: BenefitPayment) -> None:
+    """A month paid after a refusal cancelled it is due again under this decision: its recovery
+    item is withdrawn (nothing to recover), on the record."""
+    item = session.scalar(
+        select(RecoveryItem).where(RecoveryItem.benefit_payment_id == payment.id, RecoveryItem.status == "open")
+    )
+    if item is None or item.reason != "decision_changed":
+        return
+    item.status, item.settled_at = "waived", utcnow()
+    item.settlement_note = "重新核定后该月应予发放，无需追回"
+    timeline.append(claim, "recovery_withdrawn", period=payment.period, amount=str(payment.amount))
+    audit(
+        "recovery.withdrawn",
+        actor=None,  # the system, deciding again
+        subject=("recovery_item", item.id),
+        detail={"status": {"before": "open", "after": "waived"}, "reason": "due_again"},
+    )
 
 
 def cancel_scheduled_payments(session: Session, claim: Claim) -> None:

@@ -48,6 +48,7 @@ EVENT_LABELS = {
     "payment_paid": "已发放",
     "payment_cancelled": "取消发放",
     "payment_returned": "银行退回，下月重新发放",
+    "recovery_withdrawn": "重新核定后该月应予发放，撤销追回",
     "continued_payment": "领取期满，继续发放至法定退休年龄",
     "suspended": "暂停发放",
     "resumed": "恢复发放",

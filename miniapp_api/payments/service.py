@@ -347,11 +347,13 @@ def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> di
         payment, claim = payments[instruction.benefit_payment_id], claims[instruction.claim_id]
         if result == "paid":
             instruction.status = "paid"
-            if payment.status == "cancelled":
+            due = payment.status != "cancelled"
+            if not due:  # paid by the bank after a decision cancelled it: to recover, not to announce
                 recover_paid_after_cancellation(session, claim, payment)
             payment.status, payment.paid_at = "paid", now
             timeline.append(claim, "payment_paid", period=instruction.period, amount=str(instruction.amount))
-            paid_to.setdefault(claim.id, []).append(instruction)
+            if due:
+                paid_to.setdefault(claim.id, []).append(instruction)
             paid += 1
         else:
             instruction.status, instruction.failure_reason = "failed", mask_text(reason)[:200] or "银行退回"

@@ -68,6 +68,17 @@ def hold_for(session: Session, item_ids: Sequence[int]) -> int:
     return held
 
 
+def hold_if_open(session: Session, person_id: int) -> int:
+    """At approval: an item that holds payment opened earlier (while the claim was refused or in
+    review) suspends the claim now, and the claimant is told, as if it had opened just now."""
+    open_ids = session.scalars(
+        select(CheckItem.id).where(
+            CheckItem.person_id == person_id, CheckItem.status == "open", CheckItem.kind.in_(HOLDING_KINDS)
+        )
+    ).all()
+    return hold_for(session, list(open_ids)[:1])
+
+
 def release_after(session: Session, item: CheckItem) -> bool:
     """Resume the person's claim once no holding item of theirs is open; True when it resumed."""
     if item.kind not in HOLDING_KINDS:
