@@ -96,11 +96,24 @@ def serve(host: str, port: int, workers: int) -> None:
     os.execvp(sys.executable, [*argv, "miniapp_api.wsgi:app"])  # noqa: S606 - fixed argv, no shell
 
 
+def _refuse_embedded_broker(what: str) -> None:
+    """On the embedded defaults jobs run inside the serving process: a separate worker or beat
+    would listen on a broker of its own that nothing sends to."""
+    if settings().uses_memory_redis:
+        click.echo(
+            f"REDIS_URL 未设置（使用进程内 Redis）：后台任务已在服务进程内执行，单独的 {what} 收不到任何任务。"
+            "请设置 REDIS_URL 指向真实的 Redis 后再运行。",
+            err=True,
+        )
+        sys.exit(2)
+
+
 @main.command()
 @click.option("--concurrency", default=0, type=int, help="processes; 0 = one per CPU")
 @click.option("--queues", default="celery", show_default=True)
 def worker(concurrency: int, queues: str) -> None:
     """Run a Celery worker on the Redis broker."""
+    _refuse_embedded_broker("worker")
     celery = current_app.extensions["celery"]
     argv = ["worker", "--loglevel=INFO", f"--queues={queues}"]
     if concurrency:
@@ -111,6 +124,7 @@ def worker(concurrency: int, queues: str) -> None:
 @main.command()
 def beat() -> None:
     """Run Celery beat, which enqueues the periodic sweeps."""
+    _refuse_embedded_broker("beat")
     celery = current_app.extensions["celery"]
     schedule = Path(current_app.instance_path) / "celerybeat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
@@ -299,6 +313,8 @@ def employers_file_form(path: Path, credit_code: str, good_rows_only: bool, oper
             click.echo(f"  第{problem['row']}行 {problem['column']}：{problem['message']}", err=True)
         sys.exit(1)
     click.echo(f"已导入 {result['rows_imported']} 人，未导入 {result['rows_refused']} 行")
+    for problem in result.get("problems", [])[:50]:  # the rows left out, and why
+        click.echo(f"  未导入 第{problem['row']}行 {problem['column']}：{problem['message']}")
 
 
 @employers.command("sweep")

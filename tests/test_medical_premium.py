@@ -91,6 +91,7 @@ def test_the_remittance_list_carries_each_month_once_even_when_the_bank_returned
         (row,) = lines[1:]
         assert (row[1], row[3], row[4]) == ("李秀英", "2026-11", TANGSHAN_PREMIUM)
         assert len(row[2]) == 18  # the full number: the medical-insurance fund credits the person by it
+        assert "社会保险法第四十八条" in row[5] and "唐山市" in row[5]  # the law, and the document setting the amount
         (bank_row,) = _bank_file(client, finance, first["id"])
         _confirm(client, finance, first["id"], [f"{bank_row[0]},失败,账户冻结"])
         second = client.post(

@@ -196,6 +196,22 @@ def test_an_employers_form_is_filed_by_command(app: Any, base_settings: dict[str
     filed = _miniapp(base_settings, "employers", "file-form", str(form), "--credit-code", firm["credit_code"])
     assert filed.returncode == 0, filed.stderr
     assert "已导入 2 人，未导入 0 行" in filed.stdout
+    second = employer_with_workers(2)
+    rows = form_rows(second["workers"])
+    rows[1][3] = "110105194912310021"
+    partly = tmp_path / "部分有误.xlsx"
+    partly.write_bytes(xlsx(rows))
+    good_only = _miniapp(
+        base_settings, "employers", "file-form", str(partly), "--credit-code", second["credit_code"], "--good-rows-only"
+    )
+    assert "未导入 第3行" in good_only.stdout, good_only.stdout + good_only.stderr  # which row was left out, and why
+
+
+def test_a_worker_or_beat_on_the_embedded_broker_refuses_to_start_and_says_why(base_settings: dict[str, Any]) -> None:
+    for command in ("worker", "beat"):
+        refused = _miniapp(base_settings, command)
+        assert refused.returncode == 2
+        assert "REDIS_URL" in refused.stderr and "收不到任何任务" in refused.stderr
 
 
 def test_the_sweeps_the_audit_check_and_the_message_look_up_run_by_command(

@@ -21,7 +21,9 @@ from miniapp_api.claims.models import BenefitPayment
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.records.models import Person
+from miniapp_api.records.service import rules_parameters
 from miniapp_api.rules.schedule import MEDICAL_BASIS
+from miniapp_api.rules.trace import cite
 
 REMITTANCE_COLUMNS = ("业务编号", "姓名", "公民身份号码", "所属月份", "代缴基本医疗保险费", "依据")
 
@@ -65,11 +67,14 @@ def remittance_list(session: Session, caller: Caller, run: PaymentRun) -> bytes:
         .join(Person, Person.id == PaymentInstruction.person_id)
         .order_by(PaymentInstruction.id)
     )
+    parameters = rules_parameters(session, run.region_code)
     unpriced = 0
     lines = []
     for instruction, premium, name, id_number in rows:
         if premium is None:
             unpriced += 1
+        # The law that the fund pays, and the region's document that sets the amount for that month.
+        rule = parameters.optional("medical_premium", instruction.period) if parameters else None
         lines.append(
             [
                 instruction.reference,
@@ -77,7 +82,7 @@ def remittance_list(session: Session, caller: Caller, run: PaymentRun) -> bytes:
                 id_number,
                 f"{instruction.period:%Y-%m}",
                 f"{premium:.2f}" if premium is not None else "待核定",
-                MEDICAL_BASIS,
+                cite(MEDICAL_BASIS, rule.citation) if rule else MEDICAL_BASIS,
             ]
         )
     content = csv_bytes(REMITTANCE_COLUMNS, lines)
