@@ -418,3 +418,17 @@ def test_healthz_shows_how_far_the_calendar_reaches(client: Any) -> None:
         assert client.get("/healthz").get_json()["calendar_known_through"] == "2026-12-31"
         approve_made_up_2027(client)
         assert client.get("/healthz").get_json()["calendar_known_through"] == "2027-12-31"
+
+
+def test_a_week_in_which_nobody_could_be_told_is_not_counted_as_told(client: Any) -> None:
+    """The demo's first check ran before any staff account existed, and the week counted as told."""
+    with unit_of_work() as session:
+        seed_regions(session)
+    with time_machine.travel(_at("2026-11-02"), tick=True):
+        nobody = horizon_check()
+        assert (nobody.near, nobody.told) == (True, 0)
+    staff(client, "boss", "supervisor", phone="13700000009", region="130200")
+    with time_machine.travel(_at("2026-11-03"), tick=True):  # the same week, someone to tell now
+        later = horizon_check()
+        assert (later.told, later.told_this_week_already) == (1, False)
+    assert [m["recipient"] for m in _sent("staff_calendar_horizon")] == [("staff", staff_id("boss"))]

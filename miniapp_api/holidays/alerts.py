@@ -65,7 +65,6 @@ def check_horizon(session: Session, today: dt.date, warn_days: int) -> HorizonRe
     if alert.detail.get("told_week") == this_week:
         result.told_this_week_already = True  # once a week is a reminder; daily would be noise
         return result
-    alert.detail = {**alert.detail, "told_week": this_week}
     values = {"known_through": through, "year": str(missing)}
     for member in _alerted_staff(session):
         if not member.phone:
@@ -79,6 +78,8 @@ def check_horizon(session: Session, today: dt.date, warn_days: int) -> HorizonRe
             dedup_key=f"calendar_horizon:{missing}:{this_week}:{member.id}",
         )
         result.told += 1
+    if result.told:  # a week nobody could be told (no staff yet, no phones) is tried again tomorrow
+        alert.detail = {**alert.detail, "told_week": this_week}
     return result
 
 
