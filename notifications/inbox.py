@@ -4,6 +4,7 @@ accounts: anyone's). Someone else's message is "not found"."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
@@ -15,6 +16,7 @@ from auth.service import require_staff_role
 from miniapp_api.db import current_session
 from miniapp_api.errors import NotFoundError, ValidationFailed
 from miniapp_api.records.models import Employer, EmployerContact, Person
+from notifications import templates
 from notifications.models import Message
 from notifications.service import describe, history_for_recipient
 
@@ -52,14 +54,27 @@ def my_messages(caller: Caller, limit: int) -> list[dict[str, Any]]:
     if caller.kind == "staff":
         raise ValidationFailed("工作人员请按手机号或 openid 查询（/api/v1/staff/messages）", code="USE_STAFF_LOOKUP")
     query = _visible_to(caller).order_by(Message.created_at.desc()).limit(limit)
-    return [describe(message) for message in current_session().scalars(query)]
+    return [{**describe(message), "text": owners_text(message)} for message in current_session().scalars(query)]
 
 
 def one_message(caller: Caller, message_id: str) -> dict[str, Any]:
     found = current_session().scalar(_visible_to(caller).where(Message.id == message_id))
     if found is None:
         raise NotFoundError("消息不存在", code="MESSAGE_NOT_FOUND")
-    return describe(found)
+    return {**describe(found), "text": owners_text(found) if caller.kind != "staff" else None}
+
+
+# Never shown again once sent: whoever reads the message list later is not the phone's owner.
+_SECRET_KINDS = {"login_code": "登录验证码短信（验证码不在此显示）"}
+
+
+def owners_text(message: Message) -> str:
+    """The text as its recipient read it, for the recipient's own list; a secret it carried is not
+    shown again."""
+    if message.kind in _SECRET_KINDS:
+        return _SECRET_KINDS[message.kind]
+    template = templates.get(message.kind, message.template_version)
+    return templates.render(template, json.loads(message.personalisation)).sms_text
 
 
 def staff_lookup(caller: Caller, phone: str | None, openid: str | None, limit: int) -> list[dict[str, Any]]:

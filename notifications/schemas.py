@@ -34,6 +34,10 @@ class MessageOut(Schema):
     provider = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
     history = ma.fields.List(ma.fields.Nested(MessageEventOut))
+    text = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "收件人本人查询时：消息内容（验证码等不再显示）；工作人员查询时不提供"},
+    )
 
 
 class MessageListQuery(Schema):

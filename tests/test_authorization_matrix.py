@@ -40,6 +40,12 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/openapi.json", "/openapi.json", None, PUBLIC),
     ("GET", "/docs", "/docs", None, PUBLIC),
     ("GET", "/docs/assets/<path:filename>", "/docs/assets/swagger-ui.css", None, PUBLIC),
+    # The mobile pages: files anyone may load; what they show comes from the API, checked above.
+    ("GET", "/m/", "/m/", None, PUBLIC),
+    ("GET", "/m/<path:asset>", "/m/app.js", None, PUBLIC),
+    # Development only (404 in production): the stand-ins' wx.login code and a phone's texts.
+    ("POST", "/m/dev/wx-login", "/m/dev/wx-login", {}, PUBLIC),
+    ("GET", "/m/dev/inbox", "/m/dev/inbox?phone=13900000009", None, PUBLIC),
     ("GET", "/api/v1/regions", "/api/v1/regions", None, PUBLIC),
     ("GET", "/api/v1/regions/<string:code>/parameters", "/api/v1/regions/130200/parameters", None, PUBLIC),
     ("POST", "/api/v1/identifiers/id-number/check", "/api/v1/identifiers/id-number/check",
@@ -319,5 +325,11 @@ def test_the_message_lists_hold_only_the_callers_own_messages(world: dict[str, A
     assert {item["kind"] for item in employer} == {"employer_notice_escalation", "login_code"}
     assert messages[("employer", "mine")] in {item["id"] for item in employer}
     assert {item["phone"] for item in employer} == {"138****0001"}
+    # Each reads what was sent to them, but a login code is never shown again.
+    assert "受理号SY20261121001）已核准" in claimant[0]["text"]
+    code_message = next(item for item in employer if item["kind"] == "login_code")
+    assert code_message["text"] == "登录验证码短信（验证码不在此显示）"
+    assert not any(ch.isdigit() for ch in code_message["text"])
     found = client.get("/api/v1/staff/messages?phone=13900000002", headers=bearer(tokens["auditor"])).get_json()
     assert [item["id"] for item in found] == [messages[("claimant", "theirs")]]
+    assert found[0].get("text") is None  # staff see that and when, not what

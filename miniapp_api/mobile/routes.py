@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
+from flask import Blueprint, Response, abort, jsonify, request
+from werkzeug.security import safe_join
 
 from miniapp_api.config import EMBEDDED
 from miniapp_api.extensions import settings
@@ -35,16 +36,34 @@ def _page_policy(response: Response) -> Response:
     return response
 
 
+_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
+def _file(name: str) -> Response:
+    """A small file of the pages, read whole (no open file left to a client that never reads it),
+    with an ETag so a phone revalidates instead of downloading again."""
+    path = safe_join(str(STATIC), name)
+    if path is None or not Path(path).is_file() or Path(path).suffix not in _TYPES:
+        abort(404)
+    response = Response(Path(path).read_bytes(), mimetype=_TYPES[Path(path).suffix])
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @blp.get("/")
 def index() -> Response:
-    return send_from_directory(STATIC, "index.html")
+    return _file("index.html")
 
 
 @blp.get("/<path:asset>")
 def asset(asset: str) -> Response:
-    if asset.startswith("dev/"):
-        abort(404)
-    return send_from_directory(STATIC, asset)
+    return _file(asset)
 
 
 @blp.post("/dev/wx-login")

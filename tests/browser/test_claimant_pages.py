@@ -20,6 +20,7 @@ from miniapp_api.faces import service as face_service
 from miniapp_api.records.demo import seed_regions
 from miniapp_api.records.models import PersonPhoto, Region
 from tests import factories
+from tests.auth_helpers import bound_claimant
 from tests.browser.conftest import axe_violations, large_text_problems, snapshot
 from tests.liveness_helpers import FACES
 
@@ -157,3 +158,39 @@ def test_a_face_that_is_not_the_records_photo_is_refused_with_its_reason_and_the
     )  # the counter, always offered
     assert browser.find_element(By.XPATH, "//button[normalize-space()='同意并开始刷脸']").is_enabled()
     _audit(browser, "14-face-refused")
+
+
+def test_an_identity_bound_to_someone_elses_wechat_is_recovered_by_face(
+    app: Any, client: Any, wechat_standin: Any, live_server: str, browser: Any, turns_right_then_left: None
+) -> None:
+    person = _laid_off_miranda()
+    bound_claimant(client, wechat_standin, person["id_number"], person["name"])  # a squatter got there first
+    browser.get(f"{live_server}/m/#/claimant")
+    _click(browser, "微信登录")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
+    browser.find_element(By.ID, "bind-name").send_keys(person["name"])
+    _click(browser, "确认身份")
+    refused = _wait(browser).until(seen.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
+    assert refused.get_attribute("data-code") == "IDENTITY_UNCONFIRMED"
+    _audit(browser, "15-bind-refused")
+    _click(browser, "刷脸证明是本人")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "face-consent"))).click()
+    _click(browser, "同意并开始刷脸")
+    _wait(browser, 60).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))  # his form
+    assert person["name"] in browser.find_element(By.ID, "app").text
+
+
+def test_a_lost_network_is_retried_and_then_said_plainly(app: Any, live_server: str, browser: Any) -> None:
+    with unit_of_work() as session:
+        seed_regions(session)
+    browser.get(f"{live_server}/m/#/estimate")
+    _wait(browser).until(seen.presence_of_element_located((By.ID, "est-region")))
+    browser.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    try:
+        _click(browser, "开始测算")
+        retrying = _wait(browser, 5).until(seen.text_to_be_present_in_element((By.ID, "notice"), "网络不稳定"))
+        assert retrying
+        failed = _wait(browser, 30).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+        assert "网络连接失败，请检查网络后再试" in failed.text
+    finally:
+        browser.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)

@@ -260,7 +260,10 @@ async function messages() {
     return show(el("h1", { text: "我的消息" }), errorBox(error));
   }
   show(el("h1", { text: "我的消息" }),
-    list.length ? el("ul", {}, list.map((m) => el("li", { text: `${new Date(m.created_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })} ${MESSAGE_KINDS[m.kind] || m.kind}（${m.channel === "sms" ? "短信" : "微信"}，${MESSAGE_STATES[m.status] || "未送达"}）` })))
+    list.length ? list.map((m) => el("section", { class: "card" },
+      el("h2", { text: MESSAGE_KINDS[m.kind] || "通知" }),
+      el("p", { text: m.text || "" }),
+      el("p", { class: "hint", text: `${new Date(m.created_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })} · ${m.channel === "sms" ? "短信" : "微信"} · ${MESSAGE_STATES[m.status] || "未送达"}` })))
       : el("p", { text: "暂无消息。" }));
 }
 

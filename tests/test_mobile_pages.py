@@ -1,0 +1,49 @@
+"""The mobile pages as served, without a browser: their own security policy, every module they
+import present, and the development helpers absent in production."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from miniapp_api.mobile import routes as mobile_routes
+
+
+def test_the_pages_get_a_policy_of_their_own_with_the_camera_for_this_origin_only(client: Any) -> None:
+    page = client.get("/m/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert "camera=(self)" in page.headers["Permissions-Policy"]
+    api = client.get("/api/v1/regions")
+    assert "camera=()" in api.headers["Permissions-Policy"]  # the API keeps the strict one
+
+
+def test_every_module_the_pages_import_is_served(client: Any) -> None:
+    pending, seen = ["app.js"], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        answer = client.get(f"/m/{name}")
+        assert answer.status_code == 200, name
+        folder = posixpath.dirname(name)
+        for imported in re.findall(r'from "(\.\.?/[^"]+)"', answer.data.decode()):
+            pending.append(posixpath.normpath(posixpath.join(folder, imported)))
+    assert {"api.js", "ui.js", "pages/claimant.js", "pages/face.js", "pages/employer.js"} <= seen
+
+
+def test_nothing_outside_the_pages_folder_is_served(client: Any) -> None:
+    for path in ("/m/../config.py", "/m/%2e%2e/config.py", "/m/dev/", "/m/routes.py"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_the_development_helpers_do_not_exist_in_production(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mobile_routes, "settings", lambda: SimpleNamespace(is_production=True))
+    assert client.post("/m/dev/wx-login", json={}).status_code == 404
+    assert client.get("/m/dev/inbox?phone=13900139000").status_code == 404
