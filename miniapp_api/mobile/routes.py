@@ -53,7 +53,8 @@ def _file(name: str) -> Response:
         abort(404)
     response = Response(Path(path).read_bytes(), mimetype=_TYPES[Path(path).suffix])
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 when the phone already has this version
+    return response
 
 
 @blp.get("/")
