@@ -105,6 +105,7 @@ def snapshot(driver: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
     driver.execute_script("document.documentElement.classList.add('large')")
+    assert axe_violations(driver) == [], f"{name} in large text"
     driver.save_screenshot(str(SCREENSHOTS / f"{name}-large.png"))
     driver.execute_script(
         "document.documentElement.classList.toggle('large', localStorage.getItem('miniapp.large-text') === '1')"

@@ -104,6 +104,14 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         assert "办理过程" in browser.find_element(By.ID, "app").text
         _click(browser, "提交评价")
         _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您已评价：5分"))
+        _click(browser, "我的消息")
+        approved = _wait(browser).until(seen.visibility_of_element_located((By.XPATH, "//h2[.='申领已核准']")))
+        assert "已核准" in approved.find_element(By.XPATH, "..").text  # what the message said
+        _audit(browser, "16-messages")
+        browser.back()
+        _click(browser, "我的异议")
+        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您还没有提出过异议"))
+        _audit(browser, "17-objections")
 
 
 def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline(

@@ -72,3 +72,15 @@ def test_an_employer_uploads_a_form_reads_its_row_errors_and_acknowledges_a_noti
         _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已确认送达："))
         _click(browser, "已送达")
         _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已确认送达"))
+        _audit(browser, "33-employer-acknowledged")
+        _click(browser, "备案一名职工")  # the worker the form left out, filed by hand with a corrected number
+        _wait(browser).until(seen.presence_of_element_located((By.ID, "file-name"))).send_keys(
+            firm["workers"][1]["name"]
+        )
+        browser.find_element(By.ID, "file-id").send_keys(firm["workers"][1]["id_number"])
+        browser.execute_script("document.getElementById('file-date').value = '2026-11-13'")
+        _audit(browser, "34-employer-file-one")
+        _click(browser, "提交备案")
+        _wait(browser).until(
+            seen.text_to_be_present_in_element((By.ID, "app"), f"已备案：{firm['workers'][1]['name']}")
+        )
