@@ -68,3 +68,13 @@ def seen_before(new: Sequence[str], earlier: Sequence[Sequence[str]]) -> bool:
         if matched >= MIN_SHARE * len(fresh):
             return True
     return False
+
+
+def replayed(frames: Sequence[Frame], hashes: Sequence[str], earlier: Sequence[Sequence[str]]) -> bool:
+    """Whether the frames (with every frame's `hashes`) are one of the `earlier` recordings again,
+    as recorded or mirrored left to right: a flipped copy also swaps its turns, so one recording
+    could otherwise answer both orders of a challenge."""
+    if seen_before(sampled(hashes, frames), earlier):
+        return True
+    flipped = [Frame(frame.index, frame.t_ms, np.ascontiguousarray(frame.image[:, ::-1])) for frame in frames]
+    return seen_before(sampled(recording_hashes(flipped), flipped), earlier)

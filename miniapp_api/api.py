@@ -16,6 +16,7 @@ from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
 from miniapp_api.db import abandon_unit_of_work, unit_of_work
+from miniapp_api.errors import ValidationFailed
 
 JSON_TYPES = ("application/json",)
 _ACCEPTS_ATTR = "_miniapp_accepts"
@@ -143,7 +144,16 @@ def file_body(field: str, description: str) -> dict[str, Any]:
 
 def uploaded_file(field: str) -> tuple[str, bytes] | None:
     """The file in multipart field `field` as (file name, bytes), read whole and released at once
-    (a large upload is spooled to a temporary file); None when the field is absent."""
+    (a large upload is spooled to a temporary file); None when the field is absent. A second file,
+    in this field or another, is refused: only one would be read, and the other silently lost."""
+    parts = [name for name, _ in request.files.items(multi=True)]
+    if len(parts) > 1:
+        for upload in request.files.values():
+            upload.close()
+        raise ValidationFailed(
+            f"一次只能上传一个文件（{field} 字段一个），本次收到{len(parts)}个，未做任何处理，请分次上传",
+            code="ONE_FILE_A_TIME",
+        )
     upload = request.files.get(field)
     if upload is None:
         return None

@@ -12,6 +12,7 @@ import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
+from miniapp_api.audit.models import AuditEvent
 from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work
 from miniapp_api.employers import sweeps
@@ -55,7 +56,7 @@ def test_each_bad_row_is_named_and_a_form_with_any_imports_nothing(client: Any, 
     assert "校验" in problems[(3, "身份证号")]
     assert problems[(4, "姓名")] == "与身份证号码对应的姓名不一致"
     assert "不是规定的失业原因" in problems[(5, "失业原因")]
-    assert "没有为此人缴纳失业保险费" in problems[(6, "身份证号")]
+    assert "没有为此身份证号码的职工缴纳失业保险费" in problems[(6, "身份证号")]
     assert problems[(7, "身份证号")] == "与第2行是同一人"
     assert problems[(8, "失业时间")] == "不能晚于今天"
     assert "未导入任何数据" in refused.get_json()["message"]
@@ -64,6 +65,27 @@ def test_each_bad_row_is_named_and_a_form_with_any_imports_nothing(client: Any, 
     partial = upload_form(client, tokens, xlsx(rows), good_rows_only=True)
     assert partial.status_code == 201, partial.get_json()
     assert (partial.get_json()["rows_imported"], partial.get_json()["rows_refused"]) == (1, 6)
+
+
+def test_a_filing_form_does_not_tell_who_else_is_in_the_records(client: Any, sms_standin: SmsStandIn) -> None:
+    """A form once answered "no such person", "name differs" and "not your worker" apart: an
+    oracle on anyone's ID number and name, 10,000 rows at a time."""
+    firm = employer_with_workers(1)
+    with unit_of_work() as session:
+        someone = factories.person(session, name="陌生人")  # in the records, never this employer's
+        number = someone.id_number
+    nobody = factories.make_id_number("130203", dt.date(1990, 1, 1), 7)  # a valid number nobody has
+    rows = [
+        ["1", "陌生人", "男", number, "", "2018-03", "2026-11-13", "经济性裁员", ""],  # right name
+        ["2", "张冠李戴", "男", number, "", "2018-03", "2026-11-13", "经济性裁员", ""],  # wrong name
+        ["3", "无此人", "男", nobody, "", "2018-03", "2026-11-13", "经济性裁员", ""],  # nobody's number
+    ]
+    refused = upload_form(client, _login(client, sms_standin, firm), xlsx(rows)).get_json()
+    answers = {(p["column"], p["message"]) for p in refused["details"]["problems"]}
+    assert len(answers) == 1 and len(refused["details"]["problems"]) == 3
+    with unit_of_work() as session:  # and the probe is on the record, though nothing was filed
+        (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "employer.filing_refused")).all()
+        assert (event.outcome, event.detail) == ("refused", {"rows": 3, "refused": 3})
 
 
 def test_a_termination_filed_twice_is_refused_the_second_time(client: Any, sms_standin: SmsStandIn) -> None:

@@ -296,16 +296,35 @@ def test_a_clip_of_more_pixels_a_frame_than_1080p_is_refused_before_its_frames_a
     assert "2400×2400" in answer.get_json()["message"]
 
 
+def _mirrored(source: Any, target: Any) -> bytes:
+    """The clip flipped left to right and re-encoded, a little brighter."""
+    capture = cv2.VideoCapture(str(source))
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    writer = cv2.VideoWriter(str(target), cv2.VideoWriter.fourcc(*"mp4v"), capture.get(cv2.CAP_PROP_FPS), size)
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        writer.write(cv2.convertScaleAbs(cv2.flip(frame, 1), alpha=1.0, beta=12))
+    writer.release()
+    capture.release()
+    return bytes(target.read_bytes())
+
+
 def test_the_same_recording_with_bytes_appended_or_trimmed_is_refused_as_a_replay(
     client: Any, claimant: dict[str, Any], turns: bytes, right_then_left: None, tmp_path: Any
 ) -> None:
-    """Before, only the exact bytes were refused: 24 bytes appended passed a new challenge."""
+    """Before, only the exact bytes were refused: 24 bytes appended passed a new challenge; later a
+    mirrored copy still passed."""
     assert respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], turns).get_json()["passed"]
     padded = turns + b"\x00" * 24
     again = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], padded).get_json()
     assert (again["passed"], [r["code"] for r in again["reasons"]]) == (False, ["MEDIA_REPLAYED"])
     trimmed = write_clip(tmp_path / "trimmed.mp4", 85, 162)  # two frames cut, re-encoded
     again = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], trimmed).get_json()
+    assert (again["passed"], [r["code"] for r in again["reasons"]]) == (False, ["MEDIA_REPLAYED"])
+    mirrored = _mirrored(tmp_path / "trimmed.mp4", tmp_path / "mirrored.mp4")  # flipped: its turns swap too
+    again = respond(client, claimant, challenge(client, claimant).get_json()["challenge_id"], mirrored).get_json()
     assert (again["passed"], [r["code"] for r in again["reasons"]]) == (False, ["MEDIA_REPLAYED"])
     with unit_of_work() as session:
         kept = [hashes for hashes in session.scalars(select(FaceCheck.frame_hashes)) if hashes]

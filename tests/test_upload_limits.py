@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from notifications.standins.sms_server import SmsStandIn
 from notifications.standins.wechat_server import WeChatStandIn
-from tests.auth_helpers import bearer
+from tests.auth_helpers import bearer, staff_login
 from tests.callers_helpers import caller_world
 
 LIMIT = 2000
@@ -66,3 +66,28 @@ def test_any_other_route_takes_at_most_max_content_length(small_limits: Flask) -
         content_type="application/json",
     )  # fmt: skip
     assert (answer.status_code, answer.get_json()["details"]) == (413, {"max_bytes": 1000})
+
+
+@pytest.mark.parametrize(
+    ("path", "roles"),
+    [
+        ("/api/v1/finance/payment-runs/1/confirmation", ("finance",)),
+        ("/api/v1/staff/suspect-lists", ("reviewer", "supervisor")),
+        ("/api/v1/staff/calendar/years", ("admin",)),
+    ],
+)
+def test_two_files_in_one_upload_are_refused_not_one_silently_dropped(
+    client: Any, path: str, roles: tuple[str, ...]
+) -> None:
+    """A bank answer sent as two parts once settled the first and lost the second's failures."""
+    tokens = staff_login(client, "two.files", *roles)
+    boundary, body = encode_multipart(
+        {
+            "file": FileStorage(io.BytesIO(b"a"), "a.csv"),
+            "other": FileStorage(io.BytesIO(b"b"), "b.csv"),
+        }
+    )
+    answer = client.post(
+        path, data=body, headers=bearer(tokens), content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "ONE_FILE_A_TIME")

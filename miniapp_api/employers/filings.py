@@ -193,6 +193,9 @@ def _check_shape(row: FormRow, today: dt.date, problems: list[RowProblem]) -> di
     return None if found else values
 
 
+NOT_OUR_WORKER = "内部记录中贵单位没有为此身份证号码的职工缴纳失业保险费，不能备案；请核对身份证号码"
+
+
 def _check_records(
     number: int,
     values: dict[str, Any],
@@ -201,14 +204,14 @@ def _check_records(
     stops: dict[tuple[int, dt.date], tuple[int, bool]],
     seen: dict[int, int],
 ) -> RowProblem | None:
-    if person is None:
-        return RowProblem(number, "身份证号", "内部记录中没有此人的参保信息")
+    # Someone the employer never paid for gets one answer, whether the number is unknown, someone
+    # else's or right with the name: a filing form must not tell who is in the province's records.
+    own = periods.get(person.id, []) if person is not None else []
+    if person is None or not own:
+        return RowProblem(number, "身份证号", NOT_OUR_WORKER)
     if person.name != values["name"]:
         return RowProblem(number, "姓名", "与身份证号码对应的姓名不一致")
     separation: dt.date = values["separation_date"]
-    own = periods.get(person.id, [])
-    if not own:
-        return RowProblem(number, "身份证号", "内部记录中贵单位没有为此人缴纳失业保险费，不能备案")
     if not any(_covers(period, separation) for period in own):
         return RowProblem(number, "失业时间", "失业时间不在贵单位为其缴费的期间内（或缴费结束后的次月内）")
     if person.id in seen:

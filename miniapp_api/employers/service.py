@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
+from miniapp_api.audit.service import record_regardless
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID
 from miniapp_api.employers import duties, filings, links
@@ -51,6 +52,18 @@ def _employer(session: Session, caller: Caller) -> Employer:
     return employer
 
 
+def _audit_refusal(actor: tuple[str, Any], employer_id: int, checked: filings.Checked, total: int) -> None:
+    """A refused filing is on the record too (kept when the refusal rolls the request back): rows
+    refused by the records, the lot of them, are how someone would probe for who is insured."""
+    record_regardless(
+        "employer.filing_refused",
+        actor=actor,
+        subject=("employer", employer_id),
+        detail={"rows": total, "refused": len(checked.bad_rows)},
+        outcome="refused",
+    )
+
+
 def _refuse(checked: filings.Checked, total: int) -> RowsRejected:
     bad = len(checked.bad_rows)
     return RowsRejected(
@@ -69,6 +82,7 @@ def file_one(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str
     row = FormRow(1, {column: str(body.get(name) or "").strip() for name, column in SINGLE_FIELDS.items()})
     checked = filings.check_rows(session, employer, [row], today)
     if checked.problems:
+        _audit_refusal(caller.audit_actor, employer.id, checked, 1)
         problem = checked.problems[0]
         if problem.duplicate:
             raise ConflictError(problem.message, code="FILING_DUPLICATE")
@@ -105,6 +119,9 @@ def file_form(
     total = len(rows) + len(checked.good)
     if progress:
         progress(len(rows), total)
+    if checked.problems and (not good_rows_only or not checked.good):
+        actor = ("employer", who["contact_id"]) if who.get("contact_id") else ("operator", who.get("operator"))
+        _audit_refusal(actor, employer.id, checked, len(rows))
     if checked.problems and not good_rows_only:
         raise _refuse(checked, len(rows))
     if not checked.good:

@@ -21,7 +21,8 @@ from auth.sessions import mark_face_verified
 from liveness.actions import Action, pick_actions
 from liveness.check import REASON_MESSAGES, reference_encoding, verify_against
 from liveness.faces import DlibFaces
-from liveness.fingerprint import recording_hashes, sampled, seen_before
+from liveness.fingerprint import recording_hashes
+from liveness.fingerprint import replayed as replayed_by_content
 from liveness.frames import OversizedMedia, UnusableMedia, decode_clip, load_still, stills_as_frames
 from miniapp_api.audit.service import record, record_regardless
 from miniapp_api.db import current_session, utcnow
@@ -206,7 +207,7 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
         raise ValidationFailed(error.message, code=error.code) from None
     hashes = recording_hashes(frames)
     replayed = db.scalar(select(FaceCheck.id).where(FaceCheck.media_sha256 == upload.sha256).limit(1)) is not None
-    replayed = replayed or seen_before(sampled(hashes, frames), _recent_recordings(person_id))
+    replayed = replayed or replayed_by_content(frames, hashes, _recent_recordings(person_id))
     actions = [Action(name) for name in challenge.actions]
     if replayed:
         reasons, distance, timings = [REPLAYED], None, {}
