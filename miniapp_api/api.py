@@ -148,19 +148,19 @@ def uploaded_file(field: str) -> tuple[str, bytes] | None:
     in this field or another, is refused: only one would be read, and the other silently lost."""
     parts = [name for name, _ in request.files.items(multi=True)]
     if len(parts) > 1:
-        for upload in request.files.values():
-            upload.close()
+        for extra in request.files.values():
+            extra.close()
         raise ValidationFailed(
             f"一次只能上传一个文件（{field} 字段一个），本次收到{len(parts)}个，未做任何处理，请分次上传",
             code="ONE_FILE_A_TIME",
         )
-    upload = request.files.get(field)
-    if upload is None:
+    found = request.files.get(field)
+    if found is None:
         return None
     try:
-        return upload.filename or "", upload.read()
+        return found.filename or "", found.read()
     finally:
-        upload.close()
+        found.close()
 
 
 def accepts(*mimetypes: str) -> Callable[[F], F]:

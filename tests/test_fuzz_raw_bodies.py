@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,3 +158,63 @@ def test_extreme_dates_in_query_strings_get_an_answer_never_a_server_error(world
         for value in EXTREME_DATES:
             answer = client.get(path, query_string={name: value}, headers=headers)
             _assert_answered(answer, f"{path}?{name}={value}")
+
+
+def _xlsx_with_sheet(sheet_xml: bytes) -> bytes:
+    """A real workbook whose first sheet's XML is replaced."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["编号", "姓名"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+    b'<c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "content"),
+    [
+        # YAML tags on a mapping and on a list.
+        ("/api/v1/staff/calendar/years", "file", b"year: !!python/object/apply:os.system ['id']\n"),
+        ("/api/v1/staff/calendar/years", "file", b"lines: !!set {a: 1}\n"),
+        # Sheet XML that is broken, and that declares entities.
+        ("/api/v1/employer/filings/form", "file", _xlsx_with_sheet(b"<worksheet><sheetData><row>")),
+        ("/api/v1/employer/filings/form", "file", _xlsx_with_sheet(LAUGHS)),
+    ],
+)
+def test_uploads_an_attacker_sent_get_a_4xx(world: tuple[Any, dict], path: str, field: str, content: bytes) -> None:
+    """Each of these once answered 500."""
+    client, tokens = world
+    caller = CALLER_OF[("POST", path)]
+    headers = bearer(tokens[caller]) if caller in tokens else {}
+    name = "form.xlsx" if "filings" in path else "file.csv" if "confirmation" in path else "2027.yaml"
+    boundary, payload = encode_multipart({field: FileStorage(io.BytesIO(content), name)})
+    answer = client.post(
+        path.replace("{run_id}", "1"),
+        data=payload,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    _assert_answered(answer, path)
+
+
+def test_a_bank_answer_with_a_field_beyond_the_csv_limit_is_refused_whole() -> None:
+    from miniapp_api.errors import ValidationFailed
+    from miniapp_api.payments.answers import read_answers
+
+    with pytest.raises(ValidationFailed) as refused:
+        read_answers("业务编号,结果,原因\nBP1-1,失败,".encode() + b"x" * 140_000 + b"\n")
+    assert refused.value.code == "BAD_CONFIRMATION" and "未做任何处理" in refused.value.message

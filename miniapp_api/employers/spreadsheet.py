@@ -130,7 +130,8 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
         raise FormUnreadable("表格内容过大，请删除多余的行和格式后重新上传", "FORM_TOO_LARGE")
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, ValueError, OSError, zipfile.BadZipFile):
+    except (InvalidFileException, KeyError, ValueError, OSError, zipfile.BadZipFile, SyntaxError):
+        # SyntaxError: ElementTree's ParseError, for XML inside that is broken or declares entities.
         raise FormUnreadable("文件不是有效的 .xlsx 表格", "FORM_TYPE") from None
     try:
         sheet = workbook.worksheets[0]
@@ -146,6 +147,8 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
                     raise FormUnreadable(f"单元格 {cell.coordinate} 是公式，请粘贴为数值后重新上传", "FORM_FORMULAS")
                 values.append(cell.value)
             yield values
+    except (SyntaxError, KeyError, ValueError) as error:  # the sheet's XML, read row by row, is broken
+        raise FormUnreadable("表格内容无法读取（文件已损坏或含有不允许的内容），请重新保存后上传", "FORM_TYPE") from error
     finally:
         workbook.close()
 

@@ -102,7 +102,9 @@ def _plain_yaml_problem(text: str) -> LineProblem | None:
         line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             return LineProblem(line, "不能使用 YAML 锚点或别名（& 与 *），请逐行写出")
-        if getattr(event, "tag", None) and not getattr(event, "implicit", (True,))[0]:
+        # A scalar's `implicit` is a pair (plain, quoted); a list's or a mapping's, one flag.
+        implicit = getattr(event, "implicit", True)
+        if getattr(event, "tag", None) and not (implicit[0] if isinstance(implicit, tuple) else implicit):
             return LineProblem(line, "不能使用 YAML 类型标记（!!…）")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1

@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +30,7 @@ from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.payments import medical
+from miniapp_api.payments.answers import read_answers
 from miniapp_api.payments.models import PaymentInstruction, PaymentRun
 from miniapp_api.pii import mask_bank_account, mask_name, mask_text
 from miniapp_api.records.models import Person, Region
@@ -39,8 +38,6 @@ from miniapp_api.safety.crosscheck import recover_paid_after_cancellation
 from miniapp_api.safety.holds import on_hold
 
 BANK_FILE_COLUMNS = ("业务编号", "姓名", "开户银行", "银行账号", "金额", "所属月份", "基本医疗保险费代缴")
-_PAID = {"成功", "success", "paid"}
-_FAILED = {"失败", "failure", "failed"}
 # A month the bank returns is sent again once to the same account; then it waits for a new account.
 RETRIES_ON_SAME_ACCOUNT = 2
 
@@ -291,7 +288,7 @@ def medical_remittance(session: Session, caller: Caller, run_id: int) -> bytes:
 def confirm(session: Session, caller: Caller, run_id: int, content: bytes) -> dict[str, Any]:
     """Settle the run's instructions from the bank's answer; each settles once."""
     run = run_of(session, caller, run_id, for_update=True)
-    answers = _read_answers(content)
+    answers = read_answers(content)
     if len(answers) > run.instructions:
         # Cheaper to refuse here than after loading a file's worth of rows that cannot all be ours.
         raise ValidationFailed(
@@ -414,39 +411,3 @@ def _returned(session: Session, claim: Claim, payment: BenefitPayment, instructi
             {"period": f"{instruction.period:%Y年%m月}", "amount": f"{instruction.amount:.2f}", "reason": reason[:20]},
             dedup_suffix=f":{instruction.reference}",
         )
-
-
-def _read_answers(content: bytes) -> dict[str, tuple[str, str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("gb18030", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header or [h.strip() for h in header[:2]] != ["业务编号", "结果"]:
-        raise ValidationFailed("回盘文件的表头应为：业务编号,结果,原因", code="BAD_CONFIRMATION")
-    answers: dict[str, tuple[str, str]] = {}
-    rows_of: dict[str, list[int]] = {}
-    for number, row in enumerate(reader, start=2):
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        reference, result = row[0].strip(), row[1].strip().lower() if len(row) > 1 else ""
-        rows_of.setdefault(reference, []).append(number)
-        if result in _PAID:
-            answers[reference] = ("paid", "")
-        elif result in _FAILED:
-            answers[reference] = ("failed", row[2].strip() if len(row) > 2 else "")
-        else:
-            raise ValidationFailed(f"第{number}行的结果应为“成功”或“失败”", code="BAD_CONFIRMATION")
-    # One answer a reference: a second row (the same or, worse, another result) is never settled
-    # by which came last.
-    repeated = {reference: rows for reference, rows in rows_of.items() if len(rows) > 1}
-    if repeated:
-        reference, rows = next(iter(repeated.items()))
-        raise ValidationFailed(
-            f"回盘文件中业务编号{reference}出现了{len(rows)}次（第{'、'.join(map(str, rows))}行），"
-            f"共{len(repeated)}个编号重复，未做任何处理，请与银行核对",
-            code="DUPLICATE_REFERENCE",
-            details={"references": dict(list(repeated.items())[:50])},
-        )
-    return answers
