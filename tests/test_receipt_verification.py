@@ -91,6 +91,8 @@ def test_a_receipt_keeps_its_number_and_a_new_decision_gets_a_new_one(
         stored = session.get(Claim, claim["id"])
         assert stored is not None
         stored.status = "stopped"
+    before_download = client.get(f"/api/v1/verify/receipts/{code.group(1)}").get_json()
+    assert before_download["superseded"] is True, before_download  # the claim changed: no new download needed
     later = RECEIPT_NO.search(_text(_receipt(client, tokens, claim["id"])))
     assert later and later.group(0) != first.group(0)
     old = client.get(f"/api/v1/verify/receipts/{code.group(1).lower()}").get_json()

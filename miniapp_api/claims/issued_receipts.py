@@ -97,14 +97,17 @@ def verify(session: Session, code: str) -> dict[str, Any]:
     later = session.scalar(
         select(IssuedReceipt.id).where(IssuedReceipt.claim_id == receipt.claim_id, IssuedReceipt.id > receipt.id)
     )
+    # A decision changed since (a suspension, a stop) supersedes the receipt even before anyone
+    # downloads a new one: the check says so, and nothing more about the claim.
+    changed = session.scalar(select(Claim.status).where(Claim.id == receipt.claim_id)) != receipt.status
     return {
         "genuine": True,
         "receipt_no": receipt.receipt_no,
         "issued_on": receipt.issued_at.astimezone(CHINA).date(),
         "decision": DECISION_TEXT[receipt.status],
         "issued_by": region.agency_name,
-        "superseded": later is not None,
+        "superseded": later is not None or changed,
         "note": "此回执出具后办理结果已有变化，以最新回执为准"
-        if later is not None
+        if later is not None or changed
         else "回执内容以出具时的办理结果为准",
     }
