@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.db import unit_of_work
 from miniapp_api.identifiers import make_id_number
+from miniapp_api.records import fields as f
 from miniapp_api.records.importer import ImportRejected, import_path
 from miniapp_api.records.models import (
     ContributionPeriod,
@@ -304,3 +305,20 @@ def test_the_import_command_masks_personal_data_in_its_error_list(app: Flask, tm
     result = run_cli(app, "import", str(path))
     assert result.exit_code == 1
     assert MAN not in result.output
+
+
+def test_a_name_that_could_run_as_a_spreadsheet_formula_is_refused(app: Flask, tmp_path: Path) -> None:
+    """Names reach the bank file and the medical-insurance list; one once imported as
+    =HYPERLINK(…) would have gone out with a quote mark added to it."""
+    path = _persons_csv(
+        tmp_path,
+        f'{MAN},"=HYPERLINK(""http://evil.example"",""核对"")",男,1968-03-09,male_60,,130200,,,',
+        f"{make_id_number('130203', dt.date(1975, 1, 20), 12)},@SUM(1+9),女,1975-01-20,female_50,,130200,,,",
+    )
+    with pytest.raises(ImportRejected) as caught, unit_of_work() as session:
+        import_path(session, path, operator="clerk")
+    names = [(error.row, error.column) for error in caught.value.errors if error.column == "name"]
+    assert names == [(2, "name"), (3, "name")]
+    assert "汉字、字母和间隔号" in caught.value.errors[0].message
+    for fine in ("王建国", "阿依古丽·买买提", "Smith John", "𠀾明"):
+        assert f.PersonName().deserialize(fine) == fine

@@ -147,8 +147,12 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
                     raise FormUnreadable(f"单元格 {cell.coordinate} 是公式，请粘贴为数值后重新上传", "FORM_FORMULAS")
                 values.append(cell.value)
             yield values
+    except FormUnreadable:
+        raise
     except (SyntaxError, KeyError, ValueError) as error:  # the sheet's XML, read row by row, is broken
-        raise FormUnreadable("表格内容无法读取（文件已损坏或含有不允许的内容），请重新保存后上传", "FORM_TYPE") from error
+        raise FormUnreadable(
+            "表格内容无法读取（文件已损坏或含有不允许的内容），请重新保存后上传", "FORM_TYPE"
+        ) from error
     finally:
         workbook.close()
 

@@ -57,6 +57,23 @@ class Text(_Text):
         return text
 
 
+# A person's name as on the ID card: Chinese characters (the extension planes too, for rare ones),
+# the middle dot of minority and foreign names, and Latin letters with spaces. A name goes into
+# the bank file and the medical-insurance list: nothing in it may read as a formula.
+_PERSON_NAME = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z]"
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z·・ ]{0,49}"
+)
+
+
+class PersonName(Text):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if not _PERSON_NAME.fullmatch(name):
+            raise ma.ValidationError("姓名只能由汉字、字母和间隔号（·）组成，不含数字和符号")
+        return name
+
+
 # A bank's or branch's name as banks write it: 中国工商银行股份有限公司唐山分行, 唐山银行（路北支行）.
 # Nothing else: a name is a cell of the bank file, and a formula there runs in the bank's Excel.
 _BANK_NAME = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,49}")

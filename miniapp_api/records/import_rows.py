@@ -68,13 +68,13 @@ class EmployerRow(Row):
 
 class EmployerContactRow(Row):
     credit_code = f.CreditCode(required=True)
-    name = f.Text(required=True, validate=validate.Length(max=50))
+    name = f.PersonName(required=True)
     phone = f.MobilePhone(required=True)
 
 
 class PersonRow(Row):
     id_number = f.IdNumber(required=True)
-    name = f.Text(required=True, validate=validate.Length(max=50))
+    name = f.PersonName(required=True)
     sex = f.Text(required=True, validate=_one_of(list(_SEX_WORDS)))
     birth_date = f.PastDate(required=True)
     retirement_category = f.Text(required=True, validate=_one_of(RETIREMENT_CATEGORIES))
