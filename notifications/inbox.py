@@ -13,7 +13,9 @@ from sqlalchemy.orm import selectinload
 from auth.caller import Caller
 from auth.models import StaffUser
 from auth.service import require_staff_role
+from miniapp_api.audit.service import record as audit
 from miniapp_api.db import current_session
+from miniapp_api.pii import mask_phone
 from miniapp_api.errors import NotFoundError, ValidationFailed
 from miniapp_api.records.models import Employer, EmployerContact, Person
 from notifications import templates
@@ -82,4 +84,11 @@ def staff_lookup(caller: Caller, phone: str | None, openid: str | None, limit: i
     if not phone and not openid:
         raise ValidationFailed("请提供手机号（phone）或 openid", code="RECIPIENT_REQUIRED")
     scope = in_region(caller.staff_region) if caller.staff_region else None
-    return history_for_recipient(current_session(), phone=phone, openid=openid, limit=limit, where=scope)
+    found = history_for_recipient(current_session(), phone=phone, openid=openid, limit=limit, where=scope)
+    # Looking up someone's messages is a read of personal data: on the record, whom and how many.
+    audit(
+        "messages.looked_up",
+        actor=caller.audit_actor,
+        detail={"phone": mask_phone(phone) if phone else None, "openid": bool(openid), "found": len(found)},
+    )
+    return found

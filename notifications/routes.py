@@ -36,7 +36,7 @@ class Receipts(MethodView):
     def post(self, query: dict[str, Any], provider: str) -> Any:
         """短信服务商推送的状态回执（重复推送无害）"""
         if provider not in _ACKNOWLEDGEMENTS:
-            raise NotFoundError(f"未知的短信服务商：{provider}", code="PROVIDER_NOT_FOUND")
+            raise NotFoundError("未知的短信服务商：应为 aliyun 或 tencent", code="PROVIDER_NOT_FOUND")
         token = query["token"] or request.headers.get("X-Receipt-Token", "")
         if not hmac.compare_digest(token.encode(), settings().SMS_RECEIPT_TOKEN.encode()):
             raise BadReceiptToken()

@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from miniapp_api.audit.models import AuditEvent
+from miniapp_api.db import unit_of_work
 from notifications.standins.sms_server import SmsStandIn
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import bearer
@@ -333,3 +336,6 @@ def test_the_message_lists_hold_only_the_callers_own_messages(world: dict[str, A
     found = client.get("/api/v1/staff/messages?phone=13900000002", headers=bearer(tokens["auditor"])).get_json()
     assert [item["id"] for item in found] == [messages[("claimant", "theirs")]]
     assert found[0].get("text") is None  # staff see that and when, not what
+    with unit_of_work() as session:  # and the look-up is on the record
+        looked = session.scalars(select(AuditEvent).where(AuditEvent.action == "messages.looked_up")).all()
+        assert [event.detail["phone"] for event in looked] == ["139****0002"]

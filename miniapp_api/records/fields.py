@@ -145,7 +145,7 @@ class Moment(ma.fields.AwareDateTime):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
         moment: dt.datetime = super()._deserialize(value, attr, data, **kwargs)
         if not 2000 <= moment.year <= 2099:  # by its own calendar: a far one overflows turned into UTC
-            raise ma.ValidationError("时间应在2000年至2100年之间，并带时区，如 2026-12-01T00:00:00+08:00")
+            raise ma.ValidationError("时间应在2000年至2099年之间，并带时区，如 2026-12-01T00:00:00+08:00")
         return moment
 
 
