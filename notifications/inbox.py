@@ -15,8 +15,8 @@ from auth.models import StaffUser
 from auth.service import require_staff_role
 from miniapp_api.audit.service import record as audit
 from miniapp_api.db import current_session
-from miniapp_api.pii import mask_phone
 from miniapp_api.errors import NotFoundError, ValidationFailed
+from miniapp_api.pii import mask_phone
 from miniapp_api.records.models import Employer, EmployerContact, Person
 from notifications import templates
 from notifications.models import Message
