@@ -47,3 +47,14 @@ def test_the_development_helpers_do_not_exist_in_production(client: Any, monkeyp
     monkeypatch.setattr(mobile_routes, "settings", lambda: SimpleNamespace(is_production=True))
     assert client.post("/m/dev/wx-login", json={}).status_code == 404
     assert client.get("/m/dev/inbox?phone=13900139000").status_code == 404
+
+
+def test_the_development_helpers_answer_this_machine_under_its_own_name_only(client: Any) -> None:
+    """A hostile page whose name is re-pointed at 127.0.0.1 (DNS rebinding) once read them."""
+    rebound = {"Host": "attacker.example"}
+    assert client.post("/m/dev/wx-login", json={}, headers=rebound).status_code == 404
+    assert client.get("/m/dev/inbox?phone=13900139000", headers=rebound).status_code == 404
+    remote = client.post("/m/dev/wx-login", json={}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert remote.status_code == 404
+    here = client.post("/m/dev/wx-login", json={}, headers={"Host": "127.0.0.1:5000"})
+    assert here.status_code == 200 and here.headers["Cache-Control"] == "no-store"

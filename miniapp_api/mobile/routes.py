@@ -28,12 +28,26 @@ PAGE_POLICY = (
 blp = Blueprint("mobile", __name__, url_prefix="/m")
 
 
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+
+
 @blp.after_request
 def _page_policy(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), payment=()"
-    response.headers["Cache-Control"] = "no-cache"  # revalidated: a new release is seen at once
+    # Pages are revalidated (a new release is seen at once); the development helpers' answers
+    # (login codes) are kept nowhere.
+    response.headers["Cache-Control"] = "no-store" if request.path.startswith("/m/dev/") else "no-cache"
     return response
+
+
+def _development_only() -> None:
+    """The helpers exist only in development, only for this machine, and only under its own name:
+    a page elsewhere whose name is re-pointed at 127.0.0.1 (DNS rebinding) is not this machine."""
+    config = settings()
+    host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host.split("]")[0] + "]"
+    if config.is_production or host not in _LOOPBACK_HOSTS or request.remote_addr not in ("127.0.0.1", "::1"):
+        abort(404)
 
 
 _TYPES = {
@@ -54,6 +68,7 @@ def _file(name: str) -> Response:
     response = Response(Path(path).read_bytes(), mimetype=_TYPES[Path(path).suffix])
     response.add_etag()
     response.make_conditional(request)  # a 304 when the phone already has this version
+    response.headers.pop("Date", None)  # the server writes its own
     return response
 
 
@@ -71,9 +86,8 @@ def asset(asset: str) -> Response:
 def dev_wx_login() -> Any:
     """Development only: what wx.login() gives the mini-program, from the WeChat stand-in. In
     production the pages run inside WeChat and this does not exist."""
+    _development_only()
     config = settings()
-    if config.is_production:
-        abort(404)
     # The browser keeps its own device id, so the same browser is the same WeChat user again.
     device = str((request.get_json(silent=True) or {}).get("device", ""))
     openid = f"o-h5-{device if re.fullmatch(r'[0-9a-f]{16}', device) else secrets.token_hex(8)}"
@@ -93,9 +107,10 @@ def dev_wx_login() -> Any:
 def dev_inbox() -> Any:
     """Development only: the texts the SMS stand-in "delivered" to a phone (it plays the phone),
     so a login code can be read without a real SMS."""
+    _development_only()
     config = settings()
     phone = request.args.get("phone", "")
-    if config.is_production or not re.fullmatch(r"1[0-9]{10}", phone):
+    if not re.fullmatch(r"1[0-9]{10}", phone):
         abort(404)
     from notifications.providers import sms_endpoint
 

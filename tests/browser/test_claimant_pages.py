@@ -64,7 +64,7 @@ def turns_right_then_left(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
-    app: Any, live_server: str, browser: Any, turns_right_then_left: None
+    app: Any, client: Any, live_server: str, browser: Any, turns_right_then_left: None
 ) -> None:
     person = _laid_off_miranda()
     with time_machine.travel(NOW, tick=True):
@@ -112,6 +112,14 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         _click(browser, "我的异议")
         _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您还没有提出过异议"))
         _audit(browser, "17-objections")
+        held = browser.execute_script("return JSON.parse(sessionStorage.getItem('miniapp.tokens'))")
+        _click(browser, "退出登录")
+        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "notice"), "已退出登录"))
+        assert browser.execute_script("return sessionStorage.getItem('miniapp.tokens')") is None
+        assert browser.execute_script("return localStorage.getItem('miniapp.device')") is None
+        # The session is over on the server too: its refresh token renews nothing.
+        renewed = client.post("/api/v1/auth/refresh", json={"refresh_token": held["refresh_token"]})
+        assert renewed.status_code == 401
 
 
 def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline(

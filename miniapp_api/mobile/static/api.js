@@ -13,11 +13,38 @@ export class ApiError extends Error {
   }
 }
 
+// Kept for this tab only; cleared, and the server session ended, by signing out.
 export const session = {
   get() { try { return JSON.parse(sessionStorage.getItem(TOKENS)) || null; } catch { return null; } },
   set(tokens) { sessionStorage.setItem(TOKENS, JSON.stringify(tokens)); },
   clear() { sessionStorage.removeItem(TOKENS); },
 };
+
+// An expired access token is renewed once with the refresh token (which the server rotates),
+// so a person filling a long form is not sent back to sign in after 15 minutes.
+async function renewed() {
+  const tokens = session.get();
+  if (!tokens || !tokens.refresh_token) return false;
+  const response = await fetch("/api/v1/auth/refresh", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+  }).catch(() => null);
+  if (!response || !response.ok) return false;
+  session.set({ ...tokens, ...(await response.json()) });
+  return true;
+}
+
+// Signing out ends the session on the server too, and forgets this device's sign-in details.
+export async function signOut() {
+  const tokens = session.get();
+  if (tokens && tokens.access_token) {
+    await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${tokens.access_token}` } }).catch(() => null);
+  }
+  session.clear();
+  for (const key of ["miniapp.device", "miniapp.credit-code", "miniapp.submit-key"]) {
+    localStorage.removeItem(key);
+    sessionStorage.removeItem(key);
+  }
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,7 +53,8 @@ function retryAfterMs(response, attempt) {
   return Number.isFinite(header) && header > 0 ? Math.min(header, 30) * 1000 : 1000 * 2 ** attempt;
 }
 
-export async function call(method, path, { json, form, headers = {}, raw = false, notice } = {}) {
+export async function call(method, path, options = {}, renewing = true) {
+  const { json, form, headers = {}, raw = false, notice } = options;
   const tokens = session.get();
   const sent = { ...headers };
   if (tokens && tokens.access_token) sent.Authorization = `Bearer ${tokens.access_token}`;
@@ -53,6 +81,9 @@ export async function call(method, path, { json, form, headers = {}, raw = false
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
     if (!response.ok) {
+      if (response.status === 401 && data && data.code === "TOKEN_EXPIRED" && renewing && (await renewed())) {
+        return call(method, path, options, false);
+      }
       if (response.status === 401) session.clear();
       throw new ApiError(response.status, data);
     }

@@ -3,6 +3,7 @@
 import { estimatePage } from "./pages/estimate.js";
 import { claimantPage } from "./pages/claimant.js";
 import { employerPage } from "./pages/employer.js";
+import { session, signOut } from "./api.js";
 import { el, show } from "./ui.js";
 
 const LARGE = "miniapp.large-text";
@@ -33,6 +34,7 @@ const ROUTES = [
 ];
 
 function route() {
+  document.getElementById("sign-out").hidden = !session.get();
   const hash = location.hash || "#/";
   for (const [pattern, page] of ROUTES) {
     const match = hash.match(pattern);
@@ -46,6 +48,12 @@ document.getElementById("text-size").addEventListener("click", () => {
   const large = !document.documentElement.classList.contains("large");
   localStorage.setItem(LARGE, large ? "1" : "0");
   applyTextSize(large);
+});
+document.getElementById("sign-out").addEventListener("click", async () => {
+  await signOut();
+  location.hash = "#/";
+  route();
+  document.getElementById("notice").textContent = "已退出登录";
 });
 window.addEventListener("hashchange", route);
 route();

@@ -184,7 +184,7 @@ function formRow(key, item) {
     el("div", { text: item.text || "—" }),
     el("div", { class: "source", text: `来源：${sourceText(item.source)}` }),
     item.dispute
-      ? el("a", { href: `#/claimant/objection?field=${encodeURIComponent(key)}&label=${encodeURIComponent(item.label)}`, text: "有误？提出异议", "aria-label": `${item.label}有误？提出异议` })
+      ? el("a", { href: `#/claimant/objection?field=${encodeURIComponent(key)}`, text: "有误？提出异议", "aria-label": `${item.label}有误？提出异议` })
       : null);
 }
 

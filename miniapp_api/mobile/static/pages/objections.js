@@ -9,7 +9,19 @@ const CATEGORY = { record: "申领表信息有误", decision: "对审核决定�
 export async function newObjection(params) {
   const fieldName = params.get("field");
   const claimId = params.get("claim");
-  const category = fieldName ? "record" : params.get("category") || "decision";
+  const category = fieldName ? "record" : CATEGORY[params.get("category")] ? params.get("category") : "decision";
+  // The field's name comes from the form itself, never from the link (which anyone can write).
+  let fieldLabel = "";
+  if (fieldName) {
+    try {
+      const form = await call("GET", "/api/v1/claims/prefill", { notice });
+      const known = form.fields[fieldName];
+      if (!known || !known.dispute) throw Object.assign(new Error("申领表中没有这一项"), { code: "UNKNOWN_FIELD", nextStep: "请回到申领表，点相应项目旁的“有误？提出异议”。" });
+      fieldLabel = known.label;
+    } catch (error) {
+      return show(el("h1", { text: "提出异议" }), errorBox(error));
+    }
+  }
   const description = el("textarea", { name: "description", rows: "4", maxlength: "1000", required: true });
   const claimed = el("input", { name: "claimed_value", maxlength: "200" });
   const photos = el("input", { type: "file", name: "image", accept: "image/jpeg,image/png", capture: "environment", multiple: true });
@@ -47,7 +59,7 @@ export async function newObjection(params) {
       location.hash = `#/claimant/objections/${filed.id}`;
     });
   });
-  show(el("h1", { text: "提出异议" }), el("p", { text: CATEGORY[category] + (fieldName ? `（${params.get("label") || fieldName}）` : "") }),
+  show(el("h1", { text: "提出异议" }), el("p", { text: CATEGORY[category] + (fieldLabel ? `：${fieldLabel}` : "") }),
     el("p", { class: "hint", text: "经办机构将在规定的工作日内答复，期间可补充材料。" }), form);
 }
 
@@ -114,5 +126,5 @@ export async function objectionList() {
   show(el("h1", { text: "我的异议" }),
     items.length ? el("ul", { class: "menu" }, items.map((o) => el("li", {}, el("a", { href: `#/claimant/objections/${o.id}`, text: `${o.objection_no} ${o.category_label}：${o.status_label}` }))))
       : el("p", { text: "您还没有提出过异议。" }),
-    el("p", {}, el("a", { href: "#/claimant/objection?category=decision", text: "对审核决定提出异议" })));
+    el("p", { class: "hint", text: "对申领表某一项有异议，请在申领表中该项旁点“有误？提出异议”；对审核决定有异议，请在“我的申领”中提出。" }));
 }
