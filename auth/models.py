@@ -50,6 +50,11 @@ class StaffUser(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Where reminders and escalations reach them (a work mobile).
     phone: Mapped[str | None] = mapped_column(EncryptedText("staff_user.phone"))
+    # The console's second factor (TOTP, RFC 6238): the secret, when its enrolment was confirmed
+    # with a code, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("staff_user.totp_secret"))
+    totp_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuthSession(Base):

@@ -30,6 +30,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH,
         JSON_AS_ASCII=False,
         TESTING=settings.MINIAPP_ENV == "test",
+        # The staff console's cookie (the API uses bearer tokens and no cookie at all).
+        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the signed-in session that holds it
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["miniapp_settings"] = settings
@@ -69,6 +76,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.claims.routes import blp as claims_blp
     from miniapp_api.claims.routes import staff_blp as claims_staff_blp
     from miniapp_api.claims.verification import blp as verify_blp
+    from miniapp_api.console.routes import blp as console_blp
     from miniapp_api.employers.routes import blp as employer_blp
     from miniapp_api.employers.routes import link_blp as notice_link_blp
     from miniapp_api.employers.routes import staff_blp as employers_staff_blp
@@ -108,3 +116,4 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)
     app.register_blueprint(mobile_blp)  # pages, not API: outside the OpenAPI document
+    app.register_blueprint(console_blp)

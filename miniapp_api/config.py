@@ -174,6 +174,8 @@ class Settings:
     RATE_LIMIT_OTP: str = "5/minute;30/hour"
     # The public receipt check (no login): enough for anyone checking receipts by hand.
     RATE_LIMIT_VERIFY: str = "30/minute;300/hour"
+    # The staff console signs out after this long without a request.
+    CONSOLE_IDLE_TIMEOUT_S: int = 900
     RATE_LIMIT_LIVENESS: str = "10/minute;60/hour"
     # Answers to challenges: a claimant waiting in the face-check queue asks again every 1–5 s.
     RATE_LIMIT_LIVENESS_ANSWER: str = "60/minute;300/hour"

@@ -21,6 +21,7 @@ CHROMEDRIVER = shutil.which("chromedriver")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parents[2] / "instance" / "screenshots"))
 PHONE = (390, 844)  # CSS pixels, a common phone
+DESKTOP = (1280, 900)
 
 
 @pytest.fixture(scope="session")
@@ -29,34 +30,47 @@ def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_y4m(FACES / "head_turns_clip.mp4", 83, 162, tmp_path_factory.mktemp("camera") / "head_turns.y4m")
 
 
-@pytest.fixture
-def browser(fake_camera: Path) -> Iterator[Any]:
+def _chrome(fake_camera: Path, *, phone: bool) -> Any:
     if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip(
-            "no Chromium here: install Debian's chromium and chromium-driver (.ci/run does) to run browser tests"
-        )
+        pytest.skip("no Chromium: install Debian's chromium and chromium-driver (.ci/run does) for the browser tests")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    width, height = PHONE if phone else DESKTOP
     for argument in (
         "--headless=new",
         "--no-sandbox",
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        f"--window-size={PHONE[0]},{PHONE[1]}",
+        f"--window-size={width},{height}",
         "--lang=zh-CN",
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={fake_camera}",
     ):
         options.add_argument(argument)
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": {"width": PHONE[0], "height": PHONE[1], "pixelRatio": 2}}
-    )
+    if phone:
+        metrics = {"width": width, "height": height, "pixelRatio": 2}
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_script_timeout(60)
+    return driver
+
+
+@pytest.fixture
+def browser(fake_camera: Path) -> Iterator[Any]:
+    """A phone's browser, for the mobile pages."""
+    driver = _chrome(fake_camera, phone=True)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def desktop(fake_camera: Path) -> Iterator[Any]:
+    """A desk's browser, for the staff console."""
+    driver = _chrome(fake_camera, phone=False)
     yield driver
     driver.quit()
 
