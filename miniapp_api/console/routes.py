@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError as CsrfInvalid
@@ -31,6 +31,7 @@ from miniapp_api.objections.vocabulary import REJECTION_REASONS
 from miniapp_api.payments import service as payments
 from miniapp_api.payments.models import PaymentRun
 from miniapp_api.records import fields as f
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -50,6 +51,9 @@ def _headers(response: Response) -> Response:
 @blp.before_request
 def _csrf() -> None:
     """Every form posts its token; one without it (another site's, an old tab's) is refused."""
+    # Flask-WTF keeps the request's token in `g`, which lives as long as the app context: one
+    # left by an earlier request in the same context (a job, a test) must not stand for this one.
+    g.pop("csrf_token", None)
     if request.method == "POST":
         try:
             validate_csrf(request.form.get("csrf_token"))
@@ -189,7 +193,13 @@ def objections(caller: Caller) -> Any:
 @page("handler", "supervisor")
 def objection(caller: Caller, objection_id: int) -> Any:
     item = handling.detail(current_session(), caller, objection_id)
-    return render_template("console/objection.html", me=_me(caller), item=item, reasons=REJECTION_REASONS)
+    return render_template(
+        "console/objection.html",
+        me=_me(caller),
+        item=item,
+        reasons=REJECTION_REASONS,
+        separation_reasons=SEPARATION_REASONS,
+    )
 
 
 @blp.post("/objections/<int:objection_id>/<action>")

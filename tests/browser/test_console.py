@@ -14,7 +14,7 @@ import requests
 import time_machine
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from miniapp_api.claims.models import Claim
 from miniapp_api.db import unit_of_work
@@ -71,7 +71,8 @@ def test_an_objection_is_handled_by_two_people_and_the_claim_decided_again(
     _shot(desktop, "home")
     _click(desktop, "异议")
     _wait(desktop).until(seen.presence_of_element_located((By.CSS_SELECTOR, "tbody a"))).click()
-    _wait(desktop).until(seen.presence_of_element_located((By.ID, "reason-code"))).send_keys("mutual_employer_proposed")
+    reason = _wait(desktop).until(seen.presence_of_element_located((By.ID, "reason-code")))
+    Select(reason).select_by_value("mutual_employer_proposed")
     desktop.find_element(By.ID, "accept-answer").send_keys("经核实，系单位提出协商解除，予以更正")
     _shot(desktop, "objection")
     _click(desktop, "答复：异议成立")

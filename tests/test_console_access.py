@@ -1,0 +1,165 @@
+"""Who may open which console page: every console route, for every role, for staff of another
+region, and for nobody signed in. Signing in is the console's own: password, then the code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from auth.models import StaffUser
+from miniapp_api.db import unit_of_work
+from notifications.standins.wechat_server import WeChatStandIn
+from tests.auth_helpers import STAFF_PASSWORD, staff_account
+from tests.claims_helpers import claimant, submit
+from tests.objections_helpers import objection
+
+ROLES = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
+EVERYONE = dict.fromkeys((*ROLES, "handler@elsewhere"), 200)
+
+
+def only(*allowed: str, ok: int = 200, others: int = 403) -> dict[str, int]:
+    return {caller: ok if caller.split("@")[0] in allowed else others for caller in EVERYONE}
+
+
+def _token(page: bytes) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.decode())
+    assert found, "every console form carries its CSRF token"
+    return found.group(1)
+
+
+def console_client(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    token = _token(client.get("/console/login").data)
+    client.post("/console/login", data={"csrf_token": token, "username": username, "password": STAFF_PASSWORD})
+    page = client.get("/console/second-factor").data
+    with unit_of_work() as session:
+        staff = session.query(StaffUser).filter_by(username=username).one()
+        secret = staff.totp_secret
+    assert secret
+    answer = client.post("/console/second-factor", data={"csrf_token": _token(page), "code": pyotp.TOTP(secret).now()})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/"), answer.data[:300]
+    return client
+
+
+@pytest.fixture
+def world(app: Flask, client: Any, wechat_standin: WeChatStandIn) -> dict[str, Any]:
+    tokens = claimant(client, wechat_standin, reason="resigned")
+    submit(client, tokens)
+    filed = objection(client, tokens).get_json()
+    clients = {}
+    for role in ROLES:
+        staff_account(f"console.{role}", role, region="130200")
+        clients[role] = console_client(app, f"console.{role}")
+    staff_account("console.elsewhere", "handler", region="152200")
+    clients["handler@elsewhere"] = console_client(app, "console.elsewhere")
+    return {"clients": clients, "objection": filed["id"]}
+
+
+def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
+    return [
+        ("GET", "/console/", "/console/", EVERYONE),
+        ("GET", "/console/objections", "/console/objections", only("handler", "supervisor")),
+        (
+            "GET",
+            "/console/objections/<int:objection_id>",
+            f"/console/objections/{objection_id}",
+            {**only("handler", "supervisor"), "handler@elsewhere": 404},
+        ),
+        (
+            "POST",
+            "/console/objections/<int:objection_id>/<action>",
+            f"/console/objections/{objection_id}/assign",
+            {**only("handler", "supervisor", ok=302), "handler@elsewhere": 302},  # refused: told on the page
+        ),
+        ("GET", "/console/corrections", "/console/corrections", only("reviewer", "supervisor")),
+        (
+            "POST",
+            "/console/corrections/<int:correction_id>/<verdict>",
+            "/console/corrections/999999/approve",
+            only("reviewer", "supervisor", ok=302),
+        ),
+        ("GET", "/console/payment-runs", "/console/payment-runs", only("finance")),
+        ("GET", "/console/payment-runs/<int:run_id>", "/console/payment-runs/999999", only("finance", ok=404)),
+        (
+            "GET",
+            "/console/payment-runs/<int:run_id>/<kind>.csv",
+            "/console/payment-runs/999999/bank-file.csv",
+            only("finance", ok=404),
+        ),
+        (
+            "POST",
+            "/console/payment-runs/<int:run_id>/confirmation",
+            "/console/payment-runs/999999/confirmation",
+            only("finance", ok=302),
+        ),
+    ]
+
+
+PUBLIC = {"/console/login", "/console/second-factor", "/console/logout"}
+
+
+def test_every_console_route_is_in_the_matrix(app: Flask) -> None:
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
+    assert routes - PUBLIC == {rule for _m, rule, _p, _e in matrix(1)}
+
+
+def test_each_role_and_region_gets_what_the_matrix_says(world: dict[str, Any]) -> None:
+    failures = []
+    for method, _rule, path, expected in matrix(world["objection"]):
+        for caller, status in expected.items():
+            client = world["clients"][caller]
+            if method == "GET":
+                answer = client.get(path)
+            else:
+                token = _token(client.get("/console/").data)
+                answer = client.post(path, data={"csrf_token": token})
+            if answer.status_code != status:
+                failures.append(f"{caller} {method} {path}: {answer.status_code}, expected {status}")
+    assert failures == []
+
+
+def test_nobody_signed_in_is_sent_to_sign_in(app: Flask) -> None:
+    anonymous = app.test_client()
+    for _method, _rule, path, _expected in matrix(1):
+        if _method == "GET":
+            answer = anonymous.get(path)
+            assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/login"), path
+
+
+def test_the_elsewhere_handler_learns_nothing_of_another_regions_objection(world: dict[str, Any]) -> None:
+    page = world["clients"]["handler@elsewhere"].get(f"/console/objections/{world['objection']}")
+    assert page.status_code == 404
+    queue = world["clients"]["handler@elsewhere"].get("/console/objections").data.decode()
+    assert "没有待办的异议" in queue
+
+
+def test_a_console_left_idle_signs_out_and_signing_out_ends_the_session(
+    app: Flask, wechat_standin: WeChatStandIn
+) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from auth.models import AuthSession
+
+    staff_account("idle.handler", "handler")
+    with time_machine.travel(dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC), tick=False) as clock:
+        client = console_client(app, "idle.handler")
+        assert client.get("/console/").status_code == 200
+        clock.shift(dt.timedelta(minutes=16))
+        idle = client.get("/console/")
+        assert idle.status_code == 302 and idle.headers["Location"].endswith("/console/login")
+        assert "长时间未操作" in client.get("/console/login").data.decode()
+    staff_account("leaving.handler", "handler")  # another account: the first one's codes ran ahead in time
+    client = console_client(app, "leaving.handler")
+    token = _token(client.get("/console/").data)
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/console/").status_code == 302
+    with unit_of_work() as session:
+        latest = session.query(AuthSession).order_by(AuthSession.id.desc()).first()
+        assert latest is not None and latest.revoked_reason == "console_logout"
