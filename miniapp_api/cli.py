@@ -445,3 +445,21 @@ def staff_disable(username: str) -> None:
 
 main.add_command(safety)
 main.add_command(calendar)
+
+
+@staff.command("reset-2fa")
+@click.argument("username")
+def staff_reset_second_factor(username: str) -> None:
+    """Forget a staff member's authenticator (a lost phone): they enrol a new one at next sign-in."""
+    from auth.models import StaffUser
+    from miniapp_api.audit.service import record
+    from miniapp_api.console import second_factor
+
+    with unit_of_work() as session:
+        staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if staff is None:
+            click.echo(f"用户名 {username} 不存在", err=True)
+            sys.exit(1)
+        second_factor.reset(staff)
+        record("staff.second_factor_reset", actor=("operator", getpass.getuser()), subject=("staff_user", staff.id))
+    click.echo(f"已重置 {username} 的身份验证器，下次登录控制台时重新绑定")

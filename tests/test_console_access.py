@@ -84,6 +84,8 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             only("reviewer", "supervisor", ok=302),
         ),
         ("GET", "/console/payment-runs", "/console/payment-runs", only("finance")),
+        ("GET", "/console/staff", "/console/staff", only("admin")),
+        ("POST", "/console/staff/<username>/<action>", "/console/staff/nobody.here/disable", only("admin", ok=302)),
         ("GET", "/console/payment-runs/<int:run_id>", "/console/payment-runs/999999", only("finance", ok=404)),
         (
             "GET",
@@ -163,3 +165,26 @@ def test_a_console_left_idle_signs_out_and_signing_out_ends_the_session(
     with unit_of_work() as session:
         latest = session.query(AuthSession).order_by(AuthSession.id.desc()).first()
         assert latest is not None and latest.revoked_reason == "console_logout"
+
+
+def test_an_admin_manages_only_their_own_regions_accounts(world: dict[str, Any], app: Flask) -> None:
+    admin = world["clients"]["admin"]  # 唐山's admin
+    listing = admin.get("/console/staff").data.decode()
+    assert "console.handler" in listing and "console.elsewhere" not in listing  # 兴安盟's handler
+    token = _token(admin.get("/console/staff").data)
+    refused = admin.post("/console/staff/console.elsewhere/disable", data={"csrf_token": token}, follow_redirects=True)
+    assert "本地区没有用户名为 console.elsewhere 的工作人员" in refused.data.decode()
+    created = admin.post(
+        "/console/staff",
+        data={"csrf_token": token, "username": "new.finance", "display_name": "新财务",
+              "password": "correct horse 2026", "roles": ["finance"], "region": "152200"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "只能为本地区（130200）创建账号" in created.data.decode()
+    reset = admin.post(
+        "/console/staff/console.handler/reset-second-factor", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "已重置 console.handler 的身份验证器" in reset.data.decode()
+    with unit_of_work() as session:
+        handler = session.query(StaffUser).filter_by(username="console.handler").one()
+        assert handler.totp_secret is None and handler.totp_confirmed_at is None

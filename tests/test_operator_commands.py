@@ -143,6 +143,9 @@ def test_staff_accounts_are_created_and_disabled_by_command(app: Any, base_setti
     created = _miniapp(base_settings, *common, "--province-wide")
     assert created.returncode == 0, created.stderr
     assert "已创建工作人员账号 zhao.liu（赵六），岗位：auditor" in created.stdout
+    reset = _miniapp(base_settings, "staff", "reset-2fa", "zhao.liu")
+    assert reset.returncode == 0, reset.stderr
+    assert "已重置 zhao.liu 的身份验证器" in reset.stdout
     disabled = _miniapp(base_settings, "staff", "disable", "zhao.liu")
     assert disabled.returncode == 0, disabled.stderr
     assert "已停用 zhao.liu" in disabled.stdout

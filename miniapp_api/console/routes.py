@@ -16,12 +16,12 @@ from wtforms import ValidationError as CsrfInvalid
 
 from auth import sessions
 from auth.caller import Caller
-from auth.models import StaffUser
+from auth.models import STAFF_ROLES, StaffUser
 from auth.service import authenticate_staff
 from miniapp_api.api import accepts
 from miniapp_api.audit.service import record as audit
 from miniapp_api.audit.service import record_regardless
-from miniapp_api.console import second_factor
+from miniapp_api.console import accounts, second_factor
 from miniapp_api.console import session as console_session
 from miniapp_api.db import current_session
 from miniapp_api.errors import AppError
@@ -313,3 +313,43 @@ def payment_confirmation(caller: Caller, run_id: int) -> Any:
     result = payments.confirm(current_session(), caller, run_id, content)
     flash(f"回盘已导入：成功{result['paid']}笔，失败{result['failed']}笔，此前已处理{result['unchanged']}笔", "info")
     return redirect(url_for("console.payment_run", run_id=run_id))
+
+
+# --- staff accounts (admin) ---------------------------------------------------------------------
+
+
+@blp.route("/staff", methods=["GET", "POST"])
+@accepts(*FORM_TYPES)
+@page("admin")
+def staff_accounts(caller: Caller) -> Any:
+    session = current_session()
+    if request.method == "POST":
+        form = {**request.form.to_dict(), "roles": request.form.getlist("roles")}
+        created = accounts.create(session, caller, form)
+        flash(f"已创建账号 {created.username}；首次登录时绑定身份验证器", "info")
+        return redirect(url_for("console.staff_accounts"))
+    after = request.args.get("after", type=int) or 0
+    people = accounts.listed(session, caller, after)
+    return render_template(
+        "console/staff.html",
+        me=_me(caller),
+        people=people,
+        roles=STAFF_ROLES,
+        next_after=people[-1].id if len(people) == accounts.PAGE_SIZE else None,
+        enrolled=second_factor.enrolled,
+    )
+
+
+@blp.post("/staff/<username>/<action>")
+@accepts(*FORM_TYPES)
+@page("admin")
+def staff_action(caller: Caller, username: str, action: str) -> Any:
+    if action == "disable":
+        accounts.disable(current_session(), caller, username)
+        flash(f"已停用 {username}，其登录已全部失效", "info")
+    elif action == "reset-second-factor":
+        accounts.reset_second_factor(current_session(), caller, username)
+        flash(f"已重置 {username} 的身份验证器，下次登录时重新绑定", "info")
+    else:
+        return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
+    return redirect(url_for("console.staff_accounts"))

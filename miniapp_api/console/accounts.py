@@ -1,0 +1,68 @@
+"""Staff accounts in the console (admin): list, create, disable, reset the second factor. A
+regional admin manages their own region's accounts only; a province-wide admin, any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth.caller import Caller
+from auth.models import StaffUser
+from auth.staff import create_staff, disable_staff
+from miniapp_api.audit.service import record as audit
+from miniapp_api.console import second_factor
+from miniapp_api.errors import Forbidden, NotFoundError, ValidationFailed
+
+PAGE_SIZE = 50
+
+
+def _operator(caller: Caller) -> str:
+    return f"staff:{caller.staff_user_id}"
+
+
+def listed(session: Session, caller: Caller, after_id: int = 0) -> list[StaffUser]:
+    query = select(StaffUser).where(StaffUser.id > after_id).order_by(StaffUser.id).limit(PAGE_SIZE)
+    if caller.staff_region:
+        query = query.where(StaffUser.region_code == caller.staff_region)
+    return list(session.scalars(query))
+
+
+def _in_scope(session: Session, caller: Caller, username: str) -> StaffUser:
+    staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if staff is None or (caller.staff_region and staff.region_code != caller.staff_region):
+        raise NotFoundError(f"本地区没有用户名为 {username} 的工作人员", code="STAFF_NOT_FOUND")
+    return staff
+
+
+def create(session: Session, caller: Caller, form: dict[str, Any]) -> StaffUser:
+    region = (form.get("region") or "").strip() or None
+    if caller.staff_region and region != caller.staff_region:
+        raise Forbidden(f"只能为本地区（{caller.staff_region}）创建账号", code="OTHER_REGION")
+    if not region and not form.get("province_wide"):
+        raise ValidationFailed("请填写统筹地区，或勾选“全省账号”", code="SCOPE_REQUIRED")
+    return create_staff(
+        (form.get("username") or "").strip(),
+        (form.get("display_name") or "").strip() or (form.get("username") or "").strip(),
+        form.get("password") or "",
+        form.get("roles") or [],
+        region_code=region,
+        operator=_operator(caller),
+        phone=(form.get("phone") or "").strip() or None,
+    )
+
+
+def disable(session: Session, caller: Caller, username: str) -> StaffUser:
+    staff = _in_scope(session, caller, username)
+    if staff.id == caller.staff_user_id:
+        raise ValidationFailed("不能停用自己的账号", code="SELF_DISABLE")
+    return disable_staff(username, operator=_operator(caller))
+
+
+def reset_second_factor(session: Session, caller: Caller, username: str) -> StaffUser:
+    """A lost phone: the account enrols a new authenticator at its next sign-in."""
+    staff = _in_scope(session, caller, username)
+    second_factor.reset(staff)
+    audit("staff.second_factor_reset", actor=caller.audit_actor, subject=("staff_user", staff.id))
+    return staff
