@@ -17,4 +17,5 @@ export STANDIN_WECHAT_PORT="${STANDIN_WECHAT_PORT:-$((port + 81))}"
 export STANDIN_SMS_PORT="${STANDIN_SMS_PORT:-$((port + 82))}"
 .venv/bin/miniapp db upgrade
 .venv/bin/miniapp seed-demo
+echo "演示服务：http://127.0.0.1:${port}/m/ （手机页面）  http://127.0.0.1:${port}/console/ （工作人员控制台）  http://127.0.0.1:${port}/docs （接口文档）" >&2
 exec .venv/bin/miniapp serve --host 127.0.0.1 --port "${port}"

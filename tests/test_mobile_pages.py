@@ -58,3 +58,11 @@ def test_the_development_helpers_answer_this_machine_under_its_own_name_only(cli
     assert remote.status_code == 404
     here = client.post("/m/dev/wx-login", json={}, headers={"Host": "127.0.0.1:5000"})
     assert here.status_code == 200 and here.headers["Cache-Control"] == "no-store"
+
+
+def test_the_employer_page_lists_the_filing_forms_columns_as_the_service_reads_them(client: Any) -> None:
+    from miniapp_api.employers.spreadsheet import COLUMNS
+
+    page = client.get("/m/pages/employer.js").data.decode()
+    listed = re.search(r"const COLUMNS = \[([^\]]+)\]", page)
+    assert listed and [item.strip().strip('"') for item in listed.group(1).split(",")] == list(COLUMNS)

@@ -53,7 +53,7 @@ def receipt_pdf(session: Session, claim: Claim, issued: IssuedReceipt) -> bytes:
     document.space()
     document.paragraph(
         "领取期间如实现就业、应征服兵役、移居境外、开始领取基本养老金或被判刑收监执行，请及时通过小程序或向经办机构报告。"
-        "对本结果或申领表中的信息有异议的，可在小程序“异议申诉”中提出，经办机构将限时答复。",
+        "对本结果或申领表中的信息有异议的，可在小程序“我的申领”中提出异议，经办机构将限时答复。",
         "small",
     )
     document.paragraph(f"本回执由系统自动生成，打印时间：{china_now():%Y年%m月%d日 %H:%M}。", "small")

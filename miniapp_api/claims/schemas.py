@@ -27,7 +27,7 @@ class _RefusesInternalFields(Schema):
             if named:
                 labels = "、".join(FIELDS[name].label for name in named)
                 raise FieldNotEditable(
-                    f"{labels}来自内部记录，不能在申领表中修改；如有错误，请通过“异议申诉”对该项提出更正",
+                    f"{labels}来自内部记录，不能在申领表中修改；如有错误，请点该项旁的“有误？提出异议”提出更正",
                     details={"fields": {name: ["不可修改，请提出异议"] for name in named}},
                 )
         return data

@@ -225,7 +225,7 @@ def _refuse_repeat_of_decided(session: Session, person_id: int, view: RecordsVie
     if same_records and last.status == "rejected" and decided_on == _facts_as_decided(view):
         raise ConflictError(
             f"您的申领（受理号{last.claim_no}）已按现有记录作出不予核准的决定，记录未发生变化，无需重复提交；"
-            "如对记录或决定有异议，请通过“异议申诉”提出",
+            "如对记录或决定有异议，请在“我的申领”中提出异议",
             code="CLAIM_ALREADY_DECIDED",
             details={"claim_id": last.id, "claim_no": last.claim_no, "status": last.status},
         )

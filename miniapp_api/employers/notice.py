@@ -31,7 +31,7 @@ def notice_pdf(person: Person, employer: Employer, region: Region, separated_on:
         document.paragraph(line)
     document.heading("二、如何申领")
     document.paragraph(
-        "在微信中搜索“失业保险服务”小程序，用本人身份证号码登录并完成刷脸核验，确认自动生成的申领表即可提交，"
+        "在微信中搜索“失业保险服务”小程序，微信登录后填写本人身份证号码并完成刷脸核验，确认自动生成的申领表即可提交，"
         "失业登记同时办理。无需提供解除劳动关系证明、失业登记证明等材料；也可携带身份证或社会保障卡到下列经办机构办理。"
     )
     document.paragraph("超过60日申领的，不影响您依法享受失业保险待遇。")

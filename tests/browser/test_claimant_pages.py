@@ -92,7 +92,7 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         browser.find_element(By.ID, "bank-account").send_keys("6217000010001234569")
         browser.find_element(By.ID, "form-address").click()  # leaving the field saves it
         _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "payee"), "中国建设银行"))
-        browser.find_element(By.ID, "commitment").click()
+        assert browser.find_element(By.ID, "commitment").is_selected()  # ticked once, still ticked after the face
         _click(browser, "确认并提交申领")
         _wait(browser, 30).until(seen.text_to_be_present_in_element((By.ID, "app"), "受理号"))
         page = browser.find_element(By.ID, "app").text
@@ -201,6 +201,9 @@ def test_a_lost_network_is_retried_and_then_said_plainly(app: Any, live_server: 
         seed_regions(session)
     browser.get(f"{live_server}/m/#/estimate")
     _wait(browser).until(seen.presence_of_element_located((By.ID, "est-region")))
+    for element_id, value in (("est-birth", "1975-06-15"), ("est-separated", "2026-10-31")):
+        browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, element_id), value)
+    browser.find_element(By.ID, "est-months").send_keys("70")
     browser.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
     try:
         _click(browser, "开始测算")

@@ -69,9 +69,11 @@ def test_an_employer_uploads_a_form_reads_its_row_errors_and_acknowledges_a_noti
         assert firm["workers"][0]["name"] in card.text and "请于" in card.text
         _audit(browser, "32-employer-duties")
         card.find_element(By.XPATH, ".//button[normalize-space()='已交给本人，确认送达']").click()
+        worker = firm["workers"][0]["name"]
+        _click(browser, f"确认：已将告知书交给{worker}本人")  # a legal duty is confirmed on purpose
         _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已确认送达："))
         _click(browser, "已送达")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已确认送达"))
+        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "2026/11/16确认送达"))  # and when
         _audit(browser, "33-employer-acknowledged")
         _click(browser, "备案一名职工")  # the worker the form left out, filed by hand with a corrected number
         _wait(browser).until(seen.presence_of_element_located((By.ID, "file-name"))).send_keys(

@@ -93,7 +93,7 @@ export async function call(method, path, options = {}, renewing = true) {
 
 // What a person should do next, for the error codes a page cannot fix by itself.
 export function nextStep(error) {
-  if (error.status === 401) return "登录已过期，请重新登录。";
+  if (error.status === 401 && ["TOKEN_EXPIRED", "TOKEN_INVALID"].includes(error.code)) return "登录已过期，请重新登录。";
   if (error.status === 429) return "操作太频繁，请稍后再试。";
   if (error.status === 0 || error.status >= 500) return "请稍后再试；仍不行可拨打12333。";
   if (error.status === 403) return "如需帮助，可携带身份证到经办机构办理。";

@@ -28,10 +28,17 @@ export function notice(text) {
   document.getElementById("notice").textContent = text || "";
 }
 
+// The API names fields for developers too ("联系电话（phone）"): a person reads the Chinese only.
+const plain = (text) => String(text || "").replace(/（[A-Za-z_.\d]+）/g, "");
+
 export function errorBox(error) {
-  const step = error.nextStep || nextStep(error);
+  const step = error.nextStep ?? nextStep(error);
   return el("div", { class: "error", role: "alert", "data-code": error.code || "" },
-    error.message, step ? el("br") : null, step);
+    plain(error.message), step ? el("br") : null, step || null);
+}
+
+export function fill(slot, ...children) {
+  slot.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
 }
 
 export function field(id, label, input, hint) {

@@ -33,6 +33,7 @@ export async function claimantPage(sub) {
   if (path === "/objections") return objectionList();
   if (path.startsWith("/objections/")) return objectionView(Number(path.split("/")[2]));
   if (path === "/messages") return messages();
+  if (path === "/record") return recordFields();
   return claimForm();
 }
 
@@ -106,12 +107,14 @@ async function claimForm() {
   const tokens = session.get();
   const rows = form.field_order.filter((key) => !form.fields[key].editable).map((key) => formRow(key, form.fields[key]));
   const editor = draftEditor(form);
-  const accept = el("input", { type: "checkbox", id: "commitment" });
+  const accept = el("input", { type: "checkbox", id: "commitment", checked: sessionStorage.getItem("miniapp.committed") === "1" });
+  accept.addEventListener("change", () => sessionStorage.setItem("miniapp.committed", accept.checked ? "1" : "0"));
   const submit = el("button", { type: "button", text: "确认并提交申领" });
   const slot = el("div");
   const needsFace = tokens.level !== "face_verified";
   submit.addEventListener("click", () => guarded(submit, slot, async () => {
     if (!accept.checked) throw Object.assign(new ApiError(422, { code: "COMMITMENT", message: "请先阅读并勾选承诺" }), { nextStep: "" });
+    sessionStorage.setItem("miniapp.committed", "1");  // ticked once: still ticked after the face check
     if (needsFace) { location.hash = "#/claimant/face"; return; }
     const key = sessionStorage.getItem("miniapp.submit-key") || crypto.randomUUID();
     sessionStorage.setItem("miniapp.submit-key", key);  // a retry of the same submission is the same claim
@@ -120,6 +123,7 @@ async function claimForm() {
       headers: { "Idempotency-Key": key }, notice,
     });
     sessionStorage.removeItem("miniapp.submit-key");
+    sessionStorage.removeItem("miniapp.committed");
     location.hash = `#/claimant/claims/${claim.id}`;
   }));
   show(
@@ -130,7 +134,7 @@ async function claimForm() {
     outlook(form.outlook),
     el("h2", { text: "承诺" }), el("p", { text: form.commitment.text }),
     el("div", { class: "card" }, el("label", { for: "commitment" }, accept, " 我已阅读并承诺以上内容属实")),
-    needsFace ? el("p", { class: "hint", text: "提交前需要刷脸确认是本人办理。" }) : null,
+    needsFace ? el("p", { class: "hint", text: "提交前需要刷脸确认是本人办理；刷脸后10分钟内提交有效。" }) : null,
     el("div", { class: "actions" }, submit), slot,
   );
 }
@@ -141,12 +145,13 @@ function draftEditor(form) {
   const phone = el("input", { type: "tel", name: "phone", inputmode: "numeric", maxlength: "11", autocomplete: "tel", placeholder: fields.phone.text });
   const address = el("input", { name: "contact_address", maxlength: "200", autocomplete: "street-address", value: (fields.contact_address && fields.contact_address.value) || "" });
   const current = (fields.bank_account && fields.bank_account.value) || {};
-  const useCard = el("input", { type: "radio", name: "bank_source", id: "bank-ss-card", value: "ss_card", checked: current.source !== "other" });
-  const useOther = el("input", { type: "radio", name: "bank_source", id: "bank-other", value: "other", checked: current.source === "other" });
+  const noCard = !current.source;  // no account on the social security card: another card is the only way
+  const useCard = el("input", { type: "radio", name: "bank_source", id: "bank-ss-card", value: "ss_card", checked: current.source === "ss_card", disabled: noCard });
+  const useOther = el("input", { type: "radio", name: "bank_source", id: "bank-other", value: "other", checked: current.source === "other" || noCard });
   const bankName = el("input", { name: "bank_name", maxlength: "50", value: current.source === "other" ? current.bank_name || "" : "" });
   const account = el("input", { name: "account_number", inputmode: "numeric", maxlength: "19", autocomplete: "off", placeholder: current.source === "other" ? current.account : "" });
   const other = el("div", {}, field("bank-name", "开户银行", bankName, "如：中国建设银行"), field("bank-account", "银行卡号", account, "本人名下的借记卡"));
-  other.hidden = current.source !== "other";
+  other.hidden = !useOther.checked;
   const payee = el("p", { class: "card", id: "payee", "aria-live": "polite", text: `将发放至：${fields.bank_account.text}` });
   const status = el("div", { role: "status", "aria-live": "polite" });
   async function save() {
@@ -163,8 +168,10 @@ function draftEditor(form) {
       const saved = await call("PUT", "/api/v1/claims/draft", { json: edits, notice });
       payee.textContent = `将发放至：${saved.fields.bank_account.text}`;
       status.replaceChildren(el("p", { class: "hint", text: "已自动保存草稿，提交时按草稿办理" }));
+      if (edits.phone) phone.placeholder = `已保存：${saved.fields.phone.text}`;
     } catch (error) {
-      status.replaceChildren(errorBox(error));
+      const toFace = error.code === "BINDING_NOT_FACE_VERIFIED" ? el("a", { class: "button", href: "#/claimant/face", text: "去刷脸核验" }) : null;
+      status.replaceChildren(errorBox(error), toFace ? el("div", { class: "actions" }, toFace) : el("span"));
     }
   }
   for (const input of [phone, address, bankName, account]) input.addEventListener("change", save);
@@ -219,7 +226,8 @@ async function claimView(id) {
   show(
     el("h1", { text: "我的申领" }),
     facts([["受理号", claim.claim_no], ["状态", STATUS_TEXT[claim.status] || claim.status],
-      ["领取期限", decision.entitlement_months ? `${decision.entitlement_months}个月` : "—"], ["收款账户", claim.bank_account || "—"]]),
+      ["领取期限", decision.entitlement_months ? `${decision.entitlement_months}个月` : "—"], ["收款账户", claim.bank_account || "—"],
+      ["合计", claim.total_amount ? `${claim.total_amount}元（不含已取消月份）` : "—"]]),
     (decision.refusals || []).length
       ? el("section", { class: "card" }, el("h2", { text: "不予核准的原因" }),
         el("ul", {}, decision.refusals.map((r) => el("li", {}, r.message, el("div", { class: "basis", text: `依据：${r.legal_basis}` })))))
@@ -231,6 +239,7 @@ async function claimView(id) {
     el("h2", { text: "更多" }),
     el("ul", { class: "menu" },
       el("li", {}, el("a", { href: `#/claimant/objection?category=decision&claim=${id}`, text: "对审核决定有异议" })),
+      el("li", {}, el("a", { href: "#/claimant/record", text: "对申领表中的记录有异议" })),
       el("li", {}, el("a", { href: "#/claimant/objections", text: "我的异议" })),
       el("li", {}, el("a", { href: "#/claimant/messages", text: "我的消息" }))),
     await timeline(id),
@@ -271,7 +280,19 @@ function payments(list) {
   if (!list.length) return null;
   const state = { scheduled: "待发放", paid: "已发放", cancelled: "已取消" };
   return el("section", {}, el("h2", { text: "发放计划" }),
-    el("table", {}, el("thead", {}, el("tr", {}, ["月份", "金额（元）", "代缴医保（元）", "状态"].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, list.map((p) => el("tr", {}, el("td", { text: p.period }), el("td", { text: p.amount }),
+    el("table", {}, el("thead", {}, el("tr", {}, ["月份", "金额（元）", "最迟发放日", "代缴医保（元）", "状态"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, list.map((p) => el("tr", {}, el("td", { text: p.period }), el("td", { text: p.amount }), el("td", { text: p.pay_by }),
         el("td", { text: p.medical_premium_paid ? (p.medical_premium || "代缴") : "—" }), el("td", { text: state[p.status] || p.status }))))));
+}
+
+// After a claim: the form's record fields again, each with its dispute link.
+async function recordFields() {
+  let form;
+  try {
+    form = await call("GET", "/api/v1/claims/prefill", { notice });
+  } catch (error) {
+    return show(el("h1", { text: "申领表中的记录" }), errorBox(error));
+  }
+  const rows = form.field_order.filter((key) => form.fields[key].dispute).map((key) => formRow(key, form.fields[key]));
+  show(el("h1", { text: "申领表中的记录" }), el("p", { class: "hint", text: "哪一项有误，点该项的“有误？提出异议”。" }), rows);
 }

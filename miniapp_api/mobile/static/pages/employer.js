@@ -3,8 +3,17 @@
 // separations one by one or as the filing form, whose row errors come back as a table.
 
 import { ApiError, call, session } from "../api.js";
-import { el, errorBox, field, guarded, notice, show } from "../ui.js";
+import { el, errorBox, field, fill, guarded, notice, show } from "../ui.js";
 
+// The filing form's columns, in order; the first row holds them (kept equal to the service's
+// own list by tests/test_mobile_pages.py).
+const COLUMNS = ["编号", "姓名", "性别", "身份证号", "社会保障卡银行账号", "缴费时间", "失业时间", "失业原因", "联系电话"];
+
+// The separation reasons as the form writes them: the service's own vocabulary.
+async function reasonLabels() {
+  const reasons = await call("GET", "/api/v1/benefits/separation-reasons", { notice });
+  return reasons.map((r) => r.label);
+}
 const STATES = [["pending", "待送达"], ["overdue", "已逾期"], ["acknowledged", "已送达"]];
 const CREDIT = "miniapp.credit-code";
 
@@ -25,11 +34,15 @@ function login() {
   const go = el("button", { type: "submit", text: "登录" });
   const slot = el("div");
   const devSlot = el("div", { "aria-live": "polite" });
-  ask.addEventListener("click", () => guarded(ask, slot, async () => {
-    const answer = await call("POST", "/api/v1/auth/employer/code", { json: { credit_code: credit.value.trim().toUpperCase(), phone: phone.value.trim() }, notice });
-    slot.replaceChildren(el("p", { class: "success", text: answer.message }));
-    devSlot.replaceChildren(await devInbox(phone.value.trim()));
-  }));
+  ask.addEventListener("click", async () => {
+    const sent = await guarded(ask, slot, async () => {
+      const answer = await call("POST", "/api/v1/auth/employer/code", { json: { credit_code: credit.value.trim().toUpperCase(), phone: phone.value.trim() }, notice });
+      slot.replaceChildren(el("p", { class: "success", text: answer.message }));
+      devSlot.replaceChildren(await devInbox(phone.value.trim()));
+      return true;
+    });
+    if (sent) waitBeforeAgain(ask, 60);  // one code a minute: the button says when the next may be asked
+  });
   const form = el("form", { novalidate: true },
     field("emp-credit", "统一社会信用代码", credit, "18位，营业执照上的代码"), field("emp-phone", "联系人手机号码", phone),
     el("div", { class: "actions" }, ask), field("emp-code", "短信验证码", code, "6位数字，5分钟内有效"),
@@ -45,6 +58,18 @@ function login() {
   });
   show(el("h1", { text: "用人单位登录" }),
     el("p", { text: "与职工终止或解除劳动关系后，单位应将《失业保险金申领告知书》交给本人，并按时备案。" }), form);
+}
+
+function waitBeforeAgain(button, seconds) {
+  const label = button.textContent;
+  button.disabled = true;
+  const tick = () => {
+    if (seconds <= 0) { button.disabled = false; button.textContent = label; return; }
+    button.textContent = `${seconds}秒后可重新获取`;
+    seconds -= 1;
+    setTimeout(tick, 1000);
+  };
+  tick();
 }
 
 // Development only: the SMS stand-in plays the phone; in production this answers 404 and shows nothing.
@@ -84,25 +109,37 @@ function dutyCard(duty, state) {
     slot.replaceChildren(el("p", {}, el("a", { href: url, download: `告知书-${duty.worker.name}.pdf`, text: "告知书已生成，点此保存" })));
   }));
   const ack = el("button", { type: "button", text: "已交给本人，确认送达" });
-  ack.addEventListener("click", () => guarded(ack, slot, async () => {
-    await call("POST", `/api/v1/employer/duties/${duty.id}/acknowledge`, { json: {}, notice });
-    await duties(state, `已确认送达：${duty.worker.name}`);
-  }));
+  ack.addEventListener("click", () => {
+    // A legal duty is confirmed on purpose: one more tap, with whom and what it means.
+    const yes = el("button", { type: "button", text: `确认：已将告知书交给${duty.worker.name}本人` });
+    const no = el("button", { type: "button", class: "secondary", text: "取消" });
+    no.addEventListener("click", () => slot.replaceChildren());
+    yes.addEventListener("click", () => guarded(yes, slot, async () => {
+      await call("POST", `/api/v1/employer/duties/${duty.id}/acknowledge`, { json: {}, notice });
+      await duties(state, `已确认送达：${duty.worker.name}`);
+    }));
+    slot.replaceChildren(el("p", { text: "确认后即记录贵单位已履行告知义务，不能撤回。" }), el("div", { class: "actions" }, yes, no));
+  });
   const due = duty.due_on ? `请于${duty.due_on}前送达` : duty.due_note || "";
   return el("section", { class: "card", "data-duty": String(duty.id) },
     el("h2", { text: `${duty.worker.name}（${duty.worker.id_number}）` }),
     el("p", { text: `离职日期：${duty.separation_date}` }),
-    duty.acknowledged_at ? el("p", { class: "success", text: `已确认送达${duty.late ? "（逾期）" : ""}` })
+    duty.acknowledged_at ? el("p", { class: "success", text: `已于${new Date(duty.acknowledged_at).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" })}确认送达${duty.late ? "（逾期）" : ""}` })
       : el("p", { class: duty.overdue ? "error" : "", text: duty.overdue ? `已逾期，${due}` : due }),
     el("div", { class: "actions" }, pdf, duty.acknowledged_at ? null : ack), slot);
 }
 
-function fileOne() {
+async function fileOne() {
+  let labels;
+  try {
+    labels = await reasonLabels();
+  } catch (error) {
+    return show(el("h1", { text: "备案一名职工" }), errorBox(error));
+  }
   const inputs = {
     name: el("input", { name: "name", maxlength: "50" }), id_number: el("input", { name: "id_number", maxlength: "18" }),
     separation_date: el("input", { type: "date", name: "separation_date" }),
-    reason: el("select", { name: "reason" }, ["劳动合同期满终止", "经济性裁员", "用人单位提出协商一致解除", "用人单位依法解除（无过失性辞退）",
-      "用人单位依法解除（过失性辞退）", "本人提出解除（辞职）", "本人提出协商一致解除"].map((r) => el("option", { value: r, text: r }))),
+    reason: el("select", { name: "reason" }, labels.map((r) => el("option", { value: r, text: r }))),
     phone: el("input", { type: "tel", name: "phone", maxlength: "11" }),
   };
   const button = el("button", { type: "submit", text: "提交备案" });
@@ -124,12 +161,18 @@ function fileOne() {
   show(el("h1", { text: "备案一名职工" }), form);
 }
 
-function uploadForm() {
+async function uploadForm() {
+  let labels;
+  try {
+    labels = await reasonLabels();
+  } catch (error) {
+    return show(el("h1", { text: "上传备案表" }), errorBox(error));
+  }
   const file = el("input", { type: "file", name: "file", accept: ".xlsx,.csv" });
   const onlyGood = el("input", { type: "checkbox", id: "good-rows-only" });
   const button = el("button", { type: "submit", text: "上传备案表" });
   const slot = el("div");
-  const form = el("form", { novalidate: true }, field("form-file", "备案表", file, "按备案表模板填写的 .xlsx 或 .csv 文件"),
+  const form = el("form", { novalidate: true }, field("form-file", "备案表", file, "第一行为表头，列依次为：" + COLUMNS.join("、") + "。失业原因按下面的写法填写。"),
     el("div", { class: "card" }, el("label", { for: "good-rows-only" }, onlyGood, " 有错误行时，只导入正确的行")),
     el("div", { class: "actions" }, button), slot);
   form.addEventListener("submit", (event) => {
@@ -140,13 +183,14 @@ function uploadForm() {
       body.append("file", file.files[0], file.files[0].name);
       try {
         const result = await call("POST", `/api/v1/employer/filings/form?good_rows_only=${onlyGood.checked}`, { form: body, notice });
-        slot.replaceChildren(el("p", { class: "success", text: `已导入${result.rows_imported}人，未导入${result.rows_refused}行` }), problems(result.problems));
+        fill(slot, el("p", { class: "success", text: `已导入${result.rows_imported}人，未导入${result.rows_refused}行` }), problems(result.problems));
       } catch (error) {
-        slot.replaceChildren(errorBox(error), problems((error.details && error.details.problems) || []));
+        fill(slot, errorBox(error), problems((error.details && error.details.problems) || []));
       }
     });
   });
-  show(el("h1", { text: "上传备案表" }), form);
+  show(el("h1", { text: "上传备案表" }), form,
+    el("details", {}, el("summary", { text: "失业原因的写法" }), el("ul", {}, labels.map((r) => el("li", { text: r })))));
 }
 
 function problems(list) {

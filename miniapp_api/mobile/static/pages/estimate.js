@@ -49,6 +49,13 @@ export async function estimatePage() {
       separation_reason: reason.value,
     };
     if (sex.value === "female") body.female_original_retirement_age = Number(womanAge.value);
+    // What the person can fix here is said here, in their words: the service checks it all again.
+    const missing = [[birth, "出生日期"], [months, "累计缴费月数"], [separated, "失业日期"]].filter(([input]) => !input.value).map(([, name]) => name);
+    const problem = missing.length ? `请填写${missing.join("、")}` : separated.value > today() ? "失业日期不能晚于今天" : "";
+    if (problem) {
+      slot.replaceChildren(el("div", { class: "error", role: "alert", text: problem }));
+      return;
+    }
     guarded(button, slot, async () => {
       const result = await call("POST", "/api/v1/benefits/estimate", { json: body, notice });
       slot.replaceChildren(outcome(result));

@@ -5,7 +5,9 @@
 import { ApiError, call } from "../api.js";
 import { el, errorBox, notice, show } from "../ui.js";
 
-const SECONDS_PER_ACTION = 2;
+// The server takes at most 5 s of video: a short hold, then the actions share about 4 s.
+const HOLD_MS = 500;
+const ACTIONS_MS = 3900;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function counterHelp() {
@@ -61,11 +63,14 @@ async function record(challenge, slot, done) {
   const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
   recorder.start(250);
   prompt.textContent = "请正对屏幕，保持不动";
-  await sleep(800);
+  await sleep(HOLD_MS);
+  const each = Math.min(2000, Math.floor(ACTIONS_MS / challenge.instructions.length));
   for (const [index, instruction] of challenge.instructions.entries()) {
-    for (let left = SECONDS_PER_ACTION; left > 0; left--) {
+    const ends = Date.now() + each;
+    while (Date.now() < ends) {
+      const left = Math.max(1, Math.ceil((ends - Date.now()) / 1000));
       prompt.textContent = `第${index + 1}步（共${challenge.instructions.length}步）：${instruction}（${left}秒）`;
-      await sleep(1000);
+      await sleep(Math.min(250, Math.max(0, ends - Date.now())));
     }
   }
   prompt.textContent = "拍摄完成，正在核验…";

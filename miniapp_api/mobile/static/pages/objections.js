@@ -24,11 +24,12 @@ export async function newObjection(params) {
   }
   const description = el("textarea", { name: "description", rows: "4", maxlength: "1000", required: true });
   const claimed = el("input", { name: "claimed_value", maxlength: "200" });
-  const photos = el("input", { type: "file", name: "image", accept: "image/jpeg,image/png", capture: "environment", multiple: true });
+  const photos = el("input", { type: "file", name: "image", accept: "image/jpeg,image/png", multiple: true });
   const list = el("ul", { "aria-live": "polite" });
   const attached = [];
   const slot = el("div");
   photos.addEventListener("change", async () => {
+    for (const failed of list.querySelectorAll(".error")) failed.closest("li").remove();  // a past failure is past
     for (const file of photos.files) {
       const form = new FormData();
       form.append("image", file, file.name);
@@ -44,7 +45,7 @@ export async function newObjection(params) {
   });
   const button = el("button", { type: "submit", text: "提交异议" });
   const form = el("form", { novalidate: true },
-    category === "record" ? field("obj-claimed", "您认为正确的内容", claimed, "如：经济性裁员") : null,
+    category === "record" ? field("obj-claimed", "您认为正确的内容", claimed, fieldName === "separation_reason" ? "如：用人单位提出协商一致解除" : "请写明正确的内容") : null,
     field("obj-description", "异议说明", description, "请说明哪里不对、为什么"),
     field("obj-photos", "照片（可选）", photos, "可拍照或从相册选择，JPEG或PNG，每张单独上传"),
     list, el("div", { class: "actions" }, button), slot);
@@ -74,7 +75,8 @@ export async function objectionView(id) {
   const due = clock.due_on ? `${clock.due_on}前答复（${clock.rule || ""}）` : clock.note || "答复期限待定";
   const parts = [
     el("h1", { text: "我的异议" }),
-    facts([["编号", item.objection_no], ["类别", item.category_label], ["状态", item.status_label], ["答复期限", due]]),
+    facts([["编号", item.objection_no], ["类别", item.category_label + (item.field_label ? `：${item.field_label}` : "")],
+      ["您认为正确的内容", item.claimed_value ?? "—"], ["状态", item.status_label], ["答复期限", due]]),
     el("p", { class: "basis", text: clock.basis ? `依据：${clock.basis}` : "" }),
     el("h2", { text: "异议说明" }), el("p", { text: item.description }),
     item.attachments.length ? el("p", { text: `已上传照片${item.attachments.length}张` }) : null,
@@ -87,19 +89,30 @@ export async function objectionView(id) {
   if (item.next_steps && item.next_steps.length) {
     parts.push(el("h2", { text: "如仍有异议" }), el("ul", {}, item.next_steps.map((s) => el("li", {}, el("strong", { text: s.title })," ", s.text))));
   }
-  if (item.can_rate) parts.push(rating(`/api/v1/objections/${id}/rating`, () => objectionView(id)));
+  if (item.rating) parts.push(el("p", { class: "success", text: `您已评价：${item.rating.score}分` }));
+  else if (item.can_rate) parts.push(rating(`/api/v1/objections/${id}/rating`, () => objectionView(id)));
+  parts.push(el("p", {}, el("a", { href: "#/claimant/objections", text: "返回我的异议" })));
   show(...parts);
 }
 
 function supplement(id) {
   const text = el("textarea", { rows: "3", maxlength: "1000" });
-  const button = el("button", { type: "button", text: "提交补充说明" });
+  const photo = el("input", { type: "file", accept: "image/jpeg,image/png" });
+  const button = el("button", { type: "button", text: "提交补充材料" });
   const slot = el("div");
   button.addEventListener("click", () => guarded(button, slot, async () => {
-    await call("POST", `/api/v1/objections/${id}/supplement`, { json: { text: text.value.trim(), attachment_ids: [] }, notice });
-    objectionView(id);
+    const ids = [];
+    if (photo.files.length) {
+      const form = new FormData();
+      form.append("image", photo.files[0], photo.files[0].name);
+      ids.push((await call("POST", "/api/v1/objections/images", { form, notice })).id);
+    }
+    await call("POST", `/api/v1/objections/${id}/supplement`, { json: { text: text.value.trim(), attachment_ids: ids }, notice });
+    await objectionView(id);
+    notice("已提交补充材料，答复期限继续计算");
   }));
-  return el("div", {}, field("obj-supplement", "补充说明", text), el("div", { class: "actions" }, button), slot);
+  return el("div", {}, field("obj-supplement", "补充说明", text), field("obj-supplement-photo", "照片（可选）", photo),
+    el("div", { class: "actions" }, button), slot);
 }
 
 export function rating(path, after) {
@@ -124,7 +137,7 @@ export async function objectionList() {
     return show(el("h1", { text: "我的异议" }), errorBox(error));
   }
   show(el("h1", { text: "我的异议" }),
-    items.length ? el("ul", { class: "menu" }, items.map((o) => el("li", {}, el("a", { href: `#/claimant/objections/${o.id}`, text: `${o.objection_no} ${o.category_label}：${o.status_label}` }))))
+    items.length ? el("ul", { class: "menu" }, items.map((o) => el("li", {}, el("a", { href: `#/claimant/objections/${o.id}`, text: `${o.objection_no} ${o.category_label}${o.field_label ? `（${o.field_label}）` : ""}：${o.status_label}` }))))
       : el("p", { text: "您还没有提出过异议。" }),
     el("p", { class: "hint", text: "对申领表某一项有异议，请在申领表中该项旁点“有误？提出异议”；对审核决定有异议，请在“我的申领”中提出。" }));
 }
