@@ -19,6 +19,7 @@ from miniapp_api.objections.models import Objection, ObjectionAttachment, Object
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
+from tests.auth_helpers import bearer
 from tests.claims_helpers import claimant, submit
 from tests.objections_helpers import image_bytes, objection, upload
 
@@ -167,3 +168,15 @@ def test_a_decision_can_be_disputed_only_once_made(client: Any, wechat_standin: 
     assert filed.status_code == 201, filed.get_json()
     _refused(objection(client, tokens, category="suspension", claim_id=rejected["id"]), 409, "CLAIM_NOT_SUSPENDED")
     _refused(objection(client, tokens, category="decision"), 422, "CLAIM_REQUIRED")
+
+
+def test_after_a_decision_an_objection_records_the_value_the_form_showed(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    """A claimant whose approved claim drew on 60 months objected to that, and the objection
+    recorded "0个月" (the months left for a next claim), not what the form showed."""
+    tokens = claimant(client, wechat_standin, months=60)
+    assert submit(client, tokens).get_json()["status"] == "approved"
+    shown = client.get("/api/v1/claims/prefill", headers=bearer(tokens)).get_json()["fields"]["contribution_months"]
+    filed = objection(client, tokens, field="contribution_months", description="少算了单位补缴的月份").get_json()
+    assert filed["recorded_value"] == shown["text"] == "60个月"

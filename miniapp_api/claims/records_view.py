@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.claims.models import BenefitPayment, Claim
+from miniapp_api.clock import china_today
 from miniapp_api.records.models import (
     ContributionPeriod,
     Employer,
@@ -101,6 +102,26 @@ def records_for(session: Session, person: Person, claim: Claim | None, today: dt
     if claim is None:
         return read_records(session, person, today)
     return read_records(session, person, claim.application_date, deciding_again=claim)
+
+
+def records_shown(session: Session, person: Person) -> RecordsView:
+    """After a decision, the facts that decision used (the months it drew on, the separation it
+    was for); else, and once a later separation calls for a new claim, the records as they stand."""
+    today = china_today()
+    latest = session.scalar(
+        select(Claim).where(Claim.person_id == person.id).order_by(Claim.submitted_at.desc()).limit(1)
+    )
+    if latest is None or latest.status == "rejected":
+        return read_records(session, person, today)
+    separated_since = session.scalar(
+        select(StopContributionEvent.id)
+        .where(
+            StopContributionEvent.person_id == person.id,
+            StopContributionEvent.stop_date > (latest.separation_date or latest.application_date),
+        )
+        .limit(1)
+    )
+    return read_records(session, person, today) if separated_since else records_for(session, person, latest, today)
 
 
 def _last_drawn_claim(session: Session, person_id: int, *, before: Claim | None) -> Claim | None:

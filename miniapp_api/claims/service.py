@@ -17,14 +17,14 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.form import FIELDS, INTERNAL, fingerprints, render
 from miniapp_api.claims.models import Claim, ClaimDraft, UnemploymentRegistration
-from miniapp_api.claims.records_view import RecordsView, read_records, records_for
+from miniapp_api.claims.records_view import RecordsView, read_records, records_shown
 from miniapp_api.claims.status import STATUS_LABELS
 from miniapp_api.clock import china_today
 from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import AppError, ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.pii import cipher
-from miniapp_api.records.models import Person, StopContributionEvent
+from miniapp_api.records.models import Person
 
 COMMITMENT_VERSION = 1
 COMMITMENT_TEXT = (
@@ -84,29 +84,9 @@ def prefill(session: Session, caller: Caller) -> dict[str, Any]:
     """The form filled from the records, with the claimant's saved draft on it when there is one:
     what submitting will send, the account to be paid included."""
     person = _person(session, caller)
-    view = _records_shown(session, person)
+    view = records_shown(session, person)
     draft = _saved_draft(session, person.id)
     return _draft_form(session, person, draft, view) if draft else _form(session, person, view, {}, None)
-
-
-def _records_shown(session: Session, person: Person) -> RecordsView:
-    """After a decision, the facts that decision used (the months it drew on, the separation it
-    was for); else, and once a later separation calls for a new claim, the records as they stand."""
-    today = china_today()
-    latest = session.scalar(
-        select(Claim).where(Claim.person_id == person.id).order_by(Claim.submitted_at.desc()).limit(1)
-    )
-    if latest is None or latest.status == "rejected":
-        return read_records(session, person, today)
-    separated_since = session.scalar(
-        select(StopContributionEvent.id)
-        .where(
-            StopContributionEvent.person_id == person.id,
-            StopContributionEvent.stop_date > (latest.separation_date or latest.application_date),
-        )
-        .limit(1)
-    )
-    return read_records(session, person, today) if separated_since else records_for(session, person, latest, today)
 
 
 def _saved_draft(session: Session, person_id: int) -> ClaimDraft | None:

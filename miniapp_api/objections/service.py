@@ -20,7 +20,7 @@ from miniapp_api.claims.form import DISPUTABLE, FIELDS, internal_values
 from miniapp_api.claims.models import Claim
 from miniapp_api.claims.progress import own_claim
 from miniapp_api.claims.ratings import save_rating
-from miniapp_api.claims.records_view import records_for
+from miniapp_api.claims.records_view import records_for, records_shown
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, utcnow
@@ -128,7 +128,13 @@ def _subject(session: Session, caller: Caller, person: Person, category: str, bo
         # Against a named claim: the records it was decided on. Otherwise the e-form as shown
         # today, linked to a claim still to be decided or refused on those same records.
         claim = own_claim(session, caller, claim_id) if claim_id is not None else _undrawn_claim(session, person.id)
-        view = records_for(session, person, claim if claim_id is not None else None, china_today())
+        # What the form showed the claimant (after a decision, the facts it used), so the value
+        # recorded with the objection is the value they objected to.
+        view = (
+            records_for(session, person, claim, china_today())
+            if claim_id is not None
+            else records_shown(session, person)
+        )
         _value, shown = internal_values(view)[field]
         return {
             "field": field,
