@@ -269,6 +269,9 @@ def test_the_sms_link_opens_as_a_page_with_one_button(client: Any, sms_standin: 
         assert session.scalars(select(EmployerDuty.done_at).where(EmployerDuty.kind == "notice")).one() is None
     confirmed = client.post(f"{path}/acknowledge", headers=browser)
     assert confirmed.mimetype == "text/html" and "已确认送达" in confirmed.get_data(as_text=True)
+    again = client.get(path, headers=browser)  # opened once more after confirming: words, not JSON
+    assert (again.status_code, again.mimetype) == (409, "text/html")
+    assert "已确认送达" in again.get_data(as_text=True) and '"code"' not in again.get_data(as_text=True)
 
 
 def test_a_second_reminder_carries_a_new_link_and_the_old_one_says_so(client: Any, sms_standin: SmsStandIn) -> None:

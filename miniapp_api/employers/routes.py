@@ -12,9 +12,9 @@ from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit, uploaded_file
 from miniapp_api.db import current_session
-from miniapp_api.documents.html import wants_html
+from miniapp_api.documents.html import refusal_page, wants_html
 from miniapp_api.employers import compliance, page, schemas, service
-from miniapp_api.errors import ValidationFailed
+from miniapp_api.errors import AppError, ValidationFailed
 from miniapp_api.extensions import settings
 
 blp = Blueprint("employer", __name__, url_prefix="/api/v1/employer", description="用人单位：备案与告知义务")
@@ -103,7 +103,12 @@ class Link(MethodView):
     @link_blp.alt_response(410, schema=ErrorEnvelope, description="链接已过期或已被新链接取代")
     def get(self, token: str) -> Any:
         """短信中的链接：查看需送达的告知书（不会确认）；浏览器打开时为网页"""
-        view = service.link_view(current_session(), token)
+        try:
+            view = service.link_view(current_session(), token)
+        except AppError as error:
+            if not wants_html():
+                raise
+            return Response(refusal_page("送达确认链接", error.message), status=error.status, mimetype="text/html")
         return Response(page.link_page(view), mimetype="text/html") if wants_html() else view
 
 
@@ -125,7 +130,12 @@ class LinkAcknowledge(MethodView):
     @link_blp.alt_response(410, schema=ErrorEnvelope, description="链接已过期或已被新链接取代")
     def post(self, token: str) -> Any:
         """通过短信链接确认已送达（一次有效）"""
-        result = service.link_acknowledge(current_session(), token)
+        try:
+            result = service.link_acknowledge(current_session(), token)
+        except AppError as error:
+            if not wants_html():
+                raise
+            return Response(refusal_page("送达确认链接", error.message), status=error.status, mimetype="text/html")
         return Response(page.acknowledged_page(result), mimetype="text/html") if wants_html() else result
 
 
