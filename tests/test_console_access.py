@@ -85,6 +85,17 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
         ),
         ("GET", "/console/payment-runs", "/console/payment-runs", only("finance")),
         ("GET", "/console/staff", "/console/staff", only("admin")),
+        ("GET", "/console/claims", "/console/claims", only("reviewer", "supervisor")),
+        ("GET", "/console/claims/<int:claim_id>", "/console/claims/999999", only("reviewer", "supervisor", ok=404)),
+        (
+            "POST",
+            "/console/claims/<int:claim_id>/<verdict>",
+            "/console/claims/999999/approve",
+            only("reviewer", "supervisor", ok=302),
+        ),
+        # The trail spans every region: regional auditors and admins are told so (403 from the service).
+        ("GET", "/console/audit", "/console/audit", only("auditor", "admin", ok=403)),
+        ("POST", "/console/audit/verify", "/console/audit/verify", only("auditor", "admin", ok=403)),
         ("POST", "/console/staff/<username>/<action>", "/console/staff/nobody.here/disable", only("admin", ok=302)),
         ("GET", "/console/payment-runs/<int:run_id>", "/console/payment-runs/999999", only("finance", ok=404)),
         (
@@ -188,3 +199,44 @@ def test_an_admin_manages_only_their_own_regions_accounts(world: dict[str, Any],
     with unit_of_work() as session:
         handler = session.query(StaffUser).filter_by(username="console.handler").one()
         assert handler.totp_secret is None and handler.totp_confirmed_at is None
+
+
+def test_a_province_wide_auditor_searches_the_trail_and_has_the_chain_checked(app: Flask) -> None:
+    from miniapp_api.audit.chain import seal
+
+    staff_account("province.auditor", "auditor")  # no region: the trail spans the province
+    auditor = console_client(app, "province.auditor")
+    found = auditor.get("/console/audit?action=auth.console_login").data.decode()
+    assert "auth.console_login" in found and "staff" in found
+    with unit_of_work() as session:
+        seal(session)
+    token = _token(auditor.get("/console/audit").data)
+    checked = auditor.post("/console/audit/verify", data={"csrf_token": token}, follow_redirects=True).data.decode()
+    assert "审计链完整：逐条核对" in checked
+
+
+def test_a_reviewer_reads_a_claim_in_review_with_its_reasons_and_refuses_it_with_coded_reasons(app: Flask) -> None:
+    from miniapp_api.claims.models import Claim
+    from miniapp_api.records.demo import seed_regions
+    from tests import factories
+
+    with unit_of_work() as session:
+        seed_regions(session)
+        person = factories.person(session, name="审核中")
+        claim = factories.decided_claim(session, person, status="manual_review")
+        claim.review_reasons = [{"code": "RECORDS_CONFLICT", "message": "缴费记录与停保记录不一致"}]
+        claim_id = claim.id
+    staff_account("review.one", "reviewer", region="130200")
+    reviewer = console_client(app, "review.one")
+    assert "缴费记录与停保记录不一致" in reviewer.get("/console/claims").data.decode()
+    page = reviewer.get(f"/console/claims/{claim_id}").data.decode()
+    assert "规则计算过程" in page and "不予核准" in page
+    refused = reviewer.post(
+        f"/console/claims/{claim_id}/reject",
+        data={"csrf_token": _token(page.encode()), "reason_codes": ["VOLUNTARY_SEPARATION"], "note": "系本人辞职"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "已作出不予核准决定" in refused
+    with unit_of_work() as session:
+        decided = session.get(Claim, claim_id)
+        assert decided is not None and decided.status == "rejected"

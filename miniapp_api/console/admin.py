@@ -1,0 +1,108 @@
+"""Staff accounts (admins) and the audit trail (auditors) in the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from auth.caller import Caller
+from auth.models import STAFF_ROLES
+from miniapp_api.api import accepts
+from miniapp_api.audit import chain as audit_chain
+from miniapp_api.audit import search as audit_search
+from miniapp_api.audit.service import record as audit
+from miniapp_api.console import accounts, second_factor
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
+from miniapp_api.db import current_session
+
+# --- staff accounts (admin) ---------------------------------------------------------------------
+
+
+@blp.route("/staff", methods=["GET", "POST"])
+@accepts(*FORM_TYPES)
+@page("admin")
+def staff_accounts(caller: Caller) -> Any:
+    session = current_session()
+    if request.method == "POST":
+        form = {**request.form.to_dict(), "roles": request.form.getlist("roles")}
+        created = accounts.create(session, caller, form)
+        flash(f"已创建账号 {created.username}；首次登录时绑定身份验证器", "info")
+        return redirect(url_for("console.staff_accounts"))
+    after = request.args.get("after", type=int) or 0
+    people = accounts.listed(session, caller, after)
+    return render_template(
+        "console/staff.html",
+        me=_me(caller),
+        people=people,
+        roles=STAFF_ROLES,
+        next_after=people[-1].id if len(people) == accounts.PAGE_SIZE else None,
+        enrolled=second_factor.enrolled,
+    )
+
+
+@blp.post("/staff/<username>/<action>")
+@accepts(*FORM_TYPES)
+@page("admin")
+def staff_action(caller: Caller, username: str, action: str) -> Any:
+    if action == "disable":
+        accounts.disable(current_session(), caller, username)
+        flash(f"已停用 {username}，其登录已全部失效", "info")
+    elif action == "reset-second-factor":
+        accounts.reset_second_factor(current_session(), caller, username)
+        flash(f"已重置 {username} 的身份验证器，下次登录时重新绑定", "info")
+    else:
+        return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
+    return redirect(url_for("console.staff_accounts"))
+
+
+# --- the audit trail (auditor) -------------------------------------------------------------------
+
+
+@blp.get("/audit")
+@page("auditor", "admin")
+def audit_trail(caller: Caller) -> Any:
+    filters: dict[str, Any] = {key: request.args.get(key) or None for key in ("action", "subject_kind", "outcome")}
+    subject_id = request.args.get("subject_id", "").strip()
+    if subject_id:
+        filters["subject_id"] = subject_id
+    before = request.args.get("before_id", type=int)
+    if before:
+        filters["before_id"] = before
+    events = audit_search.search(current_session(), caller, {**filters, "limit": PAGE})
+    return render_template(
+        "console/audit.html",
+        me=_me(caller),
+        events=events,
+        filters=filters,
+        next_url=url_for(
+            "console.audit_trail",
+            before_id=events[-1]["id"],
+            **{key: value for key, value in filters.items() if value and key != "before_id"},
+        )
+        if len(events) == PAGE
+        else None,
+    )
+
+
+@blp.post("/audit/verify")
+@accepts(*FORM_TYPES)
+@page("auditor", "admin")
+def audit_verify(caller: Caller) -> Any:
+    if caller.staff_region:
+        return render_template(
+            "console/error.html", message="审计链涵盖全省，只有全省账号可以核对", me=_me(caller)
+        ), 403
+    verdict = audit_chain.verify(current_session())
+    audit(
+        "audit.chain_verified", actor=caller.audit_actor, detail={"checked": verdict.checked, "intact": verdict.intact}
+    )
+    if verdict.intact:
+        flash(f"审计链完整：逐条核对{verdict.checked}条，无改动或删除", "info")
+    else:
+        flash(
+            f"审计链校验未通过：核对{verdict.checked}条，发现{len(verdict.problems)}处问题："
+            + "；".join(verdict.problems[:5]),
+            "error",
+        )
+    return redirect(url_for("console.audit_trail"))

@@ -1,0 +1,138 @@
+"""Objections (handlers) and record corrections (reviewers) in the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from auth.caller import Caller
+from miniapp_api.api import accepts
+from miniapp_api.claims import review
+from miniapp_api.claims import schemas as claim_schemas
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
+from miniapp_api.db import current_session
+from miniapp_api.objections import corrections, handling
+from miniapp_api.objections import schemas as objection_schemas
+from miniapp_api.objections.vocabulary import REJECTION_REASONS
+from miniapp_api.records import fields as f
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
+
+# --- objections (handler) and corrections (reviewer) -------------------------------------------
+
+
+@blp.get("/objections")
+@page("handler", "supervisor")
+def objections(caller: Caller) -> Any:
+    filters = {"assigned": request.args.get("assigned") or None, "overdue": request.args.get("overdue") == "1"}
+    items = handling.queue(current_session(), caller, {**filters, "limit": 50})
+    return render_template("console/objections.html", me=_me(caller), items=items, filters=filters)
+
+
+@blp.get("/objections/<int:objection_id>")
+@page("handler", "supervisor")
+def objection(caller: Caller, objection_id: int) -> Any:
+    item = handling.detail(current_session(), caller, objection_id)
+    return render_template(
+        "console/objection.html",
+        me=_me(caller),
+        item=item,
+        reasons=REJECTION_REASONS,
+        separation_reasons=SEPARATION_REASONS,
+    )
+
+
+@blp.post("/objections/<int:objection_id>/<action>")
+@accepts(*FORM_TYPES)
+@page("handler", "supervisor")
+def objection_action(caller: Caller, objection_id: int, action: str) -> Any:
+    session, form = current_session(), request.form
+    if action == "assign":
+        handling.assign(session, caller, objection_id, form.get("username") or None)
+        flash("已承办", "info")
+    elif action == "request-info":
+        body = objection_schemas.ObjectionInfoRequestIn().load({"request": form.get("request", "")})
+        handling.request_info(session, caller, objection_id, body["request"])
+        flash("已请申领人补充材料，答复期限暂停计算", "info")
+    elif action == "accept":
+        wanted = {
+            key: form[key] for key in ("reason_code", "stop_date", "name", "bank_account", "bank_name") if form.get(key)
+        }
+        body = objection_schemas.ObjectionAcceptIn().load(
+            {"answer": form.get("answer", ""), **({"correction": wanted} if wanted else {})}
+        )
+        handling.accept(session, caller, objection_id, body)
+        flash("已答复：异议成立" + ("，更正待复核" if wanted else ""), "info")
+    elif action == "reject":
+        body = objection_schemas.ObjectionRejectIn().load(
+            {"reason_code": form.get("reason_code", ""), "answer": form.get("answer", "")}
+        )
+        handling.reject(session, caller, objection_id, body)
+        flash("已答复：异议不成立", "info")
+    else:
+        return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
+    return redirect(url_for("console.objection", objection_id=objection_id))
+
+
+@blp.get("/corrections")
+@page("reviewer", "supervisor")
+def correction_queue(caller: Caller) -> Any:
+    items = corrections.pending(current_session(), caller, 50)
+    return render_template("console/corrections.html", me=_me(caller), items=items)
+
+
+@blp.post("/corrections/<int:correction_id>/<verdict>")
+@accepts(*FORM_TYPES)
+@page("reviewer", "supervisor")
+def correction_verdict(caller: Caller, correction_id: int, verdict: str) -> Any:
+    note = f.Text().deserialize(request.form.get("note", "")) if request.form.get("note", "").strip() else "核实无误"
+    if verdict == "approve":
+        corrections.approve(current_session(), caller, correction_id, note)
+        flash("已批准更正，记录已修改，相关申领已重新核定", "info")
+    elif verdict == "decline":
+        corrections.decline(current_session(), caller, correction_id, note)
+        flash("已退回更正", "info")
+    else:
+        return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
+    return redirect(url_for("console.correction_queue"))
+
+
+# --- manual-review claims (reviewer) -------------------------------------------------------------
+
+
+@blp.get("/claims")
+@page("reviewer", "supervisor")
+def review_queue(caller: Caller) -> Any:
+    after = request.args.get("after", type=int)
+    items = review.queue(current_session(), caller, "manual_review", None, PAGE, after)
+    return render_template(
+        "console/claims.html", me=_me(caller), items=items, next_after=items[-1]["id"] if len(items) == PAGE else None
+    )
+
+
+@blp.get("/claims/<int:claim_id>")
+@page("reviewer", "supervisor")
+def review_claim(caller: Caller, claim_id: int) -> Any:
+    claim = review.staff_claim(current_session(), caller, claim_id)
+    return render_template("console/claim.html", me=_me(caller), claim=claim, reasons=review.REJECTION_REASONS)
+
+
+@blp.post("/claims/<int:claim_id>/<verdict>")
+@accepts(*FORM_TYPES)
+@page("reviewer", "supervisor")
+def review_verdict(caller: Caller, claim_id: int, verdict: str) -> Any:
+    session = current_session()
+    if verdict == "approve":
+        review.staff_approve(
+            session, caller, claim_id, claim_schemas.ApproveIn().load({"note": request.form.get("note", "")})
+        )
+        flash("已核准，发放计划已生成，申领人已收到通知", "info")
+    elif verdict == "reject":
+        body = claim_schemas.RejectIn().load(
+            {"reason_codes": request.form.getlist("reason_codes"), "note": request.form.get("note", "")}
+        )
+        review.staff_reject(session, caller, claim_id, body)
+        flash("已作出不予核准决定，申领人已收到通知及救济途径", "info")
+    else:
+        return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
+    return redirect(url_for("console.review_claim", claim_id=claim_id))
