@@ -93,6 +93,13 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "/console/claims/999999/approve",
             only("reviewer", "supervisor", ok=302),
         ),
+        ("GET", "/console/checks", "/console/checks", only("handler", "reviewer", "supervisor", "auditor", "admin")),
+        (
+            "POST",
+            "/console/checks/<int:item_id>/decision",
+            "/console/checks/999999/decision",
+            only("reviewer", "supervisor", ok=302),
+        ),
         # The trail spans every region: regional auditors and admins are told so (403 from the service).
         ("GET", "/console/audit", "/console/audit", only("auditor", "admin", ok=403)),
         ("POST", "/console/audit/verify", "/console/audit/verify", only("auditor", "admin", ok=403)),
@@ -240,3 +247,38 @@ def test_a_reviewer_reads_a_claim_in_review_with_its_reasons_and_refuses_it_with
     with unit_of_work() as session:
         decided = session.get(Claim, claim_id)
         assert decided is not None and decided.status == "rejected"
+
+
+def test_a_reviewer_clears_a_held_claims_check_item_and_payment_resumes(
+    app: Flask, client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.claims.models import Claim
+    from miniapp_api.safety.checks import Signal, open_items
+
+    tokens = claimant(client, wechat_standin)
+    claim = submit(client, tokens).get_json()
+    with unit_of_work() as session:
+        open_items(session, [Signal("shared_face", tokens["person_id"], "shared_face:console", {"distance": 0.1})])
+        from miniapp_api.safety import holds
+        from miniapp_api.safety.models import CheckItem
+
+        holds.hold_for(session, [session.query(CheckItem).one().id])
+    staff_account("check.reviewer", "reviewer", region="130200")
+    reviewer = console_client(app, "check.reviewer")
+    page = reviewer.get("/console/checks").data.decode()
+    assert "同一人脸" in page or "shared_face" in page or "人脸" in page
+    item_id = int(re.search(r"/console/checks/(\d+)/decision", page).group(1))
+    done = reviewer.post(
+        f"/console/checks/{item_id}/decision",
+        data={
+            "csrf_token": _token(page.encode()),
+            "outcome": "cleared",
+            "note": "核实为同一人两张照片",
+            "confirmed": "1",
+        },
+        follow_redirects=True,
+    ).data.decode()
+    assert "已核实无误" in done
+    with unit_of_work() as session:
+        held = session.get(Claim, claim["id"])
+        assert held is not None and held.status == "approved"

@@ -17,6 +17,10 @@ from miniapp_api.objections import schemas as objection_schemas
 from miniapp_api.objections.vocabulary import REJECTION_REASONS
 from miniapp_api.records import fields as f
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
+from miniapp_api.safety import checks
+from miniapp_api.safety.models import CHECK_KINDS
+from miniapp_api.safety.reasons import STOP_REASONS
+from miniapp_api.safety.schemas import DecisionIn
 
 # --- objections (handler) and corrections (reviewer) -------------------------------------------
 
@@ -136,3 +140,34 @@ def review_verdict(caller: Caller, claim_id: int, verdict: str) -> Any:
     else:
         return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
     return redirect(url_for("console.review_claim", claim_id=claim_id))
+
+
+# --- fund-safety check items (reviewer) ---------------------------------------------------------
+
+
+@blp.get("/checks")
+@page("handler", "reviewer", "supervisor", "auditor", "admin")
+def check_items(caller: Caller) -> Any:
+    after = request.args.get("after", type=int) or 0
+    items = checks.listed(current_session(), caller, "open", None, after, PAGE)
+    return render_template(
+        "console/checks.html",
+        me=_me(caller),
+        items=items,
+        kinds=CHECK_KINDS,
+        reasons=STOP_REASONS,
+        next_after=items[-1].id if len(items) == PAGE else None,
+    )
+
+
+@blp.post("/checks/<int:item_id>/decision")
+@accepts(*FORM_TYPES)
+@page("reviewer", "supervisor")
+def check_decision(caller: Caller, item_id: int) -> Any:
+    form = {key: value for key, value in request.form.items() if key != "csrf_token" and value}
+    form.pop("confirmed", None)
+    item = checks.decide(current_session(), caller, item_id, DecisionIn().load(form))
+    flash(
+        "已核实无误，暂停的发放已恢复" if item.status == "cleared" else "已按法定事由停发，多发月份转入待追回", "info"
+    )
+    return redirect(url_for("console.check_items"))

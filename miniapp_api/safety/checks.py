@@ -89,6 +89,18 @@ def _homes(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[int |
     return homes
 
 
+def listed(
+    session: Session, caller: Caller, status: str, kind: str | None, after_id: int, limit: int
+) -> list[CheckItem]:
+    """Oldest first; a region's staff see their region's."""
+    rows = select(CheckItem).where(CheckItem.status == status, CheckItem.id > after_id)
+    if kind:
+        rows = rows.where(CheckItem.kind == kind)
+    if caller.staff_region:
+        rows = rows.where(CheckItem.region_code == caller.staff_region)
+    return list(session.scalars(rows.order_by(CheckItem.id).limit(limit)))
+
+
 def item_for(session: Session, caller: Caller, item_id: int, *, for_update: bool = False) -> CheckItem:
     query = select(CheckItem).where(CheckItem.id == item_id)
     if caller.staff_region:

@@ -17,9 +17,9 @@ from miniapp_api.db import MAX_ID, current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.safety import checks, recoveries, suspects
-from miniapp_api.safety.models import CHECK_KINDS, CHECK_STATUSES, CheckItem, RecoveryItem
-from miniapp_api.safety.reasons import STOP_REASONS
+from miniapp_api.safety.models import CHECK_KINDS, CHECK_STATUSES, RecoveryItem
 from miniapp_api.safety.recoveries import SETTLED_BY_ROLE
+from miniapp_api.safety.schemas import DecisionIn
 
 blp = Blueprint("safety", __name__, url_prefix="/api/v1/staff/recoveries", description="多发待追回（经办人员）")
 
@@ -108,24 +108,6 @@ class CheckOut(Schema):
     decision_note = ma.fields.String(allow_none=True)
 
 
-class DecisionIn(Schema):
-    outcome = ma.fields.String(
-        required=True,
-        validate=validate.OneOf(["cleared", "stop"]),
-        metadata={"description": "cleared 核实无误；stop 按法定事由停发"},
-    )
-    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "核查说明"})
-    reason = ma.fields.String(validate=validate.OneOf(list(STOP_REASONS)), metadata={"label": "停发事由"})
-    effective_on = ma.fields.Date(metadata={"label": "停发日期（事由发生之日）"})
-
-    @ma.validates_schema
-    def _stop_needs_reason_and_date(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("outcome") == "stop":
-            missing = {name: ["停发时须填写"] for name in ("reason", "effective_on") if not data.get(name)}
-            if missing:
-                raise ma.ValidationError(missing)
-
-
 class SuspectListOut(Schema):
     list_id = ma.fields.Integer()
     rows = ma.fields.Integer()
@@ -143,12 +125,9 @@ class Checks(MethodView):
     @checks_blp.response(200, CheckOut(many=True))
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
         """核查事项（疑点名单、同一账户多人领取、同一微信多身份、人脸核验多次失败），按时间先后"""
-        rows = select(CheckItem).where(CheckItem.status == query["status"], CheckItem.id > query["after_id"])
-        if query.get("kind"):
-            rows = rows.where(CheckItem.kind == query["kind"])
-        if caller.staff_region:
-            rows = rows.where(CheckItem.region_code == caller.staff_region)
-        return current_session().scalars(rows.order_by(CheckItem.id).limit(query["limit"])).all()
+        return checks.listed(
+            current_session(), caller, query["status"], query.get("kind"), query["after_id"], query["limit"]
+        )
 
 
 @checks_blp.route("/checks/<int:item_id>")
