@@ -100,6 +100,14 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "/console/checks/999999/decision",
             only("reviewer", "supervisor", ok=302),
         ),
+        ("GET", "/console/employer-duties", "/console/employer-duties", only("handler", "supervisor", "admin")),
+        (
+            "POST",
+            "/console/employer-duties/<int:duty_id>/calls",
+            "/console/employer-duties/999999/calls",
+            only("handler", "supervisor", ok=302),
+        ),
+        ("GET", "/console/alerts", "/console/alerts", EVERYONE),
         # The trail spans every region: regional auditors and admins are told so (403 from the service).
         ("GET", "/console/audit", "/console/audit", only("auditor", "admin", ok=403)),
         ("POST", "/console/audit/verify", "/console/audit/verify", only("auditor", "admin", ok=403)),
@@ -282,3 +290,40 @@ def test_a_reviewer_clears_a_held_claims_check_item_and_payment_resumes(
     with unit_of_work() as session:
         held = session.get(Claim, claim["id"])
         assert held is not None and held.status == "approved"
+
+
+def test_a_supervisor_logs_a_call_on_an_escalated_duty_and_reads_the_alerts(app: Flask) -> None:
+    import datetime as dt
+
+    from miniapp_api.alerts.service import raise_alert
+    from miniapp_api.db import utcnow
+    from miniapp_api.employers.models import EmployerDuty
+    from miniapp_api.records.demo import seed_regions
+    from miniapp_api.records.models import StopContributionEvent
+    from tests import factories
+
+    with unit_of_work() as session:
+        seed_regions(session)
+        person = factories.laid_off(session, name="督办人", stop_date=dt.date(2026, 11, 2))
+        stop = session.query(StopContributionEvent).filter_by(person_id=person.id).one()
+        duty = EmployerDuty(
+            kind="notice", person_id=person.id, employer_id=stop.employer_id, stop_event_id=stop.id,
+            region_code="130200", separation_date=dt.date(2026, 11, 2), due_on=dt.date(2026, 11, 5),
+            basis="人社厅发〔2020〕24号第七条", stage="escalated", stage_on=dt.date(2026, 11, 10),
+            escalated_at=utcnow(),
+        )  # fmt: skip
+        session.add(duty)
+        session.flush()
+        duty_id = duty.id
+        raise_alert(session, "calendar_horizon", "calendar_horizon:2027", "2027年节假日安排尚未录入")
+    staff_account("duty.supervisor", "supervisor", region="130200")
+    supervisor = console_client(app, "duty.supervisor")
+    page = supervisor.get("/console/employer-duties").data.decode()
+    assert "督办人"[0] in page and "尚未致电" in page
+    logged = supervisor.post(
+        f"/console/employer-duties/{duty_id}/calls",
+        data={"csrf_token": _token(page.encode()), "outcome": "no_answer", "note": "无人接听"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "已记录电话督促" in logged and "无人接听" in logged
+    assert "2027年节假日安排尚未录入" in supervisor.get("/console/alerts").data.decode()

@@ -1,0 +1,43 @@
+"""What supervisors watch in the console: employer duties escalated for a telephone call (with
+the call log) and the staff alerts (an undated deadline, the calendar running out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from auth.caller import Caller
+from miniapp_api.alerts.service import list_alerts
+from miniapp_api.api import accepts
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
+from miniapp_api.db import current_session
+from miniapp_api.employers import compliance
+from miniapp_api.employers import schemas as employer_schemas
+from miniapp_api.employers.compliance import CALL_OUTCOMES
+
+
+@blp.get("/employer-duties")
+@page("handler", "supervisor", "admin")
+def escalated_duties(caller: Caller) -> Any:
+    duties = compliance.escalated(current_session(), caller, PAGE)
+    return render_template("console/duties.html", me=_me(caller), duties=duties, outcomes=CALL_OUTCOMES)
+
+
+@blp.post("/employer-duties/<int:duty_id>/calls")
+@accepts(*FORM_TYPES)
+@page("handler", "supervisor")
+def record_call(caller: Caller, duty_id: int) -> Any:
+    body = employer_schemas.CallIn().load(
+        {"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")}
+    )
+    result = compliance.record_call(current_session(), caller, duty_id, body["outcome"], body["note"])
+    flash("已记录电话督促" + ("，单位确认已送达，此项办结" if result.get("done") else ""), "info")
+    return redirect(url_for("console.escalated_duties"))
+
+
+@blp.get("/alerts")
+@page("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
+def alerts(caller: Caller) -> Any:
+    found = list_alerts(current_session(), caller, status="open", kind=None, limit=PAGE)
+    return render_template("console/alerts.html", me=_me(caller), alerts=found)
