@@ -108,6 +108,18 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             only("handler", "supervisor", ok=302),
         ),
         ("GET", "/console/alerts", "/console/alerts", EVERYONE),
+        (
+            "GET",
+            "/console/recoveries",
+            "/console/recoveries",
+            only("reviewer", "supervisor", "finance", "auditor", "admin"),
+        ),
+        (
+            "POST",
+            "/console/recoveries/<int:item_id>/settlement",
+            "/console/recoveries/999999/settlement",
+            only("finance", "supervisor", ok=302),
+        ),
         # The trail spans every region: regional auditors and admins are told so (403 from the service).
         ("GET", "/console/audit", "/console/audit", only("auditor", "admin", ok=403)),
         ("POST", "/console/audit/verify", "/console/audit/verify", only("auditor", "admin", ok=403)),
@@ -327,3 +339,20 @@ def test_a_supervisor_logs_a_call_on_an_escalated_duty_and_reads_the_alerts(app:
     ).data.decode()
     assert "已记录电话督促" in logged and "无人接听" in logged
     assert "2027年节假日安排尚未录入" in supervisor.get("/console/alerts").data.decode()
+
+
+def test_the_recoveries_page_shows_an_item_with_its_reason_and_basis(app: Flask) -> None:
+    import datetime as dt
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    item = SimpleNamespace(
+        id=7, region_code="130200", period=dt.date(2026, 11, 1), amount=Decimal("1980.00"),
+        reason="death", basis="社会保险法第五十一条",
+    )  # fmt: skip
+    me = {"name": "财务", "roles": ["finance"], "region": "130200"}
+    with app.test_request_context("/console/recoveries"):
+        page = render_template("console/recoveries.html", me=me, items=[item], next_after=None)
+    assert "2026-11" in page and "1980.00" in page and "社会保险法第五十一条" in page and "已追回到账" in page

@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from auth.caller import Caller
 from miniapp_api.api import accepts
-from miniapp_api.console.routes import FORM_TYPES, _me, blp, page
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
 from miniapp_api.db import current_session
 from miniapp_api.payments import service as payments
 from miniapp_api.payments.models import PaymentRun
 from miniapp_api.records import fields as f
+from miniapp_api.safety import recoveries
+from miniapp_api.safety.schemas import SettlementIn
 
 # --- payment runs (finance) ---------------------------------------------------------------------
 
@@ -71,3 +73,29 @@ def payment_confirmation(caller: Caller, run_id: int) -> Any:
     result = payments.confirm(current_session(), caller, run_id, content)
     flash(f"回盘已导入：成功{result['paid']}笔，失败{result['failed']}笔，此前已处理{result['unchanged']}笔", "info")
     return redirect(url_for("console.payment_run", run_id=run_id))
+
+
+# --- recoveries (finance records money back; supervisors waive) --------------------------------
+
+
+@blp.get("/recoveries")
+@page("reviewer", "supervisor", "finance", "auditor", "admin")
+def recovery_items(caller: Caller) -> Any:
+    after = request.args.get("after", type=int) or 0
+    items = recoveries.listed(current_session(), caller, "open", after, PAGE)
+    return render_template(
+        "console/recoveries.html",
+        me=_me(caller),
+        items=items,
+        next_after=items[-1].id if len(items) == PAGE else None,
+    )
+
+
+@blp.post("/recoveries/<int:item_id>/settlement")
+@accepts(*FORM_TYPES)
+@page("finance", "supervisor")
+def recovery_settlement(caller: Caller, item_id: int) -> Any:
+    body = SettlementIn().load({"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")})
+    recoveries.settle(current_session(), caller, item_id, body)
+    flash("已登记追回到账" if body["outcome"] == "recovered" else "已核销，不再追回", "info")
+    return redirect(url_for("console.recovery_items"))

@@ -18,6 +18,14 @@ from miniapp_api.safety.models import RecoveryItem
 SETTLED_BY_ROLE = {"recovered": "finance", "waived": "supervisor"}
 
 
+def listed(session: Session, caller: Caller, status: str, after_id: int, limit: int) -> list[RecoveryItem]:
+    """Oldest first; a region's staff see their region's."""
+    rows = select(RecoveryItem).where(RecoveryItem.status == status, RecoveryItem.id > after_id)
+    if caller.staff_region:
+        rows = rows.where(RecoveryItem.region_code == caller.staff_region)
+    return list(session.scalars(rows.order_by(RecoveryItem.id).limit(limit)))
+
+
 def settle(session: Session, caller: Caller, item_id: int, body: dict[str, Any]) -> RecoveryItem:
     outcome = body["outcome"]
     if SETTLED_BY_ROLE[outcome] not in caller.roles:

@@ -8,7 +8,6 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
-from sqlalchemy import select
 
 from auth.caller import Caller
 from auth.guard import requires
@@ -17,9 +16,9 @@ from miniapp_api.db import MAX_ID, current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.safety import checks, recoveries, suspects
-from miniapp_api.safety.models import CHECK_KINDS, CHECK_STATUSES, RecoveryItem
+from miniapp_api.safety.models import CHECK_KINDS, CHECK_STATUSES
 from miniapp_api.safety.recoveries import SETTLED_BY_ROLE
-from miniapp_api.safety.schemas import DecisionIn
+from miniapp_api.safety.schemas import DecisionIn, SettlementIn
 
 blp = Blueprint("safety", __name__, url_prefix="/api/v1/staff/recoveries", description="多发待追回（经办人员）")
 
@@ -50,19 +49,7 @@ class Recoveries(MethodView):
     @blp.response(200, RecoveryOut(many=True))
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
         """停发日之后已发放的月份（待追回），按停发原因附法律依据"""
-        rows = select(RecoveryItem).where(RecoveryItem.status == query["status"])
-        if caller.staff_region:
-            rows = rows.where(RecoveryItem.region_code == caller.staff_region)
-        return current_session().scalars(rows.order_by(RecoveryItem.id).limit(query["limit"])).all()
-
-
-class SettlementIn(Schema):
-    outcome = ma.fields.String(
-        required=True,
-        validate=validate.OneOf(list(SETTLED_BY_ROLE)),
-        metadata={"description": "recovered 已追回（财务）；waived 核销、不再追回（主管）"},
-    )
-    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "说明"})
+        return recoveries.listed(current_session(), caller, query["status"], 0, query["limit"])
 
 
 @blp.route("/<int:item_id>/settlement")

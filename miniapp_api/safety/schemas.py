@@ -1,4 +1,4 @@
-"""What staff send to decide a check item: the API's and the console's one schema."""
+"""What staff send to decide a check item or settle a recovery: one schema for the API and the console."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from marshmallow import validate
 
 from miniapp_api.api import Schema
 from miniapp_api.safety.reasons import STOP_REASONS
+from miniapp_api.safety.recoveries import SETTLED_BY_ROLE
 
 
 class DecisionIn(Schema):
@@ -27,3 +28,12 @@ class DecisionIn(Schema):
             missing = {name: ["停发时须填写"] for name in ("reason", "effective_on") if not data.get(name)}
             if missing:
                 raise ma.ValidationError(missing)
+
+
+class SettlementIn(Schema):
+    outcome = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(list(SETTLED_BY_ROLE)),
+        metadata={"description": "recovered 已追回（财务）；waived 核销、不再追回（主管）"},
+    )
+    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "说明"})
