@@ -108,6 +108,7 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             only("handler", "supervisor", ok=302),
         ),
         ("GET", "/console/alerts", "/console/alerts", EVERYONE),
+        ("GET", "/console/dashboard", "/console/dashboard", only("supervisor", "admin", "auditor", "finance")),
         (
             "GET",
             "/console/recoveries",

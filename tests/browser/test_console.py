@@ -110,6 +110,11 @@ def test_a_payment_run_goes_from_creation_to_the_banks_answer(
         _click(desktop, "导入回盘")
         _wait(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "回盘已导入：成功1笔"))
         assert desktop.find_element(By.ID, "run-results").text.startswith("已发放1笔")
+        _click(desktop, "统计")  # the run's total, as a chart and as its table
+        chart = _wait(desktop).until(seen.presence_of_element_located((By.CSS_SELECTOR, "svg[role=img]")))
+        assert chart.get_attribute("aria-label")
+        assert "2026-11" in desktop.find_element(By.XPATH, "//caption[.='最近的批次']/..").text
+        _shot(desktop, "dashboard")
 
 
 def test_another_regions_reviewer_the_second_factor_and_csrf_are_each_refused(
