@@ -76,6 +76,12 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             f"/console/objections/{objection_id}/assign",
             {**only("handler", "supervisor", ok=302), "handler@elsewhere": 302},  # refused: told on the page
         ),
+        (
+            "GET",
+            "/console/objections/<int:objection_id>/images/<int:attachment_id>",
+            f"/console/objections/{objection_id}/images/999999",
+            {**only("handler", "supervisor", ok=404), "handler@elsewhere": 404},
+        ),
         ("GET", "/console/corrections", "/console/corrections", only("reviewer", "supervisor")),
         (
             "POST",
@@ -357,3 +363,24 @@ def test_the_recoveries_page_shows_an_item_with_its_reason_and_basis(app: Flask)
     with app.test_request_context("/console/recoveries"):
         page = render_template("console/recoveries.html", me=me, items=[item], next_after=None)
     assert "2026-11" in page and "1980.00" in page and "社会保险法第五十一条" in page and "已追回到账" in page
+
+
+def test_a_handler_views_an_objections_photo_and_the_viewing_is_audited(
+    app: Flask, client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.audit.models import AuditEvent
+    from tests.objections_helpers import image_bytes, upload
+
+    tokens = claimant(client, wechat_standin, reason="resigned")
+    submit(client, tokens)
+    photo = upload(client, tokens, image_bytes()).get_json()
+    filed = objection(client, tokens, attachment_ids=[photo["id"]]).get_json()
+    staff_account("photo.handler", "handler", region="130200")
+    handler = console_client(app, "photo.handler")
+    page = handler.get(f"/console/objections/{filed['id']}").data.decode()
+    link = re.search(r'href="(/console/objections/\d+/images/\d+)"', page)
+    assert link, page[:500]
+    shown = handler.get(link.group(1))
+    assert shown.status_code == 200 and shown.mimetype == "image/png"
+    with unit_of_work() as session:
+        assert session.query(AuditEvent).filter_by(action="objection.image_viewed").count() == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from auth.caller import Caller
 from miniapp_api.api import accepts
@@ -171,3 +171,11 @@ def check_decision(caller: Caller, item_id: int) -> Any:
         "已核实无误，暂停的发放已恢复" if item.status == "cleared" else "已按法定事由停发，多发月份转入待追回", "info"
     )
     return redirect(url_for("console.check_items"))
+
+
+@blp.get("/objections/<int:objection_id>/images/<int:attachment_id>")
+@page("handler", "supervisor")
+def objection_image(caller: Caller, objection_id: int, attachment_id: int) -> Any:
+    """A photo the claimant sent: each viewing is audited (by the service)."""
+    attachment, content = handling.image(current_session(), caller, objection_id, attachment_id)
+    return Response(content, mimetype=attachment.content_type, headers={"Cache-Control": "no-store"})
