@@ -384,3 +384,21 @@ def test_a_handler_views_an_objections_photo_and_the_viewing_is_audited(
     assert shown.status_code == 200 and shown.mimetype == "image/png"
     with unit_of_work() as session:
         assert session.query(AuditEvent).filter_by(action="objection.image_viewed").count() == 1
+
+
+def test_a_refusal_sends_the_form_back_to_a_console_page_never_to_a_site_the_referer_names(
+    world: dict[str, Any],
+) -> None:
+    handler = world["clients"]["handler"]
+    token = _token(handler.get("/console/").data)
+    refused = handler.post(
+        "/console/corrections/999999/approve",  # not a handler's page: refused before the referer matters
+        data={"csrf_token": token},
+    )
+    assert refused.status_code == 403
+    bounced = handler.post(
+        f"/console/objections/{world['objection']}/reject",
+        data={"csrf_token": token, "reason_code": "NOPE", "answer": ""},
+        headers={"Referer": "https://evil.example/phish"},
+    )
+    assert bounced.status_code == 302 and bounced.headers["Location"].endswith("/console/")

@@ -90,14 +90,22 @@ def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 if request.method != "POST":
                     return render_template("console/error.html", message=error.message, me=_me(caller)), error.status
                 flash(error.message, "error")
-                return redirect(request.referrer or url_for("console.home"))
+                return redirect(_back())
             except ma.ValidationError as error:
                 flash(_plain(error.messages), "error")
-                return redirect(request.referrer or url_for("console.home"))
+                return redirect(_back())
 
         return wrapper
 
     return decorate
+
+
+def _back() -> str:
+    """The console page the form came from; never another site a forged Referer names."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url + "console/"):
+        return referrer
+    return url_for("console.home")
 
 
 def _plain(messages: Any) -> str:
