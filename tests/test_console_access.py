@@ -114,6 +114,20 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             only("handler", "supervisor", ok=302),
         ),
         ("GET", "/console/alerts", "/console/alerts", EVERYONE),
+        ("GET", "/console/calendar", "/console/calendar", EVERYONE),
+        ("POST", "/console/calendar/years", "/console/calendar/years", only("admin", ok=302)),
+        (
+            "GET",
+            "/console/calendar/years/<int:record_id>",
+            "/console/calendar/years/999999",
+            {**EVERYONE, **dict.fromkeys(EVERYONE, 404)},
+        ),
+        (
+            "POST",
+            "/console/calendar/years/<int:record_id>/<verdict>",
+            "/console/calendar/years/999999/approve",
+            only("admin", "supervisor", ok=302),
+        ),
         ("GET", "/console/dashboard", "/console/dashboard", only("supervisor", "admin", "auditor", "finance")),
         (
             "GET",
@@ -402,3 +416,45 @@ def test_a_refusal_sends_the_form_back_to_a_console_page_never_to_a_site_the_ref
         headers={"Referer": "https://evil.example/phish"},
     )
     assert bounced.status_code == 302 and bounced.headers["Location"].endswith("/console/")
+
+
+def test_a_calendar_year_is_entered_by_one_admin_and_approved_by_a_supervisor(app: Flask) -> None:
+    import datetime as dt
+    import io
+
+    import time_machine
+
+    from miniapp_api.records.demo import seed_regions
+    from tests.calendar_helpers import MADE_UP_2027
+
+    with unit_of_work() as session:
+        seed_regions(session)
+    staff_account("cal.admin", "admin")
+    staff_account("cal.boss", "supervisor")
+    with time_machine.travel(dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC), tick=True):
+        admin = console_client(app, "cal.admin")
+        page = admin.get("/console/calendar").data.decode()
+        entered = admin.post(
+            "/console/calendar/years",
+            data={
+                "csrf_token": _token(page.encode()),
+                "file": (io.BytesIO(MADE_UP_2027.read_bytes()), MADE_UP_2027.name),
+            },
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        ).data.decode()
+        assert "已录入2027年安排" in entered and "春节" in entered
+        record_id = int(re.search(r"/console/calendar/years/(\d+)/approve", entered).group(1))
+        own = admin.post(
+            f"/console/calendar/years/{record_id}/approve", data={"csrf_token": _token(entered.encode())},
+            headers={"Referer": f"http://localhost/console/calendar/years/{record_id}"}, follow_redirects=True,
+        ).data.decode()  # fmt: skip
+        assert "flash-error" in own and "待审核" in own  # the maker cannot approve: told so, nothing changed
+        boss = console_client(app, "cal.boss")
+        shown = boss.get(f"/console/calendar/years/{record_id}").data.decode()
+        approved = boss.post(
+            f"/console/calendar/years/{record_id}/approve", data={"csrf_token": _token(shown.encode())},
+            follow_redirects=True,
+        ).data.decode()  # fmt: skip
+        assert "已审核通过" in approved
+        assert "2027-12-31" in boss.get("/console/calendar").data.decode()

@@ -180,4 +180,4 @@ def home(caller: Caller) -> Any:
 
 
 # The pages of each kind of work register on `blp` as they are imported.
-from miniapp_api.console import admin, casework, dashboard, finance, supervision  # noqa: E402, F401
+from miniapp_api.console import admin, calendar, casework, dashboard, finance, supervision  # noqa: E402, F401

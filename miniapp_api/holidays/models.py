@@ -38,7 +38,7 @@ class CalendarYearRecord(Base):
     compared_with: Mapped[str | None] = mapped_column(String(120))
     differences: Mapped[list[str]] = mapped_column(JSON, default=list)
     entered_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
-    entered_via: Mapped[str] = mapped_column(String(10))  # "api" | "cli"
+    entered_via: Mapped[str] = mapped_column(String(10))  # "api" | "cli" | "console"
     entered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

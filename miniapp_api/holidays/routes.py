@@ -7,7 +7,6 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from marshmallow import validate
 
 from auth.caller import Caller
 from auth.guard import requires
@@ -17,18 +16,11 @@ from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.holidays import service
 from miniapp_api.holidays.files import MAX_FILE_BYTES
+from miniapp_api.holidays.schemas import CalendarDecisionIn, CalendarRejectIn, CalendarYearFormIn
 
 blp = Blueprint(
     "calendar", __name__, url_prefix="/api/v1/staff/calendar", description="节假日安排（国务院办公厅通知）：录入与审核"
 )
-
-
-class CalendarYearFormIn(Schema):
-    year = ma.fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={"label": "年份"})
-    document_no = ma.fields.String(validate=validate.Length(max=60), metadata={"label": "通知文号"})
-    title = ma.fields.String(validate=validate.Length(max=200), metadata={"label": "通知标题"})
-    published_on = ma.fields.Date(metadata={"label": "发布日期"})
-    source = ma.fields.String(validate=validate.Length(max=500), metadata={"label": "来源（网址或公报）"})
 
 
 YEAR_UPLOAD_BODY = {
@@ -54,14 +46,6 @@ YEAR_UPLOAD_BODY = {
         }
     },
 }
-
-
-class CalendarDecisionIn(Schema):
-    note = ma.fields.String(validate=validate.Length(max=500), metadata={"label": "审核意见"})
-
-
-class CalendarRejectIn(Schema):
-    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "退回原因"})
 
 
 class CalendarLineOut(Schema):
