@@ -458,3 +458,21 @@ def test_a_calendar_year_is_entered_by_one_admin_and_approved_by_a_supervisor(ap
         ).data.decode()  # fmt: skip
         assert "已审核通过" in approved
         assert "2027-12-31" in boss.get("/console/calendar").data.decode()
+
+
+def test_guessing_the_second_factor_locks_it_like_a_password(app: Flask) -> None:
+    staff_account("guessed.handler", "handler")
+    client = app.test_client()
+    client.post(
+        "/console/login",
+        data={"csrf_token": _token(client.get("/console/login").data), "username": "guessed.handler",
+              "password": STAFF_PASSWORD},
+    )  # fmt: skip
+    answers = []
+    for guess in range(8):
+        page = client.get("/console/second-factor").data
+        if b'name="code"' not in page:
+            break
+        answers.append(client.post("/console/second-factor", data={"csrf_token": _token(page), "code": f"{guess:06d}"}))
+    assert len(answers) == 5 and answers[-1].status_code == 302  # the fifth wrong code locks
+    assert "已暂时锁定" in client.get("/console/login").data.decode()

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
-from auth import sessions
+from auth import lockout, sessions
 from auth.caller import Caller
 from auth.models import StaffUser
 from auth.service import authenticate_staff
@@ -149,13 +149,28 @@ def second_step() -> Any:
         return redirect(url_for("console.login"))
     enrolling = not second_factor.enrolled(staff)
     if request.method == "POST":
+        # Six digits fall to guessing without a limit: the password's lockout counts the codes too.
+        try:
+            guess = lockout.attempt("console_second_factor", str(staff.id))
+        except AppError as error:
+            console_session.forget()
+            flash(error.message, "error")
+            return redirect(url_for("console.login"))
         if second_factor.check(staff, request.form.get("code", "").strip()):
+            guess.succeeded()
             issued = sessions.open_session("staff", staff=staff)
             audit("auth.console_login", actor=("staff", staff.id), subject=("auth_session", issued.session.id),
                   detail={"enrolled_second_factor": enrolling})  # fmt: skip
             console_session.signed_in(issued.session.id)
             return redirect(url_for("console.home"))
-        record_regardless("auth.console_second_factor", actor=("staff", staff.id), outcome="refused")
+        locked = guess.failed()
+        record_regardless(
+            "auth.console_second_factor", actor=("staff", staff.id), detail={"locked": locked}, outcome="refused"
+        )
+        if locked:  # the password must be given again, and the lock waited out
+            console_session.forget()
+            flash("动态验证码错误次数过多，已暂时锁定，请稍后重新登录", "error")
+            return redirect(url_for("console.login"))
         flash("动态验证码不正确或已使用，请输入身份验证器中当前显示的6位数字", "error")
     secret = second_factor.secret_for_enrolment(staff) if enrolling else None
     qr = second_factor.enrolment_qr_svg(staff, secret) if secret else None

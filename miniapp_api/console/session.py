@@ -30,6 +30,11 @@ def password_passed(staff_id: int) -> None:
     cookie["pending"] = {"staff": staff_id, "at": time.time()}
 
 
+def forget() -> None:
+    """No sign-in under way any more (a locked second factor starts again from the password)."""
+    cookie.clear()
+
+
 def pending_staff() -> int | None:
     pending = cookie.get("pending")
     if not pending or time.time() - pending["at"] > PENDING_S:
