@@ -429,35 +429,3 @@ def test_two_senders_of_one_logical_message_at_once_get_the_same_message(make_ap
     with ThreadPoolExecutor(max_workers=4) as pool:
         ids = set(pool.map(send, range(4)))
     assert len(ids) == 1
-
-
-def test_a_login_code_a_provider_refuses_goes_to_the_other_provider_at_once(
-    app: Flask, sms_standin: SmsStandIn
-) -> None:
-    balance = channels().balance
-    redis_store().client.hset(balance._key, "tencent", 0)  # aliyun is tried first, for certain
-    sms_standin.script("aliyun:SendSms", SYSTEM_ERROR)
-    message_id = queue("login_code", LOGIN_CODE, expires_in_s=300)
-    sent = wait_for_status(message_id, "delivered")
-    assert (sent.provider, sent.attempts) == ("tencent", 1)
-    assert statuses(message_id) == ["created", "sending", "sent", "delivered"]  # no retry waited for
-    assert [r["provider"] for r in sms_standin.accepted] == ["tencent"]
-    assert balance.weights()["aliyun"] == 100 - 30
-
-
-def test_a_login_code_is_never_sent_after_it_expired_but_marked_expired(
-    make_app: Callable[..., Flask], sms_standin: SmsStandIn
-) -> None:
-    # Urgent retries come after 3–9 s here: inside a 300 s code's life, after a 1 s one's.
-    with make_app(SMS_PROVIDERS="aliyun", NOTIFY_RETRY_BASE_S=60.0).app_context():
-        sms_standin.script("aliyun:SendSms", SYSTEM_ERROR)
-        waiting = queue("login_code", LOGIN_CODE, expires_in_s=300)
-        assert message(waiting).status == "created"  # its retry is still inside the code's life
-        with _later(301):
-            delivery.deliver(waiting)
-        assert message(waiting).status == "expired"
-        sms_standin.script("aliyun:SendSms", SYSTEM_ERROR)
-        short_lived = queue("login_code", LOGIN_CODE, phone="13900139000", expires_in_s=1)
-        assert message(short_lived).status == "expired"  # the retry would come after the code died
-        assert "重试前已过期" in (message(short_lived).events[-1].detail or "")
-    assert sms_standin.accepted == []

@@ -75,6 +75,22 @@ def desktop(fake_camera: Path) -> Iterator[Any]:
     driver.quit()
 
 
+def wait_for(driver: Any, seconds: float = 20) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds)
+
+
+def click(driver: Any, text: str) -> None:
+    """The button or link whose whole text is `text`, once it can be clicked."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as seen
+
+    wait_for(driver).until(
+        seen.element_to_be_clickable((By.XPATH, f"//*[self::button or self::a][normalize-space()='{text}']"))
+    ).click()
+
+
 def axe_violations(driver: Any) -> list[dict[str, Any]]:
     """axe-core's serious and critical findings on the page as it is now."""
     if not AXE.exists():

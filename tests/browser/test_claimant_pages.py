@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
-from selenium.webdriver.support.ui import WebDriverWait
 
 from liveness.actions import Action
 from miniapp_api.db import unit_of_work
@@ -21,14 +20,10 @@ from miniapp_api.records.demo import seed_regions
 from miniapp_api.records.models import PersonPhoto, Region
 from tests import factories
 from tests.auth_helpers import bound_claimant
-from tests.browser.conftest import axe_violations, large_text_problems, snapshot
+from tests.browser.conftest import axe_violations, click, large_text_problems, snapshot, wait_for
 from tests.liveness_helpers import FACES
 
 NOW = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
-
-
-def _wait(driver: Any, seconds: float = 20) -> WebDriverWait:
-    return WebDriverWait(driver, seconds)
 
 
 def _laid_off_miranda() -> dict[str, str]:
@@ -44,12 +39,6 @@ def _laid_off_miranda() -> dict[str, str]:
             )
         )
         return {"id_number": person.id_number, "name": person.name}
-
-
-def _click(driver: Any, text: str) -> None:
-    _wait(driver).until(
-        seen.element_to_be_clickable((By.XPATH, f"//*[self::button or self::a][normalize-space()='{text}']"))
-    ).click()
 
 
 def _audit(driver: Any, name: str) -> None:
@@ -69,52 +58,54 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
     person = _laid_off_miranda()
     with time_machine.travel(NOW, tick=True):
         browser.get(f"{live_server}/m/#/claimant")
-        _click(browser, "微信登录")
-        _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id")))
+        click(browser, "微信登录")
+        wait_for(browser).until(seen.presence_of_element_located((By.ID, "bind-id")))
         _audit(browser, "10-bind")
         browser.find_element(By.ID, "bind-id").send_keys(person["id_number"])
         browser.find_element(By.ID, "bind-name").send_keys(person["name"])
-        _click(browser, "确认身份")
-        _wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))
+        click(browser, "确认身份")
+        wait_for(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))
         form_text = browser.find_element(By.ID, "app").text
         assert "来源：" in form_text and "有误？提出异议" in form_text
         _audit(browser, "11-form")
         browser.find_element(By.ID, "commitment").click()
-        _click(browser, "确认并提交申领")
-        _wait(browser).until(seen.presence_of_element_located((By.ID, "face-consent")))
+        click(browser, "确认并提交申领")
+        wait_for(browser).until(seen.presence_of_element_located((By.ID, "face-consent")))
         _audit(browser, "12-face-consent")
         browser.find_element(By.ID, "face-consent").click()
-        _click(browser, "同意并开始刷脸")
-        _wait(browser, 60).until(seen.presence_of_element_located((By.ID, "commitment")))  # back at the form, verified
+        click(browser, "同意并开始刷脸")
+        wait_for(browser, 60).until(
+            seen.presence_of_element_located((By.ID, "commitment"))
+        )  # back at the form, verified
         # Face-verified, he may have it paid to another card of his: saved as a draft, used on submit.
         browser.find_element(By.ID, "bank-other").click()
         browser.find_element(By.ID, "bank-name").send_keys("中国建设银行")
         browser.find_element(By.ID, "bank-account").send_keys("6217000010001234569")
         browser.find_element(By.ID, "form-address").click()  # leaving the field saves it
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "payee"), "中国建设银行"))
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "payee"), "中国建设银行"))
         assert browser.find_element(By.ID, "commitment").is_selected()  # ticked once, still ticked after the face
-        _click(browser, "确认并提交申领")
-        _wait(browser, 30).until(seen.text_to_be_present_in_element((By.ID, "app"), "受理号"))
+        click(browser, "确认并提交申领")
+        wait_for(browser, 30).until(seen.text_to_be_present_in_element((By.ID, "app"), "受理号"))
         page = browser.find_element(By.ID, "app").text
         assert "已核准，按月发放" in page and "发放计划" in page
         assert "中国建设银行" in page  # the draft's account, not the card's
         _audit(browser, "13-claim")
-        _click(browser, "下载回执（PDF）")
-        _wait(browser).until(seen.presence_of_element_located((By.LINK_TEXT, "回执已生成，点此保存")))
+        click(browser, "下载回执（PDF）")
+        wait_for(browser).until(seen.presence_of_element_located((By.LINK_TEXT, "回执已生成，点此保存")))
         assert "办理过程" in browser.find_element(By.ID, "app").text
-        _click(browser, "提交评价")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您已评价：5分"))
-        _click(browser, "我的消息")
-        approved = _wait(browser).until(seen.visibility_of_element_located((By.XPATH, "//h2[.='申领已核准']")))
+        click(browser, "提交评价")
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您已评价：5分"))
+        click(browser, "我的消息")
+        approved = wait_for(browser).until(seen.visibility_of_element_located((By.XPATH, "//h2[.='申领已核准']")))
         assert "已核准" in approved.find_element(By.XPATH, "..").text  # what the message said
         _audit(browser, "16-messages")
         browser.back()
-        _click(browser, "我的异议")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您还没有提出过异议"))
+        click(browser, "我的异议")
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "您还没有提出过异议"))
         _audit(browser, "17-objections")
         held = browser.execute_script("return JSON.parse(sessionStorage.getItem('miniapp.tokens'))")
-        _click(browser, "退出登录")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "notice"), "已退出登录"))
+        click(browser, "退出登录")
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "notice"), "已退出登录"))
         assert browser.execute_script("return sessionStorage.getItem('miniapp.tokens')") is None
         assert browser.execute_script("return localStorage.getItem('miniapp.device')") is None
         # The session is over on the server too: its refresh token renews nothing.
@@ -127,19 +118,21 @@ def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline
 ) -> None:
     person = _laid_off_miranda()
     browser.get(f"{live_server}/m/#/claimant")
-    _click(browser, "微信登录")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
+    click(browser, "微信登录")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
     browser.find_element(By.ID, "bind-name").send_keys(person["name"])
-    _click(browser, "确认身份")
-    disputed = _wait(browser).until(seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-field=separation_reason] a")))
+    click(browser, "确认身份")
+    disputed = wait_for(browser).until(
+        seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-field=separation_reason] a"))
+    )
     disputed.click()
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "obj-description"))).send_keys("是单位提出解除的")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "obj-description"))).send_keys("是单位提出解除的")
     browser.find_element(By.ID, "obj-claimed").send_keys("用人单位提出协商一致解除")
     browser.find_element(By.ID, "obj-photos").send_keys(str(FACES / "obama_1.jpg"))
-    _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已上传：obama_1.jpg"))
+    wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已上传：obama_1.jpg"))
     _audit(browser, "20-objection")
-    _click(browser, "提交异议")
-    _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "答复期限"))
+    click(browser, "提交异议")
+    wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "答复期限"))
     page = browser.find_element(By.ID, "app").text
     assert "已上传照片1张" in page and "前答复" in page, page
     _audit(browser, "21-objection-filed")
@@ -156,17 +149,17 @@ def test_a_face_that_is_not_the_records_photo_is_refused_with_its_reason_and_the
         photo.sha256 = hashlib.sha256(photo.content).hexdigest()
         photo.encoding = None
     browser.get(f"{live_server}/m/#/claimant")
-    _click(browser, "微信登录")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
+    click(browser, "微信登录")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
     browser.find_element(By.ID, "bind-name").send_keys(person["name"])
-    _click(browser, "确认身份")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "commitment"))).click()
+    click(browser, "确认身份")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "commitment"))).click()
     assert large_text_problems(browser) == []
-    _click(browser, "确认并提交申领")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "face-consent"))).click()
+    click(browser, "确认并提交申领")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "face-consent"))).click()
     assert large_text_problems(browser) == []
-    _click(browser, "同意并开始刷脸")
-    refused = _wait(browser, 60).until(seen.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
+    click(browser, "同意并开始刷脸")
+    refused = wait_for(browser, 60).until(seen.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
     assert refused.text.startswith("核验未通过") and len(refused.text) > len("核验未通过：")
     page = browser.find_element(By.ID, "app").text
     assert (
@@ -182,17 +175,17 @@ def test_an_identity_bound_to_someone_elses_wechat_is_recovered_by_face(
     person = _laid_off_miranda()
     bound_claimant(client, wechat_standin, person["id_number"], person["name"])  # a squatter got there first
     browser.get(f"{live_server}/m/#/claimant")
-    _click(browser, "微信登录")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
+    click(browser, "微信登录")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
     browser.find_element(By.ID, "bind-name").send_keys(person["name"])
-    _click(browser, "确认身份")
-    refused = _wait(browser).until(seen.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
+    click(browser, "确认身份")
+    refused = wait_for(browser).until(seen.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
     assert refused.get_attribute("data-code") == "IDENTITY_UNCONFIRMED"
     _audit(browser, "15-bind-refused")
-    _click(browser, "刷脸证明是本人")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "face-consent"))).click()
-    _click(browser, "同意并开始刷脸")
-    _wait(browser, 60).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))  # his form
+    click(browser, "刷脸证明是本人")
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "face-consent"))).click()
+    click(browser, "同意并开始刷脸")
+    wait_for(browser, 60).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))  # his form
     assert person["name"] in browser.find_element(By.ID, "app").text
 
 
@@ -200,16 +193,16 @@ def test_a_lost_network_is_retried_and_then_said_plainly(app: Any, live_server: 
     with unit_of_work() as session:
         seed_regions(session)
     browser.get(f"{live_server}/m/#/estimate")
-    _wait(browser).until(seen.presence_of_element_located((By.ID, "est-region")))
+    wait_for(browser).until(seen.presence_of_element_located((By.ID, "est-region")))
     for element_id, value in (("est-birth", "1975-06-15"), ("est-separated", "2026-10-31")):
         browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, element_id), value)
     browser.find_element(By.ID, "est-months").send_keys("70")
     browser.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
     try:
-        _click(browser, "开始测算")
-        retrying = _wait(browser, 5).until(seen.text_to_be_present_in_element((By.ID, "notice"), "网络不稳定"))
+        click(browser, "开始测算")
+        retrying = wait_for(browser, 5).until(seen.text_to_be_present_in_element((By.ID, "notice"), "网络不稳定"))
         assert retrying
-        failed = _wait(browser, 30).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+        failed = wait_for(browser, 30).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
         assert "网络连接失败，请检查网络后再试" in failed.text
     finally:
         browser.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)

@@ -10,23 +10,12 @@ from typing import Any
 import time_machine
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
-from selenium.webdriver.support.ui import WebDriverWait
 
 from notifications.standins.sms_server import SmsStandIn
-from tests.browser.conftest import axe_violations, snapshot
+from tests.browser.conftest import axe_violations, click, snapshot, wait_for
 from tests.employers_helpers import CONTACT_PHONE, employer_with_workers, form_rows, xlsx
 
 NOW = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
-
-
-def _wait(driver: Any, seconds: float = 20) -> WebDriverWait:
-    return WebDriverWait(driver, seconds)
-
-
-def _click(driver: Any, text: str) -> None:
-    _wait(driver).until(
-        seen.element_to_be_clickable((By.XPATH, f"//*[self::button or self::a][normalize-space()='{text}']"))
-    ).click()
 
 
 def _audit(driver: Any, name: str) -> None:
@@ -44,45 +33,45 @@ def test_an_employer_uploads_a_form_reads_its_row_errors_and_acknowledges_a_noti
     form.write_bytes(xlsx(rows))
     with time_machine.travel(NOW, tick=True):
         browser.get(f"{live_server}/m/#/employer")
-        _wait(browser).until(seen.presence_of_element_located((By.ID, "emp-credit"))).send_keys(firm["credit_code"])
+        wait_for(browser).until(seen.presence_of_element_located((By.ID, "emp-credit"))).send_keys(firm["credit_code"])
         browser.find_element(By.ID, "emp-phone").send_keys(CONTACT_PHONE)
-        _click(browser, "获取验证码")
-        hint = _wait(browser).until(seen.visibility_of_element_located((By.ID, "dev-code")))
+        click(browser, "获取验证码")
+        hint = wait_for(browser).until(seen.visibility_of_element_located((By.ID, "dev-code")))
         code = hint.text.rsplit(" ", 1)[1]
         assert any(code in str(record["params"]) for record in sms_standin.accepted), (code, sms_standin.accepted)
         browser.find_element(By.ID, "emp-code").send_keys(code)
         _audit(browser, "30-employer-login")
-        _click(browser, "登录")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "暂无需要送达的职工"))
-        _click(browser, "上传备案表（Excel 或 CSV）")
-        _wait(browser).until(seen.presence_of_element_located((By.ID, "form-file"))).send_keys(str(form))
-        _click(browser, "上传备案表")
-        table = _wait(browser).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "table")))
+        click(browser, "登录")
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "暂无需要送达的职工"))
+        click(browser, "上传备案表（Excel 或 CSV）")
+        wait_for(browser).until(seen.presence_of_element_located((By.ID, "form-file"))).send_keys(str(form))
+        click(browser, "上传备案表")
+        table = wait_for(browser).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "table")))
         assert "第" not in table.text.split("\n")[0]  # a table of rows, not a paragraph
         assert "身份证" in table.text and "3" in table.text  # the second worker is row 3 of the sheet
         _audit(browser, "31-employer-row-errors")
         browser.find_element(By.ID, "good-rows-only").click()
-        _click(browser, "上传备案表")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已导入2人，未导入1行"))
+        click(browser, "上传备案表")
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已导入2人，未导入1行"))
         browser.get(f"{live_server}/m/#/employer")
-        card = _wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-duty]")))
+        card = wait_for(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-duty]")))
         assert firm["workers"][0]["name"] in card.text and "请于" in card.text
         _audit(browser, "32-employer-duties")
         card.find_element(By.XPATH, ".//button[normalize-space()='已交给本人，确认送达']").click()
         worker = firm["workers"][0]["name"]
-        _click(browser, f"确认：已将告知书交给{worker}本人")  # a legal duty is confirmed on purpose
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已确认送达："))
-        _click(browser, "已送达")
-        _wait(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "2026/11/16确认送达"))  # and when
+        click(browser, f"确认：已将告知书交给{worker}本人")  # a legal duty is confirmed on purpose
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已确认送达："))
+        click(browser, "已送达")
+        wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "2026/11/16确认送达"))  # and when
         _audit(browser, "33-employer-acknowledged")
-        _click(browser, "备案一名职工")  # the worker the form left out, filed by hand with a corrected number
-        _wait(browser).until(seen.presence_of_element_located((By.ID, "file-name"))).send_keys(
+        click(browser, "备案一名职工")  # the worker the form left out, filed by hand with a corrected number
+        wait_for(browser).until(seen.presence_of_element_located((By.ID, "file-name"))).send_keys(
             firm["workers"][1]["name"]
         )
         browser.find_element(By.ID, "file-id").send_keys(firm["workers"][1]["id_number"])
         browser.execute_script("document.getElementById('file-date').value = '2026-11-13'")
         _audit(browser, "34-employer-file-one")
-        _click(browser, "提交备案")
-        _wait(browser).until(
+        click(browser, "提交备案")
+        wait_for(browser).until(
             seen.text_to_be_present_in_element((By.ID, "app"), f"已备案：{firm['workers'][1]['name']}")
         )
