@@ -16,6 +16,14 @@ SESSION_KINDS = ("claimant", "employer", "staff")
 # are escalated to them, and they assign work; finance: payment runs, kept apart from deciding
 # claims; auditor: reads; admin: everything staff may read.
 STAFF_ROLES = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
+STAFF_ROLE_LABELS = {
+    "handler": "异议经办",
+    "reviewer": "复核",
+    "supervisor": "主管",
+    "finance": "财务",
+    "auditor": "审计",
+    "admin": "系统管理",
+}
 
 
 class WeChatAccount(TimestampMixin, Base):

@@ -1,9 +1,11 @@
-"""Staff accounts: created and disabled by an administrator (the `miniapp staff` command)."""
+"""Staff accounts: created, changed and disabled by an administrator (the `miniapp staff` command
+or the console). `actor` is who did it for the audit trail: an operator at a shell, or a staff member."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -27,21 +29,18 @@ def create_staff(
     region_code: str | None,
     operator: str,
     phone: str | None = None,
+    actor: tuple[str, Any] | None = None,
 ) -> StaffUser:
     db = current_session()
-    wanted = sorted(set(roles))
+    wanted = _roles(roles)
     if not _USERNAME.match(username):
         raise ValidationFailed("用户名应为3到40位小写字母、数字或 . _ -，以字母开头", code="BAD_USERNAME")
-    unknown = set(wanted) - set(STAFF_ROLES)
-    if not wanted or unknown:
-        raise ValidationFailed(f"岗位应为 {'、'.join(STAFF_ROLES)} 中的一个或多个", code="BAD_ROLE")
     problem = password_problem(password)
     if problem:
         raise ValidationFailed(problem, code="WEAK_PASSWORD")
     if phone is not None and not is_mobile(phone):
         raise ValidationFailed("手机号码应为11位、以1开头", code="BAD_PHONE")
-    if region_code and db.get(Region, region_code) is None:
-        raise ValidationFailed(f"统筹地区 {region_code} 不存在", code="UNKNOWN_REGION")
+    _known_region(region_code)
     if db.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise ConflictError(f"用户名 {username} 已存在", code="USERNAME_TAKEN")
     staff = StaffUser(
@@ -55,20 +54,72 @@ def create_staff(
     )
     db.add(staff)
     db.flush()
-    record("staff.create", actor=("operator", operator), subject=("staff_user", staff.id), detail={"roles": wanted})
+    record(
+        "staff.create",
+        actor=actor or ("operator", operator),
+        subject=("staff_user", staff.id),
+        detail={"roles": wanted, "region": region_code},
+    )
     return staff
 
 
-def disable_staff(username: str, *, operator: str) -> StaffUser:
-    db = current_session()
-    staff = db.scalar(select(StaffUser).where(StaffUser.username == username))
+def disable_staff(username: str, *, operator: str, actor: tuple[str, Any] | None = None) -> StaffUser:
+    staff = _staff(username)
+    staff.active = False
+    _sign_out_everywhere(staff, "staff_disabled")
+    record("staff.disable", actor=actor or ("operator", operator), subject=("staff_user", staff.id))
+    return staff
+
+
+def enable_staff(username: str, *, actor: tuple[str, Any]) -> StaffUser:
+    staff = _staff(username)
+    if staff.active:
+        raise ConflictError(f"{username} 的账号本来就在用", code="STAFF_ACTIVE")
+    staff.active = True
+    record("staff.enable", actor=actor, subject=("staff_user", staff.id))
+    return staff
+
+
+def change_staff(username: str, roles: Iterable[str], region_code: str | None, *, actor: tuple[str, Any]) -> StaffUser:
+    """New roles or region take effect at the next sign-in: every open session ends now, so no
+    session keeps a scope its account no longer has."""
+    staff = _staff(username)
+    wanted = _roles(roles)
+    _known_region(region_code)
+    before = {"roles": list(staff.roles), "region": staff.region_code}
+    staff.roles, staff.region_code = wanted, region_code
+    _sign_out_everywhere(staff, "staff_changed")
+    record(
+        "staff.change",
+        actor=actor,
+        subject=("staff_user", staff.id),
+        detail={"before": before, "after": {"roles": wanted, "region": region_code}},
+    )
+    return staff
+
+
+def _staff(username: str) -> StaffUser:
+    staff = current_session().scalar(select(StaffUser).where(StaffUser.username == username))
     if staff is None:
         raise NotFoundError(f"用户名 {username} 不存在", code="STAFF_NOT_FOUND")
-    staff.active = False
-    db.execute(
+    return staff
+
+
+def _roles(roles: Iterable[str]) -> list[str]:
+    wanted = sorted(set(roles))
+    if not wanted or set(wanted) - set(STAFF_ROLES):
+        raise ValidationFailed(f"岗位应为 {'、'.join(STAFF_ROLES)} 中的一个或多个", code="BAD_ROLE")
+    return wanted
+
+
+def _known_region(region_code: str | None) -> None:
+    if region_code and current_session().get(Region, region_code) is None:
+        raise ValidationFailed(f"统筹地区 {region_code} 不存在", code="UNKNOWN_REGION")
+
+
+def _sign_out_everywhere(staff: StaffUser, reason: str) -> None:
+    current_session().execute(
         update(AuthSession)
         .where(AuthSession.staff_user_id == staff.id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason="staff_disabled")
+        .values(revoked_at=utcnow(), revoked_reason=reason)
     )
-    record("staff.disable", actor=("operator", operator), subject=("staff_user", staff.id))
-    return staff

@@ -169,6 +169,13 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def plain_messages(messages: Any) -> str:
+    """A validation error's messages as one Chinese sentence: "field：message；…"."""
+    return "；".join(
+        (f"{name}：" if name != "_schema" else "") + "，".join(texts) for name, texts in _flatten(messages).items()
+    )
+
+
 def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
     response = jsonify({"code": code, "message": message, "details": details or {}, "request_id": current_request_id()})
     response.status_code = status

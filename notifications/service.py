@@ -22,7 +22,7 @@ from miniapp_api.pii import mask_phone
 from miniapp_api.records.service import phone_hash
 from notifications import templates
 from notifications.limits import check_recipient_limits, quiet_until
-from notifications.models import CREATED, Message, MessageEvent
+from notifications.models import CREATED, UNDELIVERED, Message, MessageEvent
 
 DELIVERY_BATCH = 20
 _DUE_NOW = "notifications_due_now"
@@ -45,7 +45,12 @@ def record(message: Message, status: str, detail: str | None = None, *, at: dt.d
     moment = at or utcnow()
     message.status = status
     message.status_at = moment
-    current_session().add(MessageEvent(message_id=message.id, status=status, at=moment, detail=detail))
+    session = current_session()
+    session.add(MessageEvent(message_id=message.id, status=status, at=moment, detail=detail))
+    if status in UNDELIVERED:
+        from miniapp_api.alerts import undeliverable  # the alert knows the agency's records; import late
+
+        undeliverable.raise_for(session, message, detail)
 
 
 def first_channel(template: templates.Template, recipient: Recipient) -> str:

@@ -114,6 +114,32 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             only("handler", "supervisor", ok=302),
         ),
         ("GET", "/console/alerts", "/console/alerts", EVERYONE),
+        (
+            "POST",
+            "/console/alerts/<int:alert_id>/close",
+            "/console/alerts/999999/close",
+            {**only("handler", "supervisor", "admin", ok=302), "handler@elsewhere": 302},
+        ),
+        ("GET", "/console/regions", "/console/regions", EVERYONE),
+        (
+            "GET",
+            "/console/regions/<code>/parameters",
+            "/console/regions/130200/parameters",
+            {**EVERYONE, "handler@elsewhere": 404},
+        ),
+        (
+            "POST",
+            "/console/regions/<code>/parameters",
+            "/console/regions/130200/parameters",
+            only("admin", ok=302, others=403),  # refused before the region is looked at
+        ),
+        (
+            "POST",
+            "/console/parameter-changes/<int:change_id>/<verdict>",
+            "/console/parameter-changes/999999/approve",
+            only("admin", "supervisor", ok=302),
+        ),
+        ("GET", "/console/staff/<username>", "/console/staff/console.handler", only("admin")),
         ("GET", "/console/calendar", "/console/calendar", EVERYONE),
         ("POST", "/console/calendar/years", "/console/calendar/years", only("admin", ok=302)),
         (
@@ -212,7 +238,7 @@ def test_an_admin_manages_only_their_own_regions_accounts(world: dict[str, Any],
               "password": "correct horse 2026", "roles": ["finance"], "region": "152200"},
         follow_redirects=True,
     )  # fmt: skip
-    assert "只能为本地区（130200）创建账号" in created.data.decode()
+    assert "只能设置本地区（130200）的账号" in created.data.decode()
     reset = admin.post(
         "/console/staff/console.handler/reset-second-factor", data={"csrf_token": token}, follow_redirects=True
     )

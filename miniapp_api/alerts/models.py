@@ -11,6 +11,7 @@ from miniapp_api.db import Base, UtcDateTime, utcnow
 ALERT_KINDS = {
     "calendar_year_missing": "节假日安排缺失，期限无法确定",
     "calendar_horizon": "节假日日历即将用尽",
+    "message_undeliverable": "通知未能送达，需电话或书面告知",
 }
 _OPEN = text("resolved_at IS NULL")
 

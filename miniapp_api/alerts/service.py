@@ -12,6 +12,7 @@ from auth.caller import Caller
 from miniapp_api.alerts.models import StaffAlert
 from miniapp_api.audit.service import record as audit
 from miniapp_api.db import utcnow
+from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 
 
 def raise_alert(
@@ -62,13 +63,41 @@ def visible_to(caller: Caller, query: Select[StaffAlert]) -> Select[StaffAlert]:
     return query
 
 
-def list_alerts(session: Session, caller: Caller, *, status: str, kind: str | None, limit: int) -> list[StaffAlert]:
+def list_alerts(
+    session: Session, caller: Caller, *, status: str, kind: str | None, limit: int, offset: int = 0
+) -> list[StaffAlert]:
     query = select(StaffAlert)
     query = query.where(StaffAlert.resolved_at.is_(None) if status == "open" else StaffAlert.resolved_at.is_not(None))
     if kind:
         query = query.where(StaffAlert.kind == kind)
-    return list(session.scalars(visible_to(caller, query).order_by(StaffAlert.opened_at.desc()).limit(limit)))
+    query = visible_to(caller, query).order_by(StaffAlert.opened_at.desc(), StaffAlert.id.desc())
+    return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 def _open_by_key(session: Session, key: str) -> StaffAlert | None:
     return session.scalar(select(StaffAlert).where(StaffAlert.key == key, StaffAlert.resolved_at.is_(None)))
+
+
+# Alerts a person closes by acting (a call made, a letter sent); the others close by themselves
+# once their condition is gone.
+CLOSED_BY_STAFF = frozenset({"message_undeliverable"})
+
+
+def close_by_staff(session: Session, caller: Caller, alert_id: int, note: str) -> StaffAlert:
+    alert = session.scalar(visible_to(caller, select(StaffAlert).where(StaffAlert.id == alert_id)))
+    if alert is None:
+        raise NotFoundError("本地区没有这条提醒", code="ALERT_NOT_FOUND")
+    if alert.kind not in CLOSED_BY_STAFF:
+        raise ConflictError("这条提醒在问题解决后自动关闭，不能手工关闭", code="ALERT_CLOSES_ITSELF")
+    if alert.resolved_at is not None:
+        raise ConflictError("这条提醒已经处理", code="ALERT_CLOSED")
+    if not note.strip():
+        raise ValidationFailed("请写明如何告知了对方（如电话联系时间、结果）", code="NOTE_REQUIRED")
+    alert.resolved_at, alert.resolution = utcnow(), note.strip()[:500]
+    audit(
+        "alert.closed_by_staff",
+        actor=caller.audit_actor,
+        subject=("staff_alert", alert.id),
+        detail={"kind": alert.kind},
+    )
+    return alert

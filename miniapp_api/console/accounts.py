@@ -1,5 +1,6 @@
-"""Staff accounts in the console (admin): list, create, disable, reset the second factor. A
-regional admin manages their own region's accounts only; a province-wide admin, any."""
+"""Staff accounts in the console (admin): list, create, change roles and region, disable and
+enable, reset the second factor. A regional admin manages their own region's accounts only and
+keeps them in it; a province-wide admin, any. Nobody changes or disables their own account."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from auth.models import StaffUser
-from auth.staff import create_staff, disable_staff
+from auth.staff import change_staff, create_staff, disable_staff, enable_staff
 from miniapp_api.audit.service import record as audit
 from miniapp_api.console import second_factor
 from miniapp_api.errors import Forbidden, NotFoundError, ValidationFailed
@@ -22,6 +23,21 @@ def _operator(caller: Caller) -> str:
     return f"staff:{caller.staff_user_id}"
 
 
+def _scope(caller: Caller, form: dict[str, Any]) -> str | None:
+    """The region the form asks for, within what the admin may give."""
+    region = (form.get("region") or "").strip() or None
+    if caller.staff_region and region != caller.staff_region:
+        raise Forbidden(f"只能设置本地区（{caller.staff_region}）的账号", code="OTHER_REGION")
+    if not region and not form.get("province_wide"):
+        raise ValidationFailed("请填写统筹地区，或勾选“全省账号”", code="SCOPE_REQUIRED")
+    return region
+
+
+def _not_self(caller: Caller, staff: StaffUser, doing: str) -> None:
+    if staff.id == caller.staff_user_id:
+        raise ValidationFailed(f"不能{doing}自己的账号，请另一位管理员办理", code="SELF_CHANGE")
+
+
 def listed(session: Session, caller: Caller, after_id: int = 0) -> list[StaffUser]:
     query = select(StaffUser).where(StaffUser.id > after_id).order_by(StaffUser.id).limit(PAGE_SIZE)
     if caller.staff_region:
@@ -29,7 +45,7 @@ def listed(session: Session, caller: Caller, after_id: int = 0) -> list[StaffUse
     return list(session.scalars(query))
 
 
-def _in_scope(session: Session, caller: Caller, username: str) -> StaffUser:
+def in_scope(session: Session, caller: Caller, username: str) -> StaffUser:
     staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
     if staff is None or (caller.staff_region and staff.region_code != caller.staff_region):
         raise NotFoundError(f"本地区没有用户名为 {username} 的工作人员", code="STAFF_NOT_FOUND")
@@ -37,11 +53,7 @@ def _in_scope(session: Session, caller: Caller, username: str) -> StaffUser:
 
 
 def create(session: Session, caller: Caller, form: dict[str, Any]) -> StaffUser:
-    region = (form.get("region") or "").strip() or None
-    if caller.staff_region and region != caller.staff_region:
-        raise Forbidden(f"只能为本地区（{caller.staff_region}）创建账号", code="OTHER_REGION")
-    if not region and not form.get("province_wide"):
-        raise ValidationFailed("请填写统筹地区，或勾选“全省账号”", code="SCOPE_REQUIRED")
+    region = _scope(caller, form)
     return create_staff(
         (form.get("username") or "").strip(),
         (form.get("display_name") or "").strip() or (form.get("username") or "").strip(),
@@ -50,19 +62,28 @@ def create(session: Session, caller: Caller, form: dict[str, Any]) -> StaffUser:
         region_code=region,
         operator=_operator(caller),
         phone=(form.get("phone") or "").strip() or None,
+        actor=caller.audit_actor,
     )
 
 
+def change(session: Session, caller: Caller, username: str, form: dict[str, Any]) -> StaffUser:
+    _not_self(caller, in_scope(session, caller, username), "更改")
+    return change_staff(username, form.get("roles") or [], _scope(caller, form), actor=caller.audit_actor)
+
+
 def disable(session: Session, caller: Caller, username: str) -> StaffUser:
-    staff = _in_scope(session, caller, username)
-    if staff.id == caller.staff_user_id:
-        raise ValidationFailed("不能停用自己的账号", code="SELF_DISABLE")
-    return disable_staff(username, operator=_operator(caller))
+    _not_self(caller, in_scope(session, caller, username), "停用")
+    return disable_staff(username, operator=_operator(caller), actor=caller.audit_actor)
+
+
+def enable(session: Session, caller: Caller, username: str) -> StaffUser:
+    in_scope(session, caller, username)
+    return enable_staff(username, actor=caller.audit_actor)
 
 
 def reset_second_factor(session: Session, caller: Caller, username: str) -> StaffUser:
     """A lost phone: the account enrols a new authenticator at its next sign-in."""
-    staff = _in_scope(session, caller, username)
+    staff = in_scope(session, caller, username)
     second_factor.reset(staff)
     audit("staff.second_factor_reset", actor=caller.audit_actor, subject=("staff_user", staff.id))
     return staff

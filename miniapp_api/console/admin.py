@@ -41,19 +41,36 @@ def staff_accounts(caller: Caller) -> Any:
     )
 
 
+@blp.get("/staff/<username>")
+@page("admin")
+def staff_member(caller: Caller, username: str) -> Any:
+    person = accounts.in_scope(current_session(), caller, username)
+    return render_template(
+        "console/staff_member.html", me=_me(caller), person=person, roles=STAFF_ROLES, enrolled=second_factor.enrolled
+    )
+
+
 @blp.post("/staff/<username>/<action>")
 @accepts(*FORM_TYPES)
 @page("admin")
 def staff_action(caller: Caller, username: str, action: str) -> Any:
-    if action == "disable":
-        accounts.disable(current_session(), caller, username)
+    session = current_session()
+    if action == "change":
+        form = {**request.form.to_dict(), "roles": request.form.getlist("roles")}
+        accounts.change(session, caller, username, form)
+        flash(f"已更改 {username} 的岗位和地区；其登录已全部失效，重新登录后生效", "info")
+    elif action == "disable":
+        accounts.disable(session, caller, username)
         flash(f"已停用 {username}，其登录已全部失效", "info")
+    elif action == "enable":
+        accounts.enable(session, caller, username)
+        flash(f"已恢复 {username} 的账号", "info")
     elif action == "reset-second-factor":
-        accounts.reset_second_factor(current_session(), caller, username)
+        accounts.reset_second_factor(session, caller, username)
         flash(f"已重置 {username} 的身份验证器，下次登录时重新绑定", "info")
     else:
         return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
-    return redirect(url_for("console.staff_accounts"))
+    return redirect(url_for("console.staff_member", username=username))
 
 
 # --- the audit trail (auditor) -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from auth.caller import Caller
 from miniapp_api.api import accepts
 from miniapp_api.claims import review
 from miniapp_api.claims import schemas as claim_schemas
-from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page, page_number, pages
 from miniapp_api.db import current_session
 from miniapp_api.objections import corrections, handling
 from miniapp_api.objections import schemas as objection_schemas
@@ -29,18 +29,24 @@ from miniapp_api.safety.schemas import DecisionIn
 @page("handler", "supervisor")
 def objections(caller: Caller) -> Any:
     filters = {"assigned": request.args.get("assigned") or None, "overdue": request.args.get("overdue") == "1"}
-    items = handling.queue(current_session(), caller, {**filters, "limit": 50})
-    return render_template("console/objections.html", me=_me(caller), items=items, filters=filters)
+    number = page_number()
+    items = handling.queue(current_session(), caller, {**filters, "limit": PAGE, "offset": (number - 1) * PAGE})
+    return render_template(
+        "console/objections.html", me=_me(caller), items=items, filters=filters, pages=pages(number, len(items))
+    )
 
 
 @blp.get("/objections/<int:objection_id>")
 @page("handler", "supervisor")
 def objection(caller: Caller, objection_id: int) -> Any:
-    item = handling.detail(current_session(), caller, objection_id)
+    session = current_session()
+    item = handling.detail(session, caller, objection_id)
+    supervising = "supervisor" in (caller.roles or ())
     return render_template(
         "console/objection.html",
         me=_me(caller),
         item=item,
+        handlers=handling.region_handlers(session, item["region_code"]) if supervising else [],
         reasons=REJECTION_REASONS,
         separation_reasons=SEPARATION_REASONS,
     )

@@ -4,6 +4,7 @@ from, in Chinese; a page for a role the staff member lacks says so."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,15 +16,16 @@ from wtforms import ValidationError as CsrfInvalid
 
 from auth import lockout, sessions
 from auth.caller import Caller
-from auth.models import StaffUser
+from auth.models import STAFF_ROLE_LABELS, StaffUser
 from auth.service import authenticate_staff
 from miniapp_api.api import accepts
 from miniapp_api.audit.service import record as audit
 from miniapp_api.audit.service import record_regardless
+from miniapp_api.clock import CHINA
 from miniapp_api.console import second_factor
 from miniapp_api.console import session as console_session
 from miniapp_api.db import current_session
-from miniapp_api.errors import AppError
+from miniapp_api.errors import AppError, plain_messages
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -69,9 +71,24 @@ def _sign_in(error: console_session.SignInNeeded) -> Any:
     return redirect(url_for("console.login"))
 
 
+@blp.app_template_filter("china_time")
+def _china_time(moment: dt.datetime | None) -> str:
+    """A stored UTC moment as the agency's wall clock reads it."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def pages(number: int, rows: int) -> dict[str, Any]:
+    """The page a list shows (from 1) and whether another follows; `?page=` in the address."""
+    return {"number": number, "more": rows == PAGE}
+
+
+def page_number() -> int:
+    return max(request.args.get("page", type=int) or 1, 1)
+
+
 @blp.app_context_processor
 def _template_values() -> dict[str, Any]:
-    return {"csrf_token": generate_csrf}
+    return {"csrf_token": generate_csrf, "role_labels": STAFF_ROLE_LABELS}
 
 
 def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -92,7 +109,7 @@ def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 flash(error.message, "error")
                 return redirect(_back())
             except ma.ValidationError as error:
-                flash(_plain(error.messages), "error")
+                flash(plain_messages(error.messages), "error")
                 return redirect(_back())
 
         return wrapper
@@ -108,18 +125,15 @@ def _back() -> str:
     return url_for("console.home")
 
 
-def _plain(messages: Any) -> str:
-    if isinstance(messages, dict):
-        return "；".join(f"{key}：{_plain(value)}" for key, value in messages.items())
-    if isinstance(messages, list):
-        return "，".join(_plain(item) for item in messages)
-    return str(messages)
-
-
 def _me(caller: Caller) -> dict[str, Any]:
     staff = current_session().get(StaffUser, caller.staff_user_id)
     assert staff is not None
-    return {"name": staff.display_name, "roles": sorted(caller.roles or ()), "region": caller.staff_region}
+    return {
+        "id": staff.id,
+        "name": staff.display_name,
+        "roles": sorted(caller.roles or ()),
+        "region": caller.staff_region,
+    }
 
 
 # --- signing in and out -------------------------------------------------------------------------
@@ -195,4 +209,12 @@ def home(caller: Caller) -> Any:
 
 
 # The pages of each kind of work register on `blp` as they are imported.
-from miniapp_api.console import admin, calendar, casework, dashboard, finance, supervision  # noqa: E402, F401
+from miniapp_api.console import (  # noqa: E402, F401
+    admin,
+    calendar,
+    casework,
+    dashboard,
+    finance,
+    parameters,
+    supervision,
+)

@@ -77,11 +77,40 @@ def by_employer(session: Session, caller: Caller, region: str | None, limit: int
     ]
 
 
+def by_region(session: Session, caller: Caller) -> list[dict[str, Any]]:
+    """Each region's notice duties: acknowledged on time, acknowledged late, open past their date."""
+    today = china_today()
+    notice_done = EmployerDuty.done_at.is_not(None)
+
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            EmployerDuty.region_code,
+            count(notice_done & EmployerDuty.late.is_not(True)),
+            count(notice_done & EmployerDuty.late.is_(True)),
+            count(EmployerDuty.done_at.is_(None) & (EmployerDuty.due_on < today)),
+            count(EmployerDuty.done_at.is_(None) & ((EmployerDuty.due_on >= today) | EmployerDuty.due_on.is_(None))),
+        )
+        .where(EmployerDuty.kind == "notice")
+        .group_by(EmployerDuty.region_code)
+        .order_by(EmployerDuty.region_code)
+    )
+    if caller.staff_region:
+        query = query.where(EmployerDuty.region_code == caller.staff_region)
+    keys = ("on_time", "late", "overdue", "waiting")
+    return [
+        {"region_code": region, **{key: int(value or 0) for key, value in zip(keys, counts, strict=True)}}
+        for region, *counts in session.execute(query)
+    ]
+
+
 def as_csv(rows: list[dict[str, Any]]) -> bytes:
     return csv_bytes([label for _, label in CSV_COLUMNS], ([row[key] for key, _ in CSV_COLUMNS] for row in rows))
 
 
-def escalated(session: Session, caller: Caller, limit: int) -> list[dict[str, Any]]:
+def escalated(session: Session, caller: Caller, limit: int, offset: int = 0) -> list[dict[str, Any]]:
     query = (
         select(EmployerDuty, Employer.name, Employer.credit_code, Person.name)
         .join(Employer, Employer.id == EmployerDuty.employer_id)
@@ -90,7 +119,7 @@ def escalated(session: Session, caller: Caller, limit: int) -> list[dict[str, An
     )
     if caller.staff_region:
         query = query.where(EmployerDuty.region_code == caller.staff_region)
-    rows = session.execute(query.order_by(EmployerDuty.escalated_at).limit(limit)).all()
+    rows = session.execute(query.order_by(EmployerDuty.escalated_at, EmployerDuty.id).offset(offset).limit(limit)).all()
     calls: dict[int, list[dict[str, Any]]] = {duty.id: [] for duty, *_rest in rows}
     for call in session.scalars(
         select(EscalationCall).where(EscalationCall.duty_id.in_(list(calls))).order_by(EscalationCall.id)

@@ -14,6 +14,7 @@ from auth.models import StaffUser
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import reevaluation
 from miniapp_api.claims.decisions import notify_person
+from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import Claim
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
@@ -22,7 +23,12 @@ from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, Validati
 from miniapp_api.objections import attachments, clock, corrections, history
 from miniapp_api.objections.models import Objection, ObjectionAttachment, ObjectionDeadline, ObjectionEvent
 from miniapp_api.objections.presenting import describe_for_staff
-from miniapp_api.objections.vocabulary import REJECTION_CATEGORIES, REJECTION_REASONS, STATUS_LABELS
+from miniapp_api.objections.vocabulary import (
+    CATEGORY_LABELS,
+    REJECTION_CATEGORIES,
+    REJECTION_REASONS,
+    STATUS_LABELS,
+)
 from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
@@ -54,25 +60,47 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
             query = query.where(Objection.region_code == region)
     query = query.order_by(ObjectionDeadline.due_on.is_not(None), ObjectionDeadline.due_on, Objection.id)
     today = china_today()
+    rows = session.execute(query.offset(filters.get("offset", 0)).limit(filters.get("limit", 50))).all()
+    handlers = _names(session, {objection.assigned_to for objection, _d, _n in rows if objection.assigned_to})
     return [
         {
             "id": objection.id,
             "objection_no": objection.objection_no,
             "category": objection.category,
+            "category_label": CATEGORY_LABELS[objection.category],
             "field": objection.field,
+            "field_label": FIELDS[objection.field].label if objection.field else None,
             "status": objection.status,
             "status_label": STATUS_LABELS[objection.status],
             "region_code": objection.region_code,
             "claimant": mask_name(name),
             "assigned_to": objection.assigned_to,
+            "assigned_name": handlers.get(objection.assigned_to) if objection.assigned_to else None,
             "filed_on": objection.filed_on,
             "due_on": deadline.due_on,
             "provisional_due_on": deadline.provisional_due_on,
             "clock": deadline.state,
             "overdue": deadline.state == "running" and deadline.due_on is not None and deadline.due_on < today,
         }
-        for objection, deadline, name in session.execute(query.limit(filters.get("limit", 50)))
+        for objection, deadline, name in rows
     ]
+
+
+def _names(session: Session, staff_ids: set[int]) -> dict[int, str]:
+    if not staff_ids:
+        return {}
+    found = session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))
+    return {member.id: member.display_name for member in found}
+
+
+def region_handlers(session: Session, region_code: str) -> list[StaffUser]:
+    """The active handlers an objection of the region may be given to (its own and province-wide)."""
+    found = session.scalars(
+        select(StaffUser)
+        .where(StaffUser.active.is_(True), (StaffUser.region_code == region_code) | StaffUser.region_code.is_(None))
+        .order_by(StaffUser.username)
+    )
+    return [member for member in found if "handler" in member.roles]
 
 
 def staff_objection_of(session: Session, caller: Caller, objection_id: int, *, for_update: bool = False) -> Objection:

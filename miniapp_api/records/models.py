@@ -64,6 +64,28 @@ class RegionParameter(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class ParameterChange(Base):
+    """A new version of a regional parameter proposed by one administrator and put in force by
+    another (maker ≠ checker): the rules pay money on these values."""
+
+    __tablename__ = "region_parameter_changes"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    citation: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
 class Person(TimestampMixin, Base):
     __tablename__ = "persons"
     __table_args__ = (
