@@ -218,6 +218,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {**STAFF_ONLY, "handler": 404, "reviewer": 404, "supervisor": 404, "auditor": 404, "admin": 404}),
     ("POST", "/api/v1/staff/checks/<int:item_id>/decision", "/api/v1/staff/checks/999999/decision",
      {"outcome": "cleared", "note": "核实无误"}, {**STAFF_ONLY, "reviewer": 404, "supervisor": 404}),
+    ("POST", "/api/v1/staff/checks/<int:item_id>/hold", "/api/v1/staff/checks/999999/hold",
+     {"note": "核实期间暂停"}, {**STAFF_ONLY, "reviewer": 404, "supervisor": 404}),
     ("POST", "/api/v1/staff/suspect-lists", "/api/v1/staff/suspect-lists", None,
      {**STAFF_ONLY, "reviewer": 422, "supervisor": 422}),
     # The calendar is national: every member of staff reads it; admins enter, a second admin or a supervisor decides.

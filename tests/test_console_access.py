@@ -68,7 +68,7 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "GET",
             "/console/objections/<int:objection_id>",
             f"/console/objections/{objection_id}",
-            {**only("handler", "supervisor"), "handler@elsewhere": 404},
+            {**only("handler", "supervisor", "reviewer"), "handler@elsewhere": 404},
         ),
         (
             "POST",
@@ -80,7 +80,7 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "GET",
             "/console/objections/<int:objection_id>/images/<int:attachment_id>",
             f"/console/objections/{objection_id}/images/999999",
-            {**only("handler", "supervisor", ok=404), "handler@elsewhere": 404},
+            {**only("handler", "supervisor", "reviewer", ok=404), "handler@elsewhere": 404},
         ),
         ("GET", "/console/corrections", "/console/corrections", only("reviewer", "supervisor")),
         (
@@ -104,6 +104,12 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "POST",
             "/console/checks/<int:item_id>/decision",
             "/console/checks/999999/decision",
+            only("reviewer", "supervisor", ok=302),
+        ),
+        (
+            "POST",
+            "/console/checks/<int:item_id>/hold",
+            "/console/checks/999999/hold",
             only("reviewer", "supervisor", ok=302),
         ),
         ("GET", "/console/employer-duties", "/console/employer-duties", only("handler", "supervisor", "admin")),

@@ -253,3 +253,43 @@ def test_guessing_the_second_factor_locks_it_like_a_password(app: Flask) -> None
         answers.append(client.post("/console/second-factor", data={"csrf_token": _token(page), "code": f"{guess:06d}"}))
     assert len(answers) == 5 and answers[-1].status_code == 302  # the fifth wrong code locks
     assert "已暂时锁定" in client.get("/console/login").data.decode()
+
+
+def test_a_reviewer_holds_payment_while_checking_an_item_that_does_not_hold_by_itself_and_clearing_resumes(
+    app: Flask, client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.audit.models import AuditEvent
+    from miniapp_api.claims.models import Claim
+    from miniapp_api.safety.checks import Signal, open_items
+
+    tokens = claimant(client, wechat_standin)
+    claim = submit(client, tokens).get_json()
+    with unit_of_work() as session:
+        (item_id,) = open_items(session, [Signal("failed_face_checks", tokens["person_id"], "faces:hold", {"n": 5})])
+        assert session.get(Claim, claim["id"]).status == "approved"  # type: ignore[union-attr]  # no hold by itself
+    staff_account("hold.reviewer", "reviewer", region="130200")
+    reviewer = console_client(app, "hold.reviewer")
+    page = reviewer.get("/console/checks").data.decode()
+    assert "照常发放" in page and "核实期间暂停发放" in page
+    held = reviewer.post(
+        f"/console/checks/{item_id}/hold",
+        data={"csrf_token": _token(page.encode()), "note": "多次人脸核验失败，核实本人", "confirmed": "1"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "已暂停发放" in held and "已暂停" in held
+    with unit_of_work() as session:
+        assert session.get(Claim, claim["id"]).status == "suspended"  # type: ignore[union-attr]
+        assert session.query(AuditEvent).filter_by(action="check.held").count() == 1
+    again = reviewer.post(
+        f"/console/checks/{item_id}/hold", data={"csrf_token": _token(held.encode()), "note": "再次"},
+        follow_redirects=True,
+    ).data.decode()  # fmt: skip
+    assert "已经暂停了发放" in again
+    cleared = reviewer.post(
+        f"/console/checks/{item_id}/decision",
+        data={"csrf_token": _token(again.encode()), "outcome": "cleared", "note": "本人到场核实", "confirmed": "1"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "暂停的发放已恢复" in cleared
+    with unit_of_work() as session:
+        assert session.get(Claim, claim["id"]).status == "approved"  # type: ignore[union-attr]

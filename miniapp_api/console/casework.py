@@ -17,10 +17,42 @@ from miniapp_api.objections import schemas as objection_schemas
 from miniapp_api.objections.vocabulary import REJECTION_REASONS
 from miniapp_api.records import fields as f
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
-from miniapp_api.safety import checks
+from miniapp_api.safety import checks, holds
 from miniapp_api.safety.models import CHECK_KINDS
 from miniapp_api.safety.reasons import STOP_REASONS
-from miniapp_api.safety.schemas import DecisionIn
+from miniapp_api.safety.schemas import DecisionIn, HoldIn
+
+CORRECTION_TARGETS = {"person": "个人信息", "stop_event": "停保记录", "contribution_period": "缴费记录"}
+_RECORD_WORDS = {
+    "name": "姓名",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "bank_name": "开户银行",
+    "bank_account": "银行账号",
+    "stop_date": "失业（停保）日期",
+    "reason_code": "失业原因",
+    "start_month": "起始月份",
+    "end_month": "截止月份",
+    "employer_id": "单位编号",
+    "employer_credit_code": "单位统一社会信用代码",
+    "period_id": "缴费记录编号",
+}
+
+
+@blp.app_template_filter("record_values")
+def record_values(values: dict[str, Any]) -> str:
+    """A correction's before or after as staff say it: "失业原因：用人单位提出协商一致解除"."""
+    if not values:
+        return "（无此记录，将新建）"
+    shown = []
+    for key, value in values.items():
+        if key == "reason_code" and value in SEPARATION_REASONS:
+            value = SEPARATION_REASONS[value].label
+        elif key == "sex":
+            value = {"M": "男", "F": "女"}.get(value, value)
+        shown.append(f"{_RECORD_WORDS.get(key, key)}：{value}")
+    return "；".join(shown)
+
 
 # --- objections (handler) and corrections (reviewer) -------------------------------------------
 
@@ -37,7 +69,7 @@ def objections(caller: Caller) -> Any:
 
 
 @blp.get("/objections/<int:objection_id>")
-@page("handler", "supervisor")
+@page("handler", "supervisor", "reviewer")  # the reviewer reads what a correction came from
 def objection(caller: Caller, objection_id: int) -> Any:
     session = current_session()
     item = handling.detail(session, caller, objection_id)
@@ -87,8 +119,12 @@ def objection_action(caller: Caller, objection_id: int, action: str) -> Any:
 @blp.get("/corrections")
 @page("reviewer", "supervisor")
 def correction_queue(caller: Caller) -> Any:
-    items = corrections.pending(current_session(), caller, 50)
-    return render_template("console/corrections.html", me=_me(caller), items=items)
+    session = current_session()
+    items = corrections.pending(session, caller, PAGE)
+    names = handling.staff_names(session, {item["proposed_by"] for item in items})
+    return render_template(
+        "console/corrections.html", me=_me(caller), items=items, names=names, targets=CORRECTION_TARGETS
+    )
 
 
 @blp.post("/corrections/<int:correction_id>/<verdict>")
@@ -162,6 +198,7 @@ def check_items(caller: Caller) -> Any:
         items=items,
         kinds=CHECK_KINDS,
         reasons=STOP_REASONS,
+        holding=holds.holds_payment,
         next_after=items[-1].id if len(items) == PAGE else None,
     )
 
@@ -179,8 +216,18 @@ def check_decision(caller: Caller, item_id: int) -> Any:
     return redirect(url_for("console.check_items"))
 
 
+@blp.post("/checks/<int:item_id>/hold")
+@accepts(*FORM_TYPES)
+@page("reviewer", "supervisor")
+def check_hold(caller: Caller, item_id: int) -> Any:
+    body = HoldIn().load({"note": request.form.get("note", "")})
+    checks.hold(current_session(), caller, item_id, body["note"])
+    flash("已暂停发放；核实无误后恢复并补发，申领人已收到通知", "info")
+    return redirect(url_for("console.check_items"))
+
+
 @blp.get("/objections/<int:objection_id>/images/<int:attachment_id>")
-@page("handler", "supervisor")
+@page("handler", "supervisor", "reviewer")
 def objection_image(caller: Caller, objection_id: int, attachment_id: int) -> Any:
     """A photo the claimant sent: each viewing is audited (by the service)."""
     attachment, content = handling.image(current_session(), caller, objection_id, attachment_id)

@@ -61,7 +61,7 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
     query = query.order_by(ObjectionDeadline.due_on.is_not(None), ObjectionDeadline.due_on, Objection.id)
     today = china_today()
     rows = session.execute(query.offset(filters.get("offset", 0)).limit(filters.get("limit", 50))).all()
-    handlers = _names(session, {objection.assigned_to for objection, _d, _n in rows if objection.assigned_to})
+    handlers = staff_names(session, {objection.assigned_to for objection, _d, _n in rows if objection.assigned_to})
     return [
         {
             "id": objection.id,
@@ -86,7 +86,7 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
     ]
 
 
-def _names(session: Session, staff_ids: set[int]) -> dict[int, str]:
+def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
     if not staff_ids:
         return {}
     found = session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))

@@ -132,6 +132,25 @@ def decide(session: Session, caller: Caller, item_id: int, body: dict[str, Any])
     return item
 
 
+def hold(session: Session, caller: Caller, item_id: int, note: str) -> CheckItem:
+    """Hold the person's payment while the item is checked (暂停发放); clearing it resumes."""
+    item = item_for(session, caller, item_id, for_update=True)
+    if item.status != "open":
+        raise ConflictError("这个核查事项已经处理过", code="CHECK_CLOSED")
+    if holds.holds_payment(item):
+        raise ConflictError("这个核查事项已经暂停了发放", code="ALREADY_HELD")
+    item.held_by, item.held_at = caller.staff_user_id, utcnow()
+    session.flush()
+    suspended = holds.hold_for(session, [item.id])
+    audit(
+        "check.held",
+        actor=caller.audit_actor,
+        subject=("check_item", item.id),
+        detail={"kind": item.kind, "suspended_claims": suspended, "note": mask_text(note)},
+    )
+    return item
+
+
 def _stop_claim(session: Session, item: CheckItem, code: str, effective_on: dt.date) -> dict[str, Any]:
     """Stop the person's claim being paid in the item's region (the caller's, for regional staff)."""
     if effective_on > china_today():

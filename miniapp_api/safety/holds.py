@@ -26,11 +26,18 @@ from miniapp_api.safety.models import CHECK_KINDS, CheckItem
 HOLDING_KINDS = frozenset({"suspect_list", "shared_bank_account", "shared_face"})
 
 
+def holding() -> Any:
+    """SQL: an item that holds payment, by its kind or because a reviewer put a hold on it."""
+    return CheckItem.kind.in_(HOLDING_KINDS) | CheckItem.held_at.is_not(None)
+
+
+def holds_payment(item: CheckItem) -> bool:
+    return item.kind in HOLDING_KINDS or item.held_at is not None
+
+
 def on_hold(person_id: Any) -> Any:
     """SQL: the person has an open item that holds payment (for claims approved after it opened)."""
-    return exists().where(
-        CheckItem.person_id == person_id, CheckItem.status == "open", CheckItem.kind.in_(HOLDING_KINDS)
-    )
+    return exists().where(CheckItem.person_id == person_id, CheckItem.status == "open", holding())
 
 
 HOLD_BASIS = "人社厅发〔2020〕24号第八条（疑点数据核实后处理）"
@@ -40,9 +47,7 @@ def hold_for(session: Session, item_ids: Sequence[int]) -> int:
     """Suspend the claim being paid of each newly opened holding item's person; returns how many."""
     if not item_ids:
         return 0
-    items = session.scalars(
-        select(CheckItem).where(CheckItem.id.in_(item_ids), CheckItem.kind.in_(HOLDING_KINDS))
-    ).all()
+    items = session.scalars(select(CheckItem).where(CheckItem.id.in_(item_ids), holding())).all()
     held = 0
     for item in items:
         claim = session.scalar(
@@ -72,23 +77,18 @@ def hold_if_open(session: Session, person_id: int) -> int:
     """At approval: an item that holds payment opened earlier (while the claim was refused or in
     review) suspends the claim now, and the claimant is told, as if it had opened just now."""
     open_ids = session.scalars(
-        select(CheckItem.id).where(
-            CheckItem.person_id == person_id, CheckItem.status == "open", CheckItem.kind.in_(HOLDING_KINDS)
-        )
+        select(CheckItem.id).where(CheckItem.person_id == person_id, CheckItem.status == "open", holding())
     ).all()
     return hold_for(session, list(open_ids)[:1])
 
 
 def release_after(session: Session, item: CheckItem) -> bool:
     """Resume the person's claim once no holding item of theirs is open; True when it resumed."""
-    if item.kind not in HOLDING_KINDS:
+    if not holds_payment(item):
         return False
     still_open = session.scalar(
         select(CheckItem.id).where(
-            CheckItem.person_id == item.person_id,
-            CheckItem.status == "open",
-            CheckItem.kind.in_(HOLDING_KINDS),
-            CheckItem.id != item.id,
+            CheckItem.person_id == item.person_id, CheckItem.status == "open", holding(), CheckItem.id != item.id
         )
     )
     if still_open is not None:

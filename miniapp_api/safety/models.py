@@ -101,6 +101,9 @@ class CheckItem(Base):
     suspect_list_id: Mapped[int | None] = mapped_column(ForeignKey("suspect_lists.id"))
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A reviewer may hold payment while checking an item of a kind that does not hold by itself.
+    held_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    held_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)

@@ -18,7 +18,7 @@ from miniapp_api.extensions import settings
 from miniapp_api.safety import checks, recoveries, suspects
 from miniapp_api.safety.models import CHECK_KINDS, CHECK_STATUSES
 from miniapp_api.safety.recoveries import SETTLED_BY_ROLE
-from miniapp_api.safety.schemas import DecisionIn, SettlementIn
+from miniapp_api.safety.schemas import DecisionIn, HoldIn, SettlementIn
 
 blp = Blueprint("safety", __name__, url_prefix="/api/v1/staff/recoveries", description="多发待追回（经办人员）")
 
@@ -91,6 +91,7 @@ class CheckOut(Schema):
     evidence = ma.fields.Dict(metadata={"description": "疑点依据（人员信息已脱敏）"})
     status = ma.fields.String()
     created_at = ma.fields.DateTime()
+    held_at = ma.fields.DateTime(allow_none=True, metadata={"description": "复核人员暂停发放的时间"})
     decided_at = ma.fields.DateTime(allow_none=True)
     decision_note = ma.fields.String(allow_none=True)
 
@@ -137,6 +138,18 @@ class CheckDecision(MethodView):
     def post(self, body: dict[str, Any], item_id: int, caller: Caller) -> Any:
         """处理核查事项：核实无误（cleared），或按法定事由自某日起停发（stop，多发月份转入待追回）"""
         return checks.decide(current_session(), caller, item_id, body)
+
+
+@checks_blp.route("/checks/<int:item_id>/hold")
+class CheckHold(MethodView):
+    @requires(checks_blp, "staff", roles=_CHECK_DECIDERS)
+    @checks_blp.arguments(HoldIn)
+    @checks_blp.response(200, CheckOut)
+    @checks_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不属于本地区")
+    @checks_blp.alt_response(409, schema=ErrorEnvelope, description="已处理过，或已暂停发放")
+    def post(self, body: dict[str, Any], item_id: int, caller: Caller) -> Any:
+        """核实期间暂停发放（暂停月份不作废，核实无误后恢复并补发）"""
+        return checks.hold(current_session(), caller, item_id, body["note"])
 
 
 @checks_blp.route("/suspect-lists")

@@ -30,6 +30,10 @@ class DecisionIn(Schema):
                 raise ma.ValidationError(missing)
 
 
+class HoldIn(Schema):
+    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500), metadata={"label": "暂停原因"})
+
+
 class SettlementIn(Schema):
     outcome = ma.fields.String(
         required=True,

@@ -18,6 +18,7 @@ from selenium.webdriver.support.ui import Select
 
 from miniapp_api.claims.models import Claim
 from miniapp_api.db import unit_of_work
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import STAFF_PASSWORD, staff_account
 from tests.browser.conftest import SCREENSHOTS, axe_violations, click, wait_for
@@ -69,7 +70,11 @@ def test_an_objection_is_handled_by_two_people_and_the_claim_decided_again(
     wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "更正待复核"))
     sign_in(desktop, live_server, "li.reviewer")
     click(desktop, "更正复核")
-    wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "mutual_employer_proposed"))
+    wait_for(desktop).until(
+        seen.text_to_be_present_in_element(
+            (By.TAG_NAME, "main"), "失业原因：" + SEPARATION_REASONS["mutual_employer_proposed"].label
+        )
+    )
     _shot(desktop, "corrections")
     click(desktop, "批准")
     wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "已批准更正"))

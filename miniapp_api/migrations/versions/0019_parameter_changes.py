@@ -1,4 +1,4 @@
-"""regional parameter changes proposed and approved in the console
+"""regional parameter changes proposed and approved in the console; a hold a reviewer puts on a check item
 
 Revision ID: 0019
 Revises: 0018
@@ -43,9 +43,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('region_parameter_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_region_parameter_changes_region_code'), ['region_code'], unique=False)
+    with op.batch_alter_table('check_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('held_by', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('held_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_check_items_held_by_staff_users'), 'staff_users', ['held_by'], ['id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('check_items', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_check_items_held_by_staff_users'), type_='foreignkey')
+        batch_op.drop_column('held_at')
+        batch_op.drop_column('held_by')
     with op.batch_alter_table('region_parameter_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_region_parameter_changes_region_code'))
     op.drop_table('region_parameter_changes')
