@@ -48,5 +48,9 @@ def bars(
             f'<text x="{x + width / 2:.1f}" y="{_HEIGHT - _BOTTOM + 16}" font-size="12" text-anchor="middle">'
             f"{escape(label)}</text>"
         )
+    if not any(values):
+        parts.append(
+            f'<text x="{_WIDTH / 2}" y="{_HEIGHT / 2}" font-size="16" text-anchor="middle" fill="#555">暂无数据</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
