@@ -92,6 +92,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.safety.routes import checks_blp as safety_checks_blp
     from notifications.routes import blp as notifications_blp
     from notifications.routes import messages_blp
+    from notifications.wechat_routes import blp as wechat_blp
 
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     api.register_blueprint(health_blp)
@@ -115,5 +116,6 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(alerts_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)
+    api.register_blueprint(wechat_blp)
     app.register_blueprint(mobile_blp)  # pages, not API: outside the OpenAPI document
     app.register_blueprint(console_blp)

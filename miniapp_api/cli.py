@@ -49,7 +49,7 @@ from miniapp_api.records.models import Employer
 from miniapp_api.safety.cli import safety
 from miniapp_api.staff_cli import staff
 from notifications.limits import quiet_until
-from notifications.providers import channels, embedded_sms
+from notifications.providers import channels, configure_push, embedded_sms
 from notifications.service import history_for_recipient
 from notifications.standins.base import StandInServer
 from notifications.standins.sms_server import SmsStandIn
@@ -211,7 +211,8 @@ def import_photos_command(directory: Path, operator: str | None) -> None:
     "--receipt-url", default=None, help="SMS: where to post delivery receipts (…/api/v1/notifications/receipts)"
 )
 @click.option("--receipt-delay", default=0.05, show_default=True, type=float, help="SMS: seconds before a receipt")
-def standin_command(kind: str, port: int, receipt_url: str | None, receipt_delay: float) -> None:
+@click.option("--push-url", default=None, help="WeChat: the service's message-push URL (…/api/v1/wechat/push)")
+def standin_command(kind: str, port: int, receipt_url: str | None, receipt_delay: float, push_url: str | None) -> None:
     """Run the local WeChat or SMS stand-in server (loopback only) until interrupted."""
     config = settings()
     server: StandInServer
@@ -224,6 +225,7 @@ def standin_command(kind: str, port: int, receipt_url: str | None, receipt_delay
         )
     else:
         server = WeChatStandIn(port)
+        configure_push(server, config, push_url or config.WECHAT_PUSH_CALLBACK_URL)
     server.start()
     click.echo(f"{kind} stand-in listening on {server.url}", err=True)
     click.echo(server.address)  # for scripts: the endpoint to configure

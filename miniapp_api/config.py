@@ -70,6 +70,14 @@ class Settings:
     WECHAT_OFFICIAL_SECRET: str = "dev-official-secret"  # noqa: S105 - development default, refused in production
     # JSON object: the templates' symbolic WeChat template ids -> the ids WeChat assigned.
     WECHAT_TEMPLATE_IDS: str = ""
+    # Subscribe-message templates WeChat granted as long-term (政务民生), by the ids WeChat assigned.
+    WECHAT_LONG_TERM_TEMPLATES: str = ""
+    # WeChat's message push (消息推送) to /api/v1/wechat/push: the Token and EncodingAESKey set in the
+    # mini-program's console; with the key, pushes arrive in safe mode (encrypted) and must.
+    WECHAT_PUSH_TOKEN: str = "dev-wechat-push-token"  # noqa: S105 - development default, refused in production
+    WECHAT_PUSH_AES_KEY: str = "ZGV2LXdlY2hhdC1wdXNoLWFlcy1rZXktMzItYnl0ZXM"
+    # Where the embedded WeChat stand-in delivers its pushes (the demo's own address).
+    WECHAT_PUSH_CALLBACK_URL: str = "http://127.0.0.1:5000/api/v1/wechat/push"
     # SMS providers in order of preference, each "name" from aliyun / tencent.
     SMS_PROVIDERS: str = "aliyun,tencent"
     SMS_ALIYUN_ENDPOINT: str = EMBEDDED
@@ -229,6 +237,10 @@ class Settings:
         return [name.strip() for name in self.SMS_PROVIDERS.split(",") if name.strip()]
 
     @property
+    def wechat_long_term_templates(self) -> frozenset[str]:
+        return frozenset(name.strip() for name in self.WECHAT_LONG_TERM_TEMPLATES.split(",") if name.strip())
+
+    @property
     def quiet_hours(self) -> tuple[dt.time, dt.time] | None:
         if not self.SMS_QUIET_HOURS:
             return None
@@ -253,6 +265,8 @@ class Settings:
         if unknown or not self.sms_providers:
             raise ConfigError("SMS_PROVIDERS must list aliyun and/or tencent")
         _ = self.quiet_hours  # parses, or raises ConfigError
+        if self.WECHAT_PUSH_AES_KEY and len(_decode_key("WECHAT_PUSH_AES_KEY", self.WECHAT_PUSH_AES_KEY + "=")) != 32:
+            raise ConfigError("WECHAT_PUSH_AES_KEY must be WeChat's 43-character EncodingAESKey (32 bytes)")
         if len(_decode_key("PII_ENCRYPTION_KEY", self.PII_ENCRYPTION_KEY)) != 32:
             raise ConfigError("PII_ENCRYPTION_KEY must decode to exactly 32 bytes (AES-256)")
         if len(_decode_key("PII_HASH_KEY", self.PII_HASH_KEY)) < 32:
@@ -271,7 +285,7 @@ class Settings:
                 problems.append(f"{name} points at the embedded stand-in")
         for name in (
             "WECHAT_MINIAPP_SECRET", "WECHAT_OFFICIAL_SECRET", "SMS_ALIYUN_ACCESS_KEY_SECRET",
-            "SMS_TENCENT_SECRET_KEY", "SMS_RECEIPT_TOKEN",
+            "SMS_TENCENT_SECRET_KEY", "SMS_RECEIPT_TOKEN", "WECHAT_PUSH_TOKEN", "WECHAT_PUSH_AES_KEY",
         ):  # fmt: skip
             if getattr(self, name) == getattr(Settings, name):
                 problems.append(f"{name} is the development default")

@@ -18,11 +18,12 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from miniapp_api.db import after_commit, current_session, unit_of_work, utcnow
 from miniapp_api.extensions import redis_store, settings
-from notifications import receipts, templates
+from notifications import receipts, subscriptions, templates
 from notifications.channels.base import (
     Accepted,
     DeliveryError,
@@ -114,6 +115,8 @@ def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
             if message.expires_at and message.expires_at <= now:
                 record(message, EXPIRED, "已过期，不再发送")
                 continue
+            if message.channel == "wechat_subscribe" and not _allowed_by_user(session, message, wiring):
+                continue
             if message.channel == "sms" and not message.urgent:
                 resume = quiet_until(now, config.quiet_hours)
                 if resume:
@@ -126,6 +129,31 @@ def _claim(message_ids: list[str], wiring: Channels) -> list[_Claimed]:
             record(message, SENDING, f"第{message.attempts}次，经 {message.provider}")
             claimed.append(_Claimed(_outgoing(message), message.channel, message.provider, weights, message.attempts))
         return claimed
+
+
+def _allowed_by_user(session: Session, message: Message, wiring: Channels) -> bool:
+    """Take one of the sends the user allowed for this template (False: the message is settled).
+    With none, the message goes on as a text without asking WeChat, or, with no phone either,
+    fails and staff are told."""
+    if message.wechat_openid and subscriptions.spend(session, message.wechat_openid, _template_id(message, wiring)):
+        return True
+    template = templates.get(message.kind, message.template_version)
+    if message.phone and "sms" in template.channels:
+        message.channel = "sms"
+        record(message, CREATED, "用户未订阅此类微信消息，改发短信")
+        return True  # as a text now, under the texts' quiet hours
+    message.failure_reason = "用户未订阅此类微信消息，也没有手机号码"
+    record(message, PERMANENT_FAILURE, "wechat:not_subscribed")
+    return False
+
+
+def _template_id(message: Message, wiring: Channels) -> str:
+    wechat = _template(message).wechat or {}
+    return wiring.wechat.template_id(str(wechat.get("template_id", "")))
+
+
+def _template(message: Message) -> templates.Template:
+    return templates.get(message.kind, message.template_version)
 
 
 def _outgoing(message: Message) -> Outgoing:
@@ -195,6 +223,8 @@ def _settle(claimed: list[_Claimed], outcomes: dict[str, Accepted | DeliveryErro
 
 def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None:
     config = settings()
+    if claimed.channel == "wechat_subscribe" and message.wechat_openid:
+        _give_back_or_clear(message, claimed, outcome)
     if isinstance(outcome, SubscriptionRefused) and message.phone and "sms" in claimed.outgoing.template.channels:
         message.channel = "sms"
         message.provider = None
@@ -223,6 +253,17 @@ def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None
         message.next_attempt_at = retry_at
         record(message, CREATED, f"{outcome.code}，{delay:.0f}秒后重试")
         enqueue_after_commit(message.id, message.next_attempt_at)
+
+
+def _give_back_or_clear(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None:
+    """A send WeChat refused with 43101 shows the user allowed nothing; any other failure did not
+    use the send the user allowed, so it is given back for the retry."""
+    assert message.wechat_openid is not None
+    template_id = channels().wechat.template_id(str((claimed.outgoing.template.wechat or {}).get("template_id", "")))
+    if isinstance(outcome, SubscriptionRefused):
+        subscriptions.refused_by_wechat(current_session(), message.wechat_openid, template_id)
+    else:
+        subscriptions.give_back(current_session(), message.wechat_openid, template_id)
 
 
 def _accepted(message: Message, claimed: _Claimed, accepted: Accepted, wiring: Channels) -> None:
@@ -319,7 +360,11 @@ def _resolve(message_id: str, waiting_in: str, wiring: Channels) -> str:
 def _apply_lookup(message: Message, waiting_in: str, found: Found | None) -> str:
     provider = message.provider
     if waiting_in == SENDING and message.channel != "sms":
-        # WeChat has no look-up: resending risks a duplicate notice, not resending loses it.
+        # WeChat has no look-up: resending risks a duplicate notice, not resending loses it. The
+        # send the user allowed is given back for it: if WeChat did deliver, it answers 43101 and
+        # the message goes by SMS instead of twice by WeChat.
+        if message.channel == "wechat_subscribe" and message.wechat_openid:
+            subscriptions.give_back(current_session(), message.wechat_openid, _template_id(message, channels()))
         record(message, CREATED, "发送结果未知（微信无查询接口），重新发送")
         enqueue_after_commit(message.id)
         return "resent"

@@ -89,3 +89,31 @@ class NotificationAlert(Base):
     reason: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+SUBSCRIPTION_STATES = ("accepted", "rejected", "banned", "off")
+
+
+class WeChatSubscription(Base):
+    """What one WeChat user accepted for one subscribe-message template. A one-time template is a
+    count of sends the user allowed (each acceptance one more, each send one less); a long-term
+    template (open to 政务民生 mini-programs) holds until the user turns it off."""
+
+    __tablename__ = "wechat_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("openid", "template_id"),
+        CheckConstraint("status IN ('accepted', 'rejected', 'banned', 'off')", name="status"),
+        CheckConstraint("credits >= 0", name="credits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    template_id: Mapped[str] = mapped_column(String(64))
+    long_term: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10))
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    # The last acceptance and who reported it ("client" or "push"): the mini-program and WeChat
+    # both report the same popup, which must count once.
+    granted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    granted_by: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

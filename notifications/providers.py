@@ -24,13 +24,21 @@ _embedded_wechat: WeChatStandIn | None = None
 _embedded_sms: SmsStandIn | None = None
 
 
-def embedded_wechat(port: int = 0) -> WeChatStandIn:
+def embedded_wechat(config: Settings) -> WeChatStandIn:
     global _embedded_wechat
     with _embedded_lock:
         if _embedded_wechat is None:
-            _embedded_wechat = WeChatStandIn(port).start()  # type: ignore[assignment]
+            _embedded_wechat = WeChatStandIn(config.STANDIN_WECHAT_PORT).start()  # type: ignore[assignment]
+            assert _embedded_wechat is not None
+            configure_push(_embedded_wechat, config, config.WECHAT_PUSH_CALLBACK_URL)
         assert _embedded_wechat is not None
         return _embedded_wechat
+
+
+def configure_push(standin: WeChatStandIn, config: Settings, url: str) -> None:
+    """The stand-in pushes to `url` with the service's own push token and key, as WeChat would."""
+    standin.configure_push(url, config.WECHAT_PUSH_TOKEN, config.WECHAT_PUSH_AES_KEY, config.WECHAT_MINIAPP_APPID)
+    standin.long_term_templates = set(config.wechat_long_term_templates)
 
 
 def embedded_sms(config: Settings) -> SmsStandIn:
@@ -60,11 +68,7 @@ def sms_endpoint(config: Settings, value: str) -> str:
 
 def build(config: Settings) -> Channels:
     store = redis_store()
-    wechat_base = (
-        embedded_wechat(config.STANDIN_WECHAT_PORT).url
-        if config.WECHAT_API_BASE_URL == EMBEDDED
-        else config.WECHAT_API_BASE_URL
-    )
+    wechat_base = embedded_wechat(config).url if config.WECHAT_API_BASE_URL == EMBEDDED else config.WECHAT_API_BASE_URL
     wechat = WeChatChannel(
         miniapp=LockedTokenClient(
             config.WECHAT_MINIAPP_APPID, config.WECHAT_MINIAPP_SECRET, base_url=wechat_base, store=store

@@ -9,6 +9,7 @@ port="${PORT:-5000}"
 # The embedded SMS stand-in posts delivery receipts back to this server, and links in messages
 # (an employer's notice to acknowledge) lead here.
 export SMS_RECEIPT_CALLBACK_URL="http://127.0.0.1:${port}/api/v1/notifications/receipts"
+export WECHAT_PUSH_CALLBACK_URL="http://127.0.0.1:${port}/api/v1/wechat/push"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${port}}"
 # The embedded WeChat and SMS stand-ins on ports that follow the API's (5000 → 5081, 5082), so
 # README's curl walk-through can ask them for a wx.login code, and a second demo on another

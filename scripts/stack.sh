@@ -64,16 +64,32 @@ SMS_ALIYUN_ACCESS_KEY_SECRET=$(secret)
 SMS_TENCENT_SECRET_KEY=$(secret)
 SMS_RECEIPT_TOKEN=$(secret)
 SMS_RECEIPT_CALLBACK_URL=http://127.0.0.1:${PORT:-8000}/api/v1/notifications/receipts
+WECHAT_PUSH_CALLBACK_URL=http://127.0.0.1:${PORT:-8000}/api/v1/wechat/push
 PUBLIC_BASE_URL=http://127.0.0.1:${PORT:-8000}
 LOG_JSON=true
 EOF
     echo "已生成 $env_file（随机密钥，仅本机使用）"
 }
 
+# WeChat's message-push Token and EncodingAESKey (43 characters), added to an environment file
+# written before the service received WeChat's pushes.
+add_push_keys() {
+    grep -q '^WECHAT_PUSH_TOKEN=' "$env_file" || {
+        umask 077
+        .venv/bin/python - >>"$env_file" <<'PY'
+import base64, os, secrets
+print("WECHAT_PUSH_TOKEN=" + secrets.token_urlsafe(24))
+print("WECHAT_PUSH_AES_KEY=" + base64.b64encode(os.urandom(32)).decode().rstrip("="))
+print("WECHAT_PUSH_CALLBACK_URL=http://127.0.0.1:" + os.environ.get("PORT", "8000") + "/api/v1/wechat/push")
+PY
+    }
+}
+
 start() {
     bash scripts/bootstrap.sh
     mkdir -p "$run"
     [ -f "$env_file" ] || write_env
+    add_push_keys
     set -a
     # shellcheck disable=SC1090
     . "$env_file"

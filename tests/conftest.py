@@ -24,9 +24,10 @@ from auth.limits import reset_limits
 from miniapp_api import create_app
 from miniapp_api.config import MEMORY_REDIS_URL
 from miniapp_api.db import Base, unit_of_work
-from miniapp_api.extensions import database, redis_store
+from miniapp_api.extensions import database, redis_store, settings
 from miniapp_api.migrations_runner import upgrade
 from miniapp_api.models import load_all_models
+from notifications.providers import configure_push
 from notifications.standins.sms_server import SmsStandIn
 from notifications.standins.wechat_server import WeChatStandIn
 
@@ -115,13 +116,16 @@ def _shared_app(base_settings: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="session")
-def live_server(_shared_app: Flask, sms_standin: SmsStandIn) -> Iterator[str]:
-    """The shared app served over HTTP on loopback, where the SMS stand-in posts receipts."""
+def live_server(_shared_app: Flask, sms_standin: SmsStandIn, wechat_standin: WeChatStandIn) -> Iterator[str]:
+    """The shared app served over HTTP on loopback, where the SMS stand-in posts receipts and
+    the WeChat stand-in its pushes."""
     server = make_server("127.0.0.1", 0, _shared_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     sms_standin.receipt_url = f"{url}/api/v1/notifications/receipts"
+    with _shared_app.app_context():
+        configure_push(wechat_standin, settings(), f"{url}/api/v1/wechat/push")
     yield url
     server.shutdown()
 

@@ -46,3 +46,16 @@ def wait_for_status(message_id: str, *wanted: str, timeout_s: float = 10.0) -> M
 
 LOGIN_CODE = {"code": "482913", "minutes": 5}
 APPROVED = {"claim_no": "SY20261121001", "months": 12, "monthly_amount": "1719.00", "start_month": "2026-11"}
+
+
+def allow(client: Any, wechat: Any, openid: str, results: dict[str, str]) -> Any:
+    """The user answers the subscribe popup: WeChat (the stand-in) notes it and pushes it to the
+    service, signed and encrypted, as WeChat does; returns the service's answer to the push."""
+    from miniapp_api.extensions import settings
+    from notifications.providers import configure_push
+
+    if wechat.push_to is None:  # posted here through the test client, never over HTTP
+        configure_push(wechat, settings(), "http://127.0.0.1:9/unused")
+    wechat.user_answers(openid, results, push=False)
+    query, body = wechat.popup_push(openid, results)
+    return client.post("/api/v1/wechat/push", query_string=query, data=body, content_type="text/xml")

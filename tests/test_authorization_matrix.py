@@ -32,6 +32,7 @@ CLAIMANT_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 20
 STAFF_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401}
 CLAIM_READERS = {**STAFF_ONLY, "reviewer": 200, "auditor": 200, "admin": 200}
 OBJECTION_READERS = {**CLAIM_READERS, "handler": 200, "supervisor": 200}
+WECHAT_USERS = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 200, "claimant_unbound": 200}
 EMPLOYER_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "employer": 200}
 STAFF_CALLERS = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
 ALL_STAFF = {**STAFF_ONLY, **dict.fromkeys(STAFF_CALLERS, 200)}
@@ -62,6 +63,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     # Provider callbacks authenticate with their shared token, not a bearer token.
     ("POST", "/api/v1/notifications/receipts/<string:provider>", "/api/v1/notifications/receipts/aliyun",
      [], dict.fromkeys(CALLERS, 401)),
+    # WeChat's pushes authenticate with WeChat's signature, not a bearer token.
+    ("GET", "/api/v1/wechat/push", "/api/v1/wechat/push", None, dict.fromkeys(CALLERS, 422)),
+    ("POST", "/api/v1/wechat/push", "/api/v1/wechat/push", {}, dict.fromkeys(CALLERS, 422)),
+    # Any WeChat user of the mini-program, bound to a person or not.
+    ("GET", "/api/v1/wechat/subscriptions", "/api/v1/wechat/subscriptions", None, WECHAT_USERS),
+    ("POST", "/api/v1/wechat/subscriptions", "/api/v1/wechat/subscriptions",
+     {"results": {"claim-progress-subscribe": "reject"}}, WECHAT_USERS),
     ("POST", "/api/v1/auth/wechat/login", "/api/v1/auth/wechat/login", {"code": "not-issued"},
      dict.fromkeys(CALLERS, 401)),
     ("POST", "/api/v1/auth/identity", "/api/v1/auth/identity", {"id_number": "11010519491231002X", "name": "某"},

@@ -24,6 +24,8 @@ SAFE_PRODUCTION = {
     "SMS_ALIYUN_ACCESS_KEY_SECRET": "a" * 30,
     "SMS_TENCENT_SECRET_KEY": "t" * 32,
     "SMS_RECEIPT_TOKEN": "r" * 32,
+    "WECHAT_PUSH_TOKEN": "p" * 32,
+    "WECHAT_PUSH_AES_KEY": base64.b64encode(os.urandom(32)).decode().rstrip("="),
     "PUBLIC_BASE_URL": "https://ui.example.gov.cn",
 }
 
@@ -45,6 +47,8 @@ def test_a_safe_production_configuration_loads() -> None:
         ("SMS_ALIYUN_ENDPOINT", "embedded", "stand-in"),
         ("WECHAT_API_BASE_URL", None, "stand-in"),
         ("SMS_RECEIPT_TOKEN", None, "SMS_RECEIPT_TOKEN"),
+        ("WECHAT_PUSH_TOKEN", None, "WECHAT_PUSH_TOKEN"),
+        ("WECHAT_PUSH_AES_KEY", None, "WECHAT_PUSH_AES_KEY"),
         ("PUBLIC_BASE_URL", None, "PUBLIC_BASE_URL"),
     ],
 )

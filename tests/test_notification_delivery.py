@@ -7,14 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 
 from miniapp_api.db import unit_of_work
+from miniapp_api.extensions import settings
 from notifications import delivery, service
 from notifications.models import Message
+from notifications.providers import configure_push, embedded_wechat
 from notifications.standins.sms_server import SmsStandIn
 from notifications.standins.wechat_server import WeChatStandIn
-from tests.notify_helpers import APPROVED, LOGIN_CODE, OPENID, PHONE, message, queue, statuses, wait_for_status
+from tests.notify_helpers import APPROVED, LOGIN_CODE, OPENID, PHONE, allow, message, queue, statuses, wait_for_status
+
+PROGRESS = "claim-progress-subscribe"
 
 pytestmark = pytest.mark.usefixtures("live_server")
 
@@ -63,6 +68,7 @@ def test_a_message_rolled_back_with_its_business_change_is_never_sent(app: Flask
 def test_a_claimant_with_wechat_gets_a_subscribe_message(
     app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn
 ) -> None:
+    allow(app.test_client(), wechat_standin, OPENID, {PROGRESS: "accept"})
     message_id = queue("claim_approved", APPROVED, openid=OPENID)
     assert message(message_id).status == "delivered"
     assert statuses(message_id) == ["created", "sending", "sent", "delivered"]
@@ -88,6 +94,7 @@ def test_an_employer_contact_gets_an_official_account_template_message(
 
 
 def test_wechat_43101_falls_back_to_sms(app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn) -> None:
+    allow(app.test_client(), wechat_standin, OPENID, {PROGRESS: "accept"})
     wechat_standin.script(
         "/cgi-bin/message/subscribe/send", (200, {"errcode": 43101, "errmsg": "user refuse to accept the msg"})
     )
@@ -104,6 +111,7 @@ def test_wechat_43101_falls_back_to_sms(app: Flask, wechat_standin: WeChatStandI
 def test_an_invalid_openid_or_template_is_a_permanent_failure(
     app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn, errcode: int
 ) -> None:
+    allow(app.test_client(), wechat_standin, OPENID, {PROGRESS: "accept"})
     wechat_standin.script("/cgi-bin/message/subscribe/send", (200, {"errcode": errcode, "errmsg": "invalid"}))
     message_id = queue("claim_approved", APPROVED, openid=OPENID)
     failed = message(message_id)
@@ -124,6 +132,8 @@ def test_delivering_a_message_twice_sends_it_once(app: Flask, sms_standin: SmsSt
 
 
 def test_a_stale_token_is_refreshed_once_and_the_send_retried(app: Flask, wechat_standin: WeChatStandIn) -> None:
+    allow(app.test_client(), wechat_standin, OPENID, {PROGRESS: "accept", "benefit-change-subscribe": "accept"})
+    allow(app.test_client(), wechat_standin, OPENID, {PROGRESS: "accept"})
     queue("claim_approved", APPROVED, openid=OPENID)
     fetches = dict(wechat_standin.token_fetches)
     wechat_standin.tokens.clear()  # WeChat rotated it (someone called /token elsewhere)
@@ -164,6 +174,14 @@ def test_the_embedded_stand_ins_start_by_themselves_for_the_demo(
         SMS_RECEIPT_CALLBACK_URL=f"{live_server}/api/v1/notifications/receipts",
     )
     with app.app_context():
+        embedded = embedded_wechat(settings())
+        configure_push(embedded, settings(), f"{live_server}/api/v1/wechat/push")
+        answered = requests.post(
+            f"{embedded.url}/__control__/subscribe",
+            json={"openid": OPENID, "results": {PROGRESS: "accept"}},
+            timeout=10,
+        ).json()
+        assert answered == {"pushed": True}  # the popup's answer, pushed to the (shared) service
         by_sms = queue("login_code", LOGIN_CODE)
         by_wechat = queue("claim_approved", APPROVED, openid=OPENID)
         assert wait_for_status(by_sms, "delivered").status == "delivered"

@@ -389,8 +389,13 @@ def test_a_provider_that_answers_too_late_is_asked_before_anything_is_resent(
 
 
 def test_a_wechat_message_stuck_in_sending_is_sent_again(app: Flask, wechat_standin: WeChatStandIn) -> None:
+    from tests.notify_helpers import allow
+
+    allow(app.test_client(), wechat_standin, "o-openid", {"claim-progress-subscribe": "accept"})
     message_id = queue("claim_approved", APPROVED, openid="o-openid")
     wechat_standin.reset()
+    # The first send never reached WeChat: the user's allowed send is still WeChat's to take.
+    wechat_standin.user_answers("o-openid", {"claim-progress-subscribe": "accept"}, push=False)
     _stuck_in_sending(message_id, seconds_ago=600, provider="wechat_subscribe")
     with unit_of_work() as session:
         session.get_one(Message, message_id).channel = "wechat_subscribe"

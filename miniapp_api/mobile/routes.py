@@ -94,7 +94,7 @@ def dev_wx_login() -> Any:
     if config.WECHAT_API_BASE_URL == EMBEDDED:
         from notifications.providers import embedded_wechat
 
-        code = embedded_wechat(config.STANDIN_WECHAT_PORT).issue_code(openid, None)
+        code = embedded_wechat(config).issue_code(openid, None)
     else:
         answer = requests.post(
             f"{config.WECHAT_API_BASE_URL.rstrip('/')}/__control__/wx-login", json={"openid": openid}, timeout=5

@@ -87,11 +87,15 @@ class WeChatChannel:
         """The mini-program's client (also used to exchange wx.login codes at login)."""
         return self._miniapp
 
+    def template_id(self, name: str) -> str:
+        """The id WeChat assigned to the template named `name` in templates.json."""
+        return self._template_ids.get(name, name)
+
     def send(self, channel: str, outgoing: Outgoing) -> Accepted:
         if not outgoing.openid:
             raise SubscriptionRefused("wechat:no_openid", "收件人没有绑定微信")
         wechat = outgoing.template.wechat or {}
-        template_id = self._template_ids.get(wechat["template_id"], wechat["template_id"])
+        template_id = self.template_id(wechat["template_id"])
         try:
             if channel == "wechat_subscribe":
                 result = self._miniapp.wxa.send_subscribe_message(

@@ -1,14 +1,27 @@
 """Stand-in for the WeChat APIs the service calls: access tokens, jscode2session, subscribe
 and template messages. Tokens are real in the sense that matters: a new one invalidates the
-old, and a request with a stale token gets 40001, as on WeChat."""
+old, and a request with a stale token gets 40001, as on WeChat.
+
+Subscriptions follow WeChat's rules: a user's "accept" in the popup allows one subscribe message
+of that template (a long-term template, until turned off); a send with nothing allowed gets
+43101. Each popup's result is also pushed to the service's message-push URL, signed and
+encrypted as WeChat does (safe mode), when one is configured."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
+import time
 from typing import Any
 
+import requests
+import xmltodict
+from wechatpy.crypto import WeChatCrypto
+
 from notifications.standins.base import Request, StandInServer
+
+NOT_ALLOWED = 43101
 
 
 class WeChatStandIn(StandInServer):
@@ -19,10 +32,24 @@ class WeChatStandIn(StandInServer):
         self.token_fetches: dict[str, int] = {}
         self.sent: list[dict[str, Any]] = []
         self.sessions: dict[str, dict[str, str]] = {}  # js_code -> {openid, session_key[, unionid]}
+        self.allowed: dict[tuple[str, str], int] = {}  # (openid, template_id) -> sends allowed
+        self.long_term: set[tuple[str, str]] = set()  # (openid, template_id) held until turned off
+        self.long_term_templates: set[str] = set()
+        self.push_to: dict[str, str] | None = None  # url, token, aes_key, appid
+        self.calls: dict[str, int] = {}  # path -> requests received
         self._state = threading.Lock()
 
     def script_key(self, request: Request) -> str:
         return request.path
+
+    def scripted(self, request: Request) -> tuple[int, Any] | None:
+        with self._state:  # every API request passes here first, scripted or not
+            self.calls[request.path] = self.calls.get(request.path, 0) + 1
+        return super().scripted(request)
+
+    def requests_to(self, path: str) -> int:
+        with self._state:
+            return self.calls.get(path, 0)
 
     def reset(self) -> None:
         super().reset()
@@ -31,6 +58,9 @@ class WeChatStandIn(StandInServer):
             self.token_fetches.clear()
             self.sent.clear()
             self.sessions.clear()
+            self.allowed.clear()
+            self.long_term.clear()
+            self.calls.clear()
 
     def answer(self, request: Request) -> tuple[int, Any]:
         if request.path == "/cgi-bin/token":
@@ -62,11 +92,81 @@ class WeChatStandIn(StandInServer):
         return code
 
     def control(self, request: Request) -> tuple[int, Any]:
-        """Also POST /__control__/wx-login {"openid"?} → {"code"}, as wx.login would give the app."""
+        """Also POST /__control__/wx-login {"openid"?} → {"code"}, as wx.login would give the app,
+        and POST /__control__/subscribe {"openid", "results": {template_id: accept|reject}}, as
+        the user answering wx.requestSubscribeMessage's popup."""
         if request.path == "/__control__/wx-login":
             data = request.json() or {}
             return 200, {"code": self.issue_code(data.get("openid"), data.get("unionid"))}
+        if request.path == "/__control__/subscribe":
+            data = request.json() or {}
+            given = data.get("results")
+            results = {str(k): str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+            pushed = self.user_answers(str(data.get("openid") or ""), results)
+            return 200, {"pushed": pushed}
         return super().control(request)
+
+    # --- subscriptions ----------------------------------------------------------------------
+
+    def configure_push(self, url: str, token: str, aes_key: str, appid: str) -> None:
+        self.push_to = {"url": url, "token": token, "aes_key": aes_key, "appid": appid}
+
+    def user_answers(self, openid: str, results: dict[str, str], *, push: bool = True) -> bool:
+        """The user's answers in one popup; True when they were pushed to the service."""
+        with self._state:
+            for template_id, result in results.items():
+                key = (openid, template_id)
+                if result == "accept" and template_id in self.long_term_templates:
+                    self.long_term.add(key)
+                elif result == "accept":
+                    self.allowed[key] = self.allowed.get(key, 0) + 1
+                elif result == "ban":
+                    self.allowed.pop(key, None)
+                    self.long_term.discard(key)
+        if not (push and self.push_to):
+            return False
+        query, body = self.popup_push(openid, results)
+        answer = requests.post(
+            self.push_to["url"], params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
+        )
+        return answer.status_code == 200 and answer.text == "success"
+
+    def popup_push(
+        self, openid: str, results: dict[str, str], *, timestamp: int | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """WeChat's subscribe_msg_popup_event for these answers, as query parameters and body."""
+        assert self.push_to is not None, "configure_push first"
+        when = str(timestamp if timestamp is not None else int(time.time()))
+        items = "".join(
+            f"<List><TemplateId><![CDATA[{template_id}]]></TemplateId>"
+            f"<SubscribeStatusString><![CDATA[{result}]]></SubscribeStatusString>"
+            "<PopupScene>0</PopupScene></List>"
+            for template_id, result in results.items()
+        )
+        xml = (
+            f"<xml><ToUserName><![CDATA[gh_standin]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{when}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[subscribe_msg_popup_event]]></Event>"
+            f"<SubscribeMsgPopupEvent>{items}</SubscribeMsgPopupEvent></xml>"
+        )
+        return self.signed(xml, timestamp=when)
+
+    def signed(self, xml: str, *, timestamp: str) -> tuple[dict[str, str], bytes]:
+        """A push as WeChat sends it in safe mode: encrypted, with both signatures."""
+        assert self.push_to is not None
+        nonce = secrets.token_hex(8)
+        crypto = WeChatCrypto(self.push_to["token"], self.push_to["aes_key"], self.push_to["appid"])
+        envelope = crypto.encrypt_message(xml, nonce, timestamp)
+        msg_signature = xmltodict.parse(envelope)["xml"]["MsgSignature"]
+        plain_signature = _sha1(self.push_to["token"], timestamp, nonce)
+        query = {
+            "signature": plain_signature,
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "encrypt_type": "aes",
+            "msg_signature": msg_signature,
+        }
+        return query, envelope.encode()
 
     def _code_to_session(self, request: Request) -> tuple[int, Any]:
         code = request.query.get("js_code", "")
@@ -82,6 +182,16 @@ class WeChatStandIn(StandInServer):
             if token not in self.tokens.values():
                 return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
             data = request.json() or {}
+            if request.path == "/cgi-bin/message/subscribe/send":
+                key = (str(data.get("touser")), str(data.get("template_id")))
+                if key not in self.long_term and self.allowed.get(key, 0) <= 0:
+                    return 200, {"errcode": NOT_ALLOWED, "errmsg": "user refuse to accept the msg"}
+                if key not in self.long_term:
+                    self.allowed[key] -= 1
             msgid = len(self.sent) + 1
             self.sent.append({"path": request.path, "msgid": msgid, **data})
         return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
+
+def _sha1(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()  # noqa: S324 - WeChat's scheme

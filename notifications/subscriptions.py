@@ -1,0 +1,168 @@
+"""Subscriptions as data: what each WeChat user allowed, reported by the mini-program (the result
+of wx.requestSubscribeMessage) and by WeChat's own pushes, and spent by each send.
+
+A one-time template allows one message per acceptance; a long-term one (政务民生 mini-programs)
+allows messages until the user turns it off. A message with nothing allowed goes by SMS without
+asking WeChat; WeChat's 43101 (the user did not allow it) still clears what we thought we had.
+The mini-program and WeChat both report the same popup: an acceptance reported by one within
+`SAME_POPUP_S` of the other's counts once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from miniapp_api.db import utcnow
+from miniapp_api.extensions import settings
+from notifications.models import WeChatSubscription
+
+SAME_POPUP_S = 120
+NOT_ALLOWED = 43101  # WeChat: the user has not allowed this template (any more)
+MAX_CREDITS = 50  # WeChat keeps no more for a user; a client reporting more gains nothing
+RESULTS = ("accept", "reject", "ban", "filter")  # wx.requestSubscribeMessage's answers per template
+# When the mini-program asks (a tap the user just made: WeChat allows a popup only then, and at
+# most three templates in one), by the templates' names in templates.json.
+MOMENTS = {
+    "claim_submitted": ("claim-progress-subscribe", "benefit-change-subscribe"),
+    "objection_filed": ("objection-progress-subscribe",),
+    "identity_bound": ("account-security-subscribe", "claim-progress-subscribe"),
+}
+
+
+def long_term(template_id: str) -> bool:
+    return template_id in settings().wechat_long_term_templates
+
+
+def _row(session: Session, openid: str, template_id: str) -> WeChatSubscription:
+    row = session.scalar(
+        select(WeChatSubscription)
+        .where(WeChatSubscription.openid == openid, WeChatSubscription.template_id == template_id)
+        .with_for_update()
+    )
+    if row is not None:
+        return row
+    row = WeChatSubscription(
+        openid=openid, template_id=template_id, long_term=long_term(template_id), status="rejected", credits=0
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # reported at the same moment by the client and by WeChat
+        found = session.scalar(
+            select(WeChatSubscription)
+            .where(WeChatSubscription.openid == openid, WeChatSubscription.template_id == template_id)
+            .with_for_update()
+        )
+        assert found is not None
+        return found
+    return row
+
+
+def record(session: Session, openid: str, template_id: str, result: str, source: str, at: dt.datetime) -> None:
+    """One template's answer from one popup (or a change in WeChat's settings)."""
+    row = _row(session, openid, template_id)
+    row.updated_at = utcnow()
+    if result == "accept":
+        same_popup = (
+            row.granted_at is not None
+            and row.granted_by not in (None, source)
+            and abs((at - row.granted_at).total_seconds()) <= SAME_POPUP_S
+        )
+        row.status = "accepted"
+        if not row.long_term and not same_popup:
+            row.credits = min(row.credits + 1, MAX_CREDITS)
+        row.granted_at, row.granted_by = at, source
+    elif result == "ban":  # "always refuse" in the popup, or the template refused in settings
+        row.status, row.credits = "banned", 0
+    elif result == "off":
+        row.status, row.credits = "off", 0
+    elif row.status != "accepted" or row.long_term:
+        row.status = "rejected"  # a refusal this time leaves earlier one-time acceptances standing
+        if row.long_term:
+            row.credits = 0
+
+
+def record_all(session: Session, openid: str, results: Iterable[tuple[str, str]], source: str) -> None:
+    now = utcnow()
+    for template_id, result in results:
+        if result in ("accept", "reject", "ban", "off"):
+            record(session, openid, template_id, result, source, now)
+
+
+def may_send(session: Session, openid: str, template_id: str) -> bool:
+    row = session.scalar(
+        select(WeChatSubscription).where(
+            WeChatSubscription.openid == openid, WeChatSubscription.template_id == template_id
+        )
+    )
+    if row is None or row.status != "accepted":
+        return False
+    return row.long_term or row.credits > 0
+
+
+def spend(session: Session, openid: str, template_id: str) -> bool:
+    """Take one allowed send, atomically; True when the message may go by WeChat."""
+    taken = session.execute(
+        update(WeChatSubscription)
+        .where(
+            WeChatSubscription.openid == openid,
+            WeChatSubscription.template_id == template_id,
+            WeChatSubscription.status == "accepted",
+            WeChatSubscription.long_term.is_(False),
+            WeChatSubscription.credits > 0,
+        )
+        .values(credits=WeChatSubscription.credits - 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount:  # type: ignore[attr-defined]
+        return True
+    return (
+        session.scalar(
+            select(WeChatSubscription.id).where(
+                WeChatSubscription.openid == openid,
+                WeChatSubscription.template_id == template_id,
+                WeChatSubscription.status == "accepted",
+                WeChatSubscription.long_term.is_(True),
+            )
+        )
+        is not None
+    )
+
+
+def give_back(session: Session, openid: str, template_id: str) -> None:
+    """A send taken for a message WeChat did not deliver (a temporary failure) is the user's again."""
+    session.execute(
+        update(WeChatSubscription)
+        .where(
+            WeChatSubscription.openid == openid,
+            WeChatSubscription.template_id == template_id,
+            WeChatSubscription.status == "accepted",
+            WeChatSubscription.long_term.is_(False),
+        )
+        .values(credits=WeChatSubscription.credits + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def refused_by_wechat(session: Session, openid: str, template_id: str) -> None:
+    """WeChat said 43101: whatever we believed, the user has nothing left for this template."""
+    session.execute(
+        update(WeChatSubscription)
+        .where(WeChatSubscription.openid == openid, WeChatSubscription.template_id == template_id)
+        .values(credits=0, status="rejected", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def of(session: Session, openid: str) -> list[WeChatSubscription]:
+    return list(
+        session.scalars(
+            select(WeChatSubscription)
+            .where(WeChatSubscription.openid == openid)
+            .order_by(WeChatSubscription.template_id)
+        )
+    )
