@@ -100,11 +100,12 @@ class StaffLogin(MethodView):
     @rate_limited("RATE_LIMIT_LOGIN")
     @blp.arguments(schemas.StaffLoginIn)
     @blp.response(200, schemas.TokensOut)
-    @blp.alt_response(401, schema=ErrorEnvelope, description="用户名或密码错误（LOGIN_FAILED）")
+    @blp.alt_response(401, schema=ErrorEnvelope, description="用户名或密码错误（LOGIN_FAILED），动态验证码错误")
+    @blp.alt_response(403, schema=ErrorEnvelope, description="尚未在经办工作台绑定身份验证器")
     @blp.alt_response(429, schema=ErrorEnvelope, description="失败次数过多，暂时锁定")
     def post(self, body: dict[str, Any]) -> Any:
-        """经办工作人员以用户名和密码登录"""
-        return tokens(service.staff_login(body["username"], body["password"]))
+        """经办工作人员以用户名、密码和身份验证器的动态验证码登录"""
+        return tokens(service.staff_login(body["username"], body["password"], body["code"]))
 
 
 @blp.route("/refresh")

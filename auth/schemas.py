@@ -67,6 +67,15 @@ class StaffLoginIn(Schema):
     password = ma.fields.String(
         required=True, validate=validate.Length(min=1, max=200), load_only=True, metadata={"label": "密码"}
     )
+    code = ma.fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{6}$", error="应为身份验证器中的6位数字"),
+        load_only=True,
+        metadata={
+            "label": "动态验证码",
+            "description": "身份验证器（TOTP）当前显示的6位数字；在经办工作台首次登录时绑定",
+        },
+    )
 
 
 class RefreshIn(Schema):

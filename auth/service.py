@@ -7,7 +7,7 @@ import unicodedata
 
 from sqlalchemy import select
 
-from auth import lockout, otp
+from auth import lockout, otp, second_factor
 from auth.caller import Caller, Level
 from auth.models import AuthSession, StaffUser, WeChatAccount
 from auth.passwords import hash_password, needs_rehash, verify_password
@@ -119,8 +119,26 @@ def employer_login(credit_code: str, phone: str, code: str) -> IssuedTokens:
 # --- staff -------------------------------------------------------------------------------------
 
 
-def staff_login(username: str, password: str) -> IssuedTokens:
+def staff_login(username: str, password: str, code: str) -> IssuedTokens:
+    """The password, then the authenticator's code: the API asks for both, as the console does."""
     staff = authenticate_staff(username, password)
+    if not second_factor.enrolled(staff):
+        record_regardless(
+            "auth.staff_login", actor=("staff", staff.id), detail={"reason": "second_factor_not_enrolled"}
+        )
+        raise Forbidden(
+            "请先登录经办工作台（/console/）绑定身份验证器，再以密码和动态验证码登录", code="SECOND_FACTOR_NOT_ENROLLED"
+        )
+    guess = lockout.attempt(second_factor.LOCKOUT_SCOPE, str(staff.id))
+    if not second_factor.check(staff, code.strip()):
+        locked = guess.failed()
+        record_regardless(
+            "auth.staff_login", actor=("staff", staff.id), detail={"second_factor": False, "locked": locked}
+        )
+        raise Unauthenticated(
+            "动态验证码不正确或已使用，请输入身份验证器中当前显示的6位数字", code="SECOND_FACTOR_FAILED"
+        )
+    guess.succeeded()
     issued = open_session("staff", staff=staff)
     record("auth.staff_login", actor=("staff", staff.id), subject=("auth_session", issued.session.id))
     return issued

@@ -10,10 +10,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from auth import second_factor
 from auth.models import STAFF_ROLES, StaffUser
 from auth.staff import create_staff, disable_staff
 from miniapp_api.audit.service import record
-from miniapp_api.console import second_factor
 from miniapp_api.db import unit_of_work
 from miniapp_api.errors import AppError
 

@@ -75,9 +75,29 @@ def staff_account(username: str, *roles: str, region: str | None = None) -> None
         create_staff(username, f"工作人员{username}", STAFF_PASSWORD, roles, region_code=region, operator="test")
 
 
+def authenticator_code(username: str) -> str:
+    """The code the member's authenticator shows now (enrolled here if it never was), one the
+    service has not yet accepted: each code works once."""
+    import pyotp
+
+    from auth.models import StaffUser
+    from miniapp_api.db import utcnow
+
+    with unit_of_work() as session:
+        staff = session.query(StaffUser).filter_by(username=username).one()
+        if staff.totp_secret is None or staff.totp_confirmed_at is None:
+            staff.totp_secret, staff.totp_confirmed_at = pyotp.random_base32(), utcnow()
+        step = max(int(utcnow().timestamp() // 30), (staff.totp_last_step or 0) + 1)
+        return str(pyotp.TOTP(staff.totp_secret).at(step * 30))
+
+
+def staff_credentials(username: str) -> dict[str, str]:
+    return {"username": username, "password": STAFF_PASSWORD, "code": authenticator_code(username)}
+
+
 def staff_login(client: Any, username: str, *roles: str, region: str | None = None) -> dict[str, Any]:
     staff_account(username, *roles, region=region)
-    response = client.post("/api/v1/auth/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    response = client.post("/api/v1/auth/staff/login", json=staff_credentials(username))
     assert response.status_code == 200, response.get_json()
     tokens: dict[str, Any] = response.get_json()
     return tokens

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from auth.models import StaffUser
 from auth.staff import create_staff
 from miniapp_api.db import unit_of_work
-from tests.auth_helpers import STAFF_PASSWORD, bearer
+from tests.auth_helpers import STAFF_PASSWORD, bearer, staff_credentials
 
 PAYROLL_CLERK_PHONE = "13700001111"
 
@@ -48,7 +48,7 @@ def staff(
         create_staff(
             username, f"工作人员{username}", STAFF_PASSWORD, roles, region_code=region, operator="test", phone=phone
         )
-    response = client.post("/api/v1/auth/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    response = client.post("/api/v1/auth/staff/login", json=staff_credentials(username))
     assert response.status_code == 200, response.get_json()
     tokens: dict[str, Any] = response.get_json()
     return tokens
@@ -67,7 +67,7 @@ def staff_id(username: str) -> int:
 
 def relogin(client: Any, username: str) -> dict[str, Any]:
     """Days later a staff session has ended: log in again."""
-    response = client.post("/api/v1/auth/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    response = client.post("/api/v1/auth/staff/login", json=staff_credentials(username))
     assert response.status_code == 200, response.get_json()
     tokens: dict[str, Any] = response.get_json()
     return tokens

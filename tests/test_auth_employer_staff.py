@@ -14,7 +14,15 @@ from auth.models import StaffUser
 from miniapp_api.db import unit_of_work
 from notifications.standins.sms_server import SmsStandIn
 from tests import factories
-from tests.auth_helpers import STAFF_PASSWORD, bearer, employer_login, sent_code, staff_account, staff_login
+from tests.auth_helpers import (
+    STAFF_PASSWORD,
+    bearer,
+    employer_login,
+    sent_code,
+    staff_account,
+    staff_credentials,
+    staff_login,
+)
 from tests.cli_helpers import run_cli
 
 PHONE = "13912345678"
@@ -148,7 +156,11 @@ def test_the_cli_creates_a_staff_account_that_logs_in_with_its_roles(app: Flask)
     )
     assert result.exit_code == 0, result.output
     client = app.test_client()
-    tokens = client.post("/api/v1/auth/staff/login", json={"username": "zhang.san", "password": STAFF_PASSWORD})
+    not_enrolled = client.post(
+        "/api/v1/auth/staff/login", json={"username": "zhang.san", "password": STAFF_PASSWORD, "code": "123456"}
+    )
+    assert (not_enrolled.status_code, not_enrolled.get_json()["code"]) == (403, "SECOND_FACTOR_NOT_ENROLLED")
+    tokens = client.post("/api/v1/auth/staff/login", json=staff_credentials("zhang.san"))
     assert tokens.status_code == 200
     me = client.get("/api/v1/auth/me", headers=bearer(tokens.get_json())).get_json()
     assert me["staff"] == {
@@ -192,8 +204,12 @@ def test_the_cli_refuses_a_weak_password(app: Flask) -> None:
 
 def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(client: Any) -> None:
     staff_account("wang.wu", "auditor")
-    wrong = client.post("/api/v1/auth/staff/login", json={"username": "wang.wu", "password": "nope"}).get_json()
-    unknown = client.post("/api/v1/auth/staff/login", json={"username": "nobody", "password": "nope"}).get_json()
+    wrong = client.post(
+        "/api/v1/auth/staff/login", json={"username": "wang.wu", "password": "nope", "code": "000000"}
+    ).get_json()
+    unknown = client.post(
+        "/api/v1/auth/staff/login", json={"username": "nobody", "password": "nope", "code": "000000"}
+    ).get_json()
     assert wrong["code"] == unknown["code"] == "LOGIN_FAILED"
     assert wrong["message"] == unknown["message"]
 
@@ -201,8 +217,22 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(client: Any) -
 def test_five_wrong_passwords_lock_the_username(client: Any) -> None:
     staff_account("zhao.liu", "handler")
     for _ in range(5):
-        client.post("/api/v1/auth/staff/login", json={"username": "zhao.liu", "password": "wrong"})
-    locked = client.post("/api/v1/auth/staff/login", json={"username": "zhao.liu", "password": STAFF_PASSWORD})
+        client.post("/api/v1/auth/staff/login", json={"username": "zhao.liu", "password": "wrong", "code": "000000"})
+    locked = client.post("/api/v1/auth/staff/login", json=staff_credentials("zhao.liu"))
+    assert (locked.status_code, locked.get_json()["code"]) == (429, "LOCKED_OUT")
+
+
+def test_the_password_alone_opens_nothing_a_code_works_once_and_five_wrong_codes_lock(client: Any) -> None:
+    staff_account("sun.ba", "finance")
+    good = staff_credentials("sun.ba")
+    without = client.post("/api/v1/auth/staff/login", json={"username": "sun.ba", "password": STAFF_PASSWORD})
+    assert without.status_code == 422 and "code" in without.get_json()["details"]["fields"]
+    assert client.post("/api/v1/auth/staff/login", json=good).status_code == 200
+    replayed = client.post("/api/v1/auth/staff/login", json=good)
+    assert (replayed.status_code, replayed.get_json()["code"]) == (401, "SECOND_FACTOR_FAILED")
+    for _ in range(4):
+        client.post("/api/v1/auth/staff/login", json={**good, "code": "000000"})
+    locked = client.post("/api/v1/auth/staff/login", json=staff_credentials("sun.ba"))
     assert (locked.status_code, locked.get_json()["code"]) == (429, "LOCKED_OUT")
 
 

@@ -10,7 +10,7 @@ from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
 from notifications.models import Message
 from notifications.standins.wechat_server import WeChatStandIn
-from tests.auth_helpers import bearer, staff_login
+from tests.auth_helpers import bearer, staff_credentials, staff_login
 from tests.claims_helpers import claimant, submit
 
 
@@ -155,7 +155,7 @@ def test_a_regions_reviewer_sees_and_decides_only_that_regions_claims(
     _, claim = _pending_claim(client, wechat_standin)  # a Tangshan (130200) claim
     with unit_of_work():
         create_staff("xam.reviewer", "兴安盟审核员", STAFF_PASSWORD, ["reviewer"], region_code="152200", operator="t")
-    login = client.post("/api/v1/auth/staff/login", json={"username": "xam.reviewer", "password": STAFF_PASSWORD})
+    login = client.post("/api/v1/auth/staff/login", json=staff_credentials("xam.reviewer"))
     elsewhere = bearer(login.get_json())
     assert client.get("/api/v1/staff/claims", headers=elsewhere).get_json() == []
     assert client.get(f"/api/v1/staff/claims/{claim['id']}", headers=elsewhere).status_code == 404

@@ -43,7 +43,7 @@ def test_with_redis_down_every_limited_endpoint_refuses_with_503_and_plain_reads
         ("/api/v1/auth/wechat/login", {"code": "any"}),
         ("/api/v1/auth/employer/code", {"credit_code": "91350100M000100Y43", "phone": "13700000000"}),
         ("/api/v1/auth/employer/login", {"credit_code": "91350100M000100Y43", "phone": "13700000000", "code": "1"}),
-        ("/api/v1/auth/staff/login", {"username": "someone", "password": "x"}),
+        ("/api/v1/auth/staff/login", {"username": "someone", "password": "x", "code": "000000"}),
         ("/api/v1/auth/identity", {"id_number": "11010519491231002X", "name": "某"}),
         ("/api/v1/liveness/challenges", {"consent": True}),
     ]

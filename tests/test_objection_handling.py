@@ -271,3 +271,28 @@ def test_upholding_a_decision_objection_on_a_claim_already_in_review_still_keeps
         headers=bearer(both),
     )
     assert (own.status_code, own.get_json()["code"]) == (403, "MAKER_CHECKER")
+
+
+def test_a_form_objection_filed_after_the_claim_corrects_the_stop_record_the_claimant_was_shown(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.records.models import StopContributionEvent
+    from tests.claims_helpers import claimant, submit
+    from tests.objections_helpers import act, objection, staff
+
+    tokens = claimant(client, wechat_standin)
+    assert submit(client, tokens).get_json()["status"] == "approved"
+    filed = objection(
+        client, tokens, field="separation_date", claimed_value="2026-10-01", description="实际10月1日就离职了"
+    ).get_json()
+    handler = staff(client, "date.handler", "handler", region="130200")
+    act(client, handler, filed["id"], "assign")
+    accepted = act(
+        client, handler, filed["id"], "accept", answer="经核实予以更正", correction={"stop_date": "2026-10-01"}
+    )
+    assert accepted.status_code == 200, accepted.get_json()
+    (correction,) = accepted.get_json()["corrections"]
+    with unit_of_work() as session:
+        (stop,) = session.scalars(select(StopContributionEvent).filter_by(person_id=tokens["person_id"])).all()
+    assert (correction["target"], correction["target_id"]) == ("stop_event", stop.id)  # the one shown, not a new one
+    assert correction["before"] == {"stop_date": "2026-10-31"}

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auth import second_factor
 from auth.caller import Caller
 from auth.models import StaffUser
 from auth.staff import change_staff, create_staff, disable_staff, enable_staff
 from miniapp_api.audit.service import record as audit
-from miniapp_api.console import second_factor
 from miniapp_api.errors import Forbidden, NotFoundError, ValidationFailed
 
 PAGE_SIZE = 50

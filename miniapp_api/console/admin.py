@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
+from auth import second_factor
 from auth.caller import Caller
 from auth.models import STAFF_ROLES
 from miniapp_api.api import accepts
 from miniapp_api.audit import chain as audit_chain
 from miniapp_api.audit import search as audit_search
 from miniapp_api.audit.service import record as audit
-from miniapp_api.console import accounts, second_factor
+from miniapp_api.console import accounts
 from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
 from miniapp_api.db import current_session
 

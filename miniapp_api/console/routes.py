@@ -14,7 +14,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
-from auth import lockout, sessions
+from auth import lockout, second_factor, sessions
 from auth.caller import Caller
 from auth.models import STAFF_ROLE_LABELS, StaffUser
 from auth.service import authenticate_staff
@@ -22,7 +22,6 @@ from miniapp_api.api import accepts
 from miniapp_api.audit.service import record as audit
 from miniapp_api.audit.service import record_regardless
 from miniapp_api.clock import CHINA
-from miniapp_api.console import second_factor
 from miniapp_api.console import session as console_session
 from miniapp_api.db import current_session
 from miniapp_api.errors import AppError, plain_messages
@@ -165,7 +164,7 @@ def second_step() -> Any:
     if request.method == "POST":
         # Six digits fall to guessing without a limit: the password's lockout counts the codes too.
         try:
-            guess = lockout.attempt("console_second_factor", str(staff.id))
+            guess = lockout.attempt(second_factor.LOCKOUT_SCOPE, str(staff.id))
         except AppError as error:
             console_session.forget()
             flash(error.message, "error")

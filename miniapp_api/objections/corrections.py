@@ -25,7 +25,7 @@ from miniapp_api.claims import reevaluation
 from miniapp_api.claims.decisions import notify_person
 from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import Claim
-from miniapp_api.claims.records_view import records_for
+from miniapp_api.claims.records_view import records_for, records_shown
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, utcnow
@@ -128,7 +128,10 @@ def _stop_change(
     session: Session, person: Person, objection: Objection, values: dict[str, Any], field: str
 ) -> tuple[str, int | None, dict[str, Any], dict[str, Any]]:
     claim = session.get(Claim, objection.claim_id) if objection.claim_id else None
-    stop = records_for(session, person, claim, china_today()).stop_event
+    # An objection filed on the form names no claim: the stop record is the one the claimant is
+    # shown (the form's, or the latest decision's once the claim was made).
+    shown = records_for(session, person, claim, china_today()) if claim else records_shown(session, person)
+    stop = shown.stop_event
     if stop is not None:
         wanted = _only(values, STOP_COLUMNS, field)
         if not wanted:

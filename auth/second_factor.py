@@ -1,6 +1,7 @@
-"""The console's second factor: a time-based one-time password (TOTP, RFC 6238) from an
-authenticator app. A staff member enrols once (the secret shown as a QR code, confirmed with a
-code); each code works once; an admin can reset the enrolment."""
+"""Staff's second factor: a time-based one-time password (TOTP, RFC 6238) from an authenticator
+app, asked at every staff sign-in (the console's and the API's). A staff member enrols once in
+the console (the secret shown as a QR code, confirmed with a code); each code works once; wrong
+codes count towards one lockout wherever they are typed; an admin can reset the enrolment."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from auth.models import StaffUser
 from miniapp_api.db import utcnow
 
 ISSUER = "失业保险经办"
+LOCKOUT_SCOPE = "staff_second_factor"  # the console's and the API's wrong codes count together
 _STEP_S = 30
 
 
