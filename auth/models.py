@@ -56,6 +56,10 @@ class StaffUser(TimestampMixin, Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An account an admin created, or whose roles or region an admin changed, in the console stays
+    # off until another admin turns it on: one admin cannot make an account for themselves and
+    # then act as the second person their own changes need.
+    pending_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     # Where reminders and escalations reach them (a work mobile).
     phone: Mapped[str | None] = mapped_column(EncryptedText("staff_user.phone"))
     # The console's second factor (TOTP, RFC 6238): the secret, when its enrolment was confirmed

@@ -13,7 +13,7 @@ from auth.models import STAFF_ROLES, AuthSession, StaffUser
 from auth.passwords import hash_password, password_problem
 from miniapp_api.audit.service import record
 from miniapp_api.db import current_session, utcnow
-from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.records.fields import is_mobile
 from miniapp_api.records.models import Region
 
@@ -35,6 +35,7 @@ def create_staff(
     wanted = _roles(roles)
     if not _USERNAME.match(username):
         raise ValidationFailed("用户名应为3到40位小写字母、数字或 . _ -，以字母开头", code="BAD_USERNAME")
+    _display_name(display_name)
     problem = password_problem(password)
     if problem:
         raise ValidationFailed(problem, code="WEAK_PASSWORD")
@@ -72,12 +73,21 @@ def disable_staff(username: str, *, operator: str, actor: tuple[str, Any] | None
 
 
 def enable_staff(username: str, *, actor: tuple[str, Any]) -> StaffUser:
+    """Turn an account on; one waiting since an admin's change needs another admin to do it."""
     staff = _staff(username)
     if staff.active:
         raise ConflictError(f"{username} 的账号本来就在用", code="STAFF_ACTIVE")
-    staff.active = True
+    if staff.pending_by is not None and actor == ("staff", staff.pending_by):
+        raise Forbidden("这个账号由您创建或更改，须另一位管理员核对后启用", code="MAKER_CANNOT_ENABLE")
+    staff.active, staff.pending_by = True, None
     record("staff.enable", actor=actor, subject=("staff_user", staff.id))
     return staff
+
+
+def hold_for_second_admin(staff: StaffUser, admin_id: int) -> None:
+    """The account stays off (and signed out) until an admin other than `admin_id` turns it on."""
+    staff.active, staff.pending_by = False, admin_id
+    _sign_out_everywhere(staff, "staff_pending")
 
 
 def change_staff(username: str, roles: Iterable[str], region_code: str | None, *, actor: tuple[str, Any]) -> StaffUser:
@@ -96,6 +106,11 @@ def change_staff(username: str, roles: Iterable[str], region_code: str | None, *
         detail={"before": before, "after": {"roles": wanted, "region": region_code}},
     )
     return staff
+
+
+def _display_name(name: str) -> None:
+    if not 1 <= len(name) <= 50 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ValidationFailed("姓名应为1到50个字符，不含换行等控制字符", code="BAD_DISPLAY_NAME")
 
 
 def _staff(username: str) -> StaffUser:

@@ -236,7 +236,9 @@ def test_an_admin_manages_only_their_own_regions_accounts(world: dict[str, Any],
     listing = admin.get("/console/staff").data.decode()
     assert "console.handler" in listing and "console.elsewhere" not in listing  # 兴安盟's handler
     token = _token(admin.get("/console/staff").data)
-    refused = admin.post("/console/staff/console.elsewhere/disable", data={"csrf_token": token}, follow_redirects=True)
+    refused = admin.post(
+        "/console/staff/console.elsewhere/disable", data={"csrf_token": token, "confirmed": "1"}, follow_redirects=True
+    )
     assert "本地区没有用户名为 console.elsewhere 的工作人员" in refused.data.decode()
     created = admin.post(
         "/console/staff",

@@ -73,8 +73,9 @@ def test_a_disabled_account_is_restored_by_an_admin_and_can_sign_in_again(app: F
     staff_account("ts.clerk", "handler", region=TANGSHAN)
     admin = console_client(app, "ts.admin")
     assert "确认停用" in admin.get("/console/staff/ts.clerk").data.decode()
+    assert "请先勾选确认，再提交停用" in _post(admin, "/console/staff/ts.clerk/disable")  # the tick, asked again
     assert "已停用 ts.clerk" in _post(admin, "/console/staff/ts.clerk/disable", confirmed="1")
-    assert "已恢复 ts.clerk 的账号" in _post(admin, "/console/staff/ts.clerk/enable")
+    assert "已启用 ts.clerk 的账号" in _post(admin, "/console/staff/ts.clerk/enable")
     assert console_client(app, "ts.clerk").get("/console/").status_code == 200
 
 
@@ -97,7 +98,7 @@ def test_a_parameter_change_takes_effect_only_when_another_person_approves_it(ap
     assert "须另一位管理员或主管审核后生效" in proposed
     with unit_of_work() as session:
         change = session.scalars(select(ParameterChange)).one()
-    own = _post(admin, f"/console/parameter-changes/{change.id}/approve", note="自己批准")
+    own = _post(admin, f"/console/parameter-changes/{change.id}/approve", note="自己批准", confirmed="1")
     assert "提出人不能审核自己提出的参数调整" in own
     before = client.get(f"/api/v1/regions/{TANGSHAN}/parameters").get_json()["parameters"]
     assert all(p["value"] != {"monthly": "2100.00"} for p in before if p["kind"] == "minimum_wage")
@@ -141,7 +142,12 @@ def test_a_parameter_change_cannot_be_approved_once_its_date_has_passed(app: Fla
     with unit_of_work() as session:
         change_id = session.scalars(select(ParameterChange.id)).one()
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2), tick=True):
-        late = _post(console_client(app, "ts.chief"), f"/console/parameter-changes/{change_id}/approve", note="迟了")
+        late = _post(
+            console_client(app, "ts.chief"),
+            f"/console/parameter-changes/{change_id}/approve",
+            note="迟了",
+            confirmed="1",
+        )
     assert "生效日期已过，不能再批准" in late
     with unit_of_work() as session:
         assert session.scalars(select(RegionParameter).filter_by(effective_from=today, kind="minimum_wage")).all() == []
@@ -159,8 +165,33 @@ def test_staff_of_another_region_neither_see_nor_decide_a_regions_parameters(app
         change_id = session.scalars(select(ParameterChange.id)).one()
     elsewhere = console_client(app, "xam.chief")
     assert elsewhere.get(f"/console/regions/{TANGSHAN}/parameters").status_code == 404
-    assert "没有这项参数调整" in _post(elsewhere, f"/console/parameter-changes/{change_id}/approve", note="越权")
+    assert "没有这项参数调整" in _post(
+        elsewhere, f"/console/parameter-changes/{change_id}/approve", note="越权", confirmed="1"
+    )
     listing = elsewhere.get("/console/regions").data.decode()
     assert "152200" in listing and TANGSHAN not in listing
     with unit_of_work() as session:
         assert session.get(ParameterChange, change_id).status == "pending"  # type: ignore[union-attr]
+
+
+def test_an_account_an_admin_made_or_changed_is_turned_on_only_by_another_admin(app: Flask) -> None:
+    staff_account("xa.admin", "admin", region="152200")
+    staff_account("xa.admin2", "admin", region="152200")
+    maker = console_client(app, "xa.admin")
+    made = _post(
+        maker, "/console/staff",
+        username="xa.helper", display_name="帮手", password="correct horse 2026", roles=["admin"], region="152200",
+    )  # fmt: skip
+    assert "须另一位管理员核对后启用" in made
+    own = _post(maker, "/console/staff/xa.helper/enable", confirmed="1")
+    assert "这个账号由您创建或更改，须另一位管理员核对后启用" in own
+    with unit_of_work() as session:
+        assert session.scalars(select(StaffUser.active).filter_by(username="xa.helper")).one() is False
+    checker = console_client(app, "xa.admin2")
+    assert "请先勾选确认，再提交启用" in _post(checker, "/console/staff/xa.helper/enable")
+    assert "已启用 xa.helper 的账号" in _post(checker, "/console/staff/xa.helper/enable", confirmed="1")
+    _post(maker, "/console/staff/xa.helper/change", roles=["admin", "reviewer"], region="152200")
+    with unit_of_work() as session:
+        helper = session.scalars(select(StaffUser).filter_by(username="xa.helper")).one()
+        assert (helper.active, helper.roles) == (False, ["admin", "reviewer"])  # off again until checked
+    assert "不能重置自己的账号" in _post(checker, "/console/staff/xa.admin2/reset-second-factor")

@@ -223,14 +223,16 @@ def test_a_calendar_year_is_entered_by_one_admin_and_approved_by_a_supervisor(ap
         assert "已录入2027年安排" in entered and "春节" in entered
         record_id = int(re.search(r"/console/calendar/years/(\d+)/approve", entered).group(1))
         own = admin.post(
-            f"/console/calendar/years/{record_id}/approve", data={"csrf_token": _token(entered.encode())},
+            f"/console/calendar/years/{record_id}/approve",
+            data={"csrf_token": _token(entered.encode()), "confirmed": "1"},
             headers={"Referer": f"http://localhost/console/calendar/years/{record_id}"}, follow_redirects=True,
         ).data.decode()  # fmt: skip
         assert "flash-error" in own and "待审核" in own  # the maker cannot approve: told so, nothing changed
         boss = console_client(app, "cal.boss")
         shown = boss.get(f"/console/calendar/years/{record_id}").data.decode()
         approved = boss.post(
-            f"/console/calendar/years/{record_id}/approve", data={"csrf_token": _token(shown.encode())},
+            f"/console/calendar/years/{record_id}/approve",
+            data={"csrf_token": _token(shown.encode()), "confirmed": "1"},
             follow_redirects=True,
         ).data.decode()  # fmt: skip
         assert "已审核通过" in approved
@@ -281,7 +283,7 @@ def test_a_reviewer_holds_payment_while_checking_an_item_that_does_not_hold_by_i
         assert session.get(Claim, claim["id"]).status == "suspended"  # type: ignore[union-attr]
         assert session.query(AuditEvent).filter_by(action="check.held").count() == 1
     again = reviewer.post(
-        f"/console/checks/{item_id}/hold", data={"csrf_token": _token(held.encode()), "note": "再次"},
+        f"/console/checks/{item_id}/hold", data={"csrf_token": _token(held.encode()), "note": "再次", "confirmed": "1"},
         follow_redirects=True,
     ).data.decode()  # fmt: skip
     assert "已经暂停了发放" in again

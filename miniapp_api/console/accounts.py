@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from auth import second_factor
 from auth.caller import Caller
 from auth.models import StaffUser
-from auth.staff import change_staff, create_staff, disable_staff, enable_staff
+from auth.staff import change_staff, create_staff, disable_staff, enable_staff, hold_for_second_admin
 from miniapp_api.audit.service import record as audit
 from miniapp_api.errors import Forbidden, NotFoundError, ValidationFailed
 
@@ -53,8 +53,9 @@ def in_scope(session: Session, caller: Caller, username: str) -> StaffUser:
 
 
 def create(session: Session, caller: Caller, form: dict[str, Any]) -> StaffUser:
+    """A new account starts off: another admin checks it and turns it on."""
     region = _scope(caller, form)
-    return create_staff(
+    created = create_staff(
         (form.get("username") or "").strip(),
         (form.get("display_name") or "").strip() or (form.get("username") or "").strip(),
         form.get("password") or "",
@@ -64,11 +65,18 @@ def create(session: Session, caller: Caller, form: dict[str, Any]) -> StaffUser:
         phone=(form.get("phone") or "").strip() or None,
         actor=caller.audit_actor,
     )
+    assert caller.staff_user_id is not None
+    hold_for_second_admin(created, caller.staff_user_id)
+    return created
 
 
 def change(session: Session, caller: Caller, username: str, form: dict[str, Any]) -> StaffUser:
+    """New roles or region wait, the account off, for another admin to turn it on."""
     _not_self(caller, in_scope(session, caller, username), "更改")
-    return change_staff(username, form.get("roles") or [], _scope(caller, form), actor=caller.audit_actor)
+    changed = change_staff(username, form.get("roles") or [], _scope(caller, form), actor=caller.audit_actor)
+    assert caller.staff_user_id is not None
+    hold_for_second_admin(changed, caller.staff_user_id)
+    return changed
 
 
 def disable(session: Session, caller: Caller, username: str) -> StaffUser:
@@ -84,6 +92,7 @@ def enable(session: Session, caller: Caller, username: str) -> StaffUser:
 def reset_second_factor(session: Session, caller: Caller, username: str) -> StaffUser:
     """A lost phone: the account enrols a new authenticator at its next sign-in."""
     staff = in_scope(session, caller, username)
+    _not_self(caller, staff, "重置")
     second_factor.reset(staff)
     audit("staff.second_factor_reset", actor=caller.audit_actor, subject=("staff_user", staff.id))
     return staff

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from auth import second_factor
 from auth.caller import Caller
-from auth.models import STAFF_ROLES
+from auth.models import STAFF_ROLES, StaffUser
 from miniapp_api.api import accepts
 from miniapp_api.audit import chain as audit_chain
 from miniapp_api.audit import search as audit_search
 from miniapp_api.audit.service import record as audit
 from miniapp_api.console import accounts
-from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 
 # --- staff accounts (admin) ---------------------------------------------------------------------
@@ -28,7 +29,7 @@ def staff_accounts(caller: Caller) -> Any:
     if request.method == "POST":
         form = {**request.form.to_dict(), "roles": request.form.getlist("roles")}
         created = accounts.create(session, caller, form)
-        flash(f"已创建账号 {created.username}；首次登录时绑定身份验证器", "info")
+        flash(f"已创建账号 {created.username}，须另一位管理员核对后启用；启用后首次登录时绑定身份验证器", "info")
         return redirect(url_for("console.staff_accounts"))
     after = request.args.get("after", type=int) or 0
     people = accounts.listed(session, caller, after)
@@ -45,9 +46,16 @@ def staff_accounts(caller: Caller) -> Any:
 @blp.get("/staff/<username>")
 @page("admin")
 def staff_member(caller: Caller, username: str) -> Any:
-    person = accounts.in_scope(current_session(), caller, username)
+    session = current_session()
+    person = accounts.in_scope(session, caller, username)
+    pending_by = session.get(StaffUser, person.pending_by) if person.pending_by else None
     return render_template(
-        "console/staff_member.html", me=_me(caller), person=person, roles=STAFF_ROLES, enrolled=second_factor.enrolled
+        "console/staff_member.html",
+        me=_me(caller),
+        person=person,
+        pending_by=pending_by,
+        roles=STAFF_ROLES,
+        enrolled=second_factor.enrolled,
     )
 
 
@@ -59,13 +67,16 @@ def staff_action(caller: Caller, username: str, action: str) -> Any:
     if action == "change":
         form = {**request.form.to_dict(), "roles": request.form.getlist("roles")}
         accounts.change(session, caller, username, form)
-        flash(f"已更改 {username} 的岗位和地区；其登录已全部失效，重新登录后生效", "info")
+        flash(f"已更改 {username} 的岗位和地区；账号暂停使用，须另一位管理员核对后启用", "info")
     elif action == "disable":
+        confirmed("停用")
         accounts.disable(session, caller, username)
         flash(f"已停用 {username}，其登录已全部失效", "info")
     elif action == "enable":
+        if session.scalar(select(StaffUser.pending_by).where(StaffUser.username == username)):
+            confirmed("启用")
         accounts.enable(session, caller, username)
-        flash(f"已恢复 {username} 的账号", "info")
+        flash(f"已启用 {username} 的账号", "info")
     elif action == "reset-second-factor":
         accounts.reset_second_factor(session, caller, username)
         flash(f"已重置 {username} 的身份验证器，下次登录时重新绑定", "info")

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from auth.caller import Caller
 from auth.models import StaffUser
 from miniapp_api.api import accepts
-from miniapp_api.console.routes import FORM_TYPES, _me, blp, page
+from miniapp_api.console.routes import FORM_TYPES, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 from miniapp_api.holidays import service
 from miniapp_api.holidays.schemas import CalendarDecisionIn, CalendarRejectIn, CalendarYearFormIn
@@ -63,6 +63,7 @@ def calendar_year(caller: Caller, record_id: int) -> Any:
 def calendar_verdict(caller: Caller, record_id: int, verdict: str) -> Any:
     session, note = current_session(), request.form.get("note", "").strip()
     if verdict == "approve":
+        confirmed("审核")
         body = CalendarDecisionIn().load({"note": note} if note else {})
         service.approve(session, _staff(caller), record_id, body.get("note"))
         flash("已审核通过，该年安排生效，等待该年份的期限随即确定", "info")

@@ -10,7 +10,7 @@ from auth.caller import Caller
 from miniapp_api.api import accepts
 from miniapp_api.claims import review
 from miniapp_api.claims import schemas as claim_schemas
-from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page, page_number, pages
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page, page_number, pages
 from miniapp_api.db import current_session
 from miniapp_api.objections import corrections, handling
 from miniapp_api.objections import schemas as objection_schemas
@@ -89,6 +89,8 @@ def objection(caller: Caller, objection_id: int) -> Any:
 @page("handler", "supervisor")
 def objection_action(caller: Caller, objection_id: int, action: str) -> Any:
     session, form = current_session(), request.form
+    if action in ("accept", "reject"):
+        confirmed("答复")
     if action == "assign":
         handling.assign(session, caller, objection_id, form.get("username") or None)
         flash("已承办", "info")
@@ -131,6 +133,7 @@ def correction_queue(caller: Caller) -> Any:
 @accepts(*FORM_TYPES)
 @page("reviewer", "supervisor")
 def correction_verdict(caller: Caller, correction_id: int, verdict: str) -> Any:
+    confirmed("复核结论")
     note = f.Text().deserialize(request.form.get("note", "")) if request.form.get("note", "").strip() else "核实无误"
     if verdict == "approve":
         corrections.approve(current_session(), caller, correction_id, note)
@@ -207,6 +210,7 @@ def check_items(caller: Caller) -> Any:
 @accepts(*FORM_TYPES)
 @page("reviewer", "supervisor")
 def check_decision(caller: Caller, item_id: int) -> Any:
+    confirmed("核查结论")
     form = {key: value for key, value in request.form.items() if key != "csrf_token" and value}
     form.pop("confirmed", None)
     item = checks.decide(current_session(), caller, item_id, DecisionIn().load(form))
@@ -220,6 +224,7 @@ def check_decision(caller: Caller, item_id: int) -> Any:
 @accepts(*FORM_TYPES)
 @page("reviewer", "supervisor")
 def check_hold(caller: Caller, item_id: int) -> Any:
+    confirmed("暂停发放")
     body = HoldIn().load({"note": request.form.get("note", "")})
     checks.hold(current_session(), caller, item_id, body["note"])
     flash("已暂停发放；核实无误后恢复并补发，申领人已收到通知", "info")

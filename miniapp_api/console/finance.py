@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from auth.caller import Caller
 from miniapp_api.api import accepts
-from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, page
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 from miniapp_api.payments import service as payments
 from miniapp_api.payments.models import PaymentRun
@@ -26,6 +26,7 @@ from miniapp_api.safety.schemas import SettlementIn
 def payment_runs(caller: Caller) -> Any:
     session = current_session()
     if request.method == "POST":
+        confirmed("生成批次")
         period = f.PaymentMonth().deserialize(request.form.get("period", ""))
         run = payments.prepare(session, caller, period, request.form.get("region") or None)
         flash(f"已生成批次：{run['instructions']}笔，合计{run['total_amount']}元", "info")
@@ -62,6 +63,7 @@ def payment_file(caller: Caller, run_id: int, kind: str) -> Any:
 @accepts(*FORM_TYPES)
 @page("finance")
 def payment_confirmation(caller: Caller, run_id: int) -> Any:
+    confirmed("银行回盘")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("请选择银行回盘文件", "error")
@@ -95,6 +97,7 @@ def recovery_items(caller: Caller) -> Any:
 @accepts(*FORM_TYPES)
 @page("finance", "supervisor")
 def recovery_settlement(caller: Caller, item_id: int) -> Any:
+    confirmed("登记")
     body = SettlementIn().load({"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")})
     recoveries.settle(current_session(), caller, item_id, body)
     flash("已登记追回到账" if body["outcome"] == "recovered" else "已核销，不再追回", "info")

@@ -12,7 +12,7 @@ from auth.caller import Caller
 from miniapp_api.api import accepts
 from miniapp_api.clock import china_today
 from miniapp_api.console.calendar import ALL_STAFF
-from miniapp_api.console.routes import FORM_TYPES, _me, blp, page
+from miniapp_api.console.routes import FORM_TYPES, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.records import parameter_changes as changes
@@ -107,6 +107,7 @@ def region_parameters(caller: Caller, code: str) -> Any:
 def parameter_change_verdict(caller: Caller, change_id: int, verdict: str) -> Any:
     session, note = current_session(), request.form.get("note", "")
     if verdict == "approve":
+        confirmed("批准")
         row = changes.approve(session, caller, change_id, note)
         flash(f"已批准：“{PARAMETER_LABELS[row.kind]}”自 {row.effective_from} 起适用", "info")
         return redirect(url_for("console.region_parameters", code=row.region_code))

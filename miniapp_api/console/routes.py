@@ -24,7 +24,7 @@ from miniapp_api.audit.service import record_regardless
 from miniapp_api.clock import CHINA
 from miniapp_api.console import session as console_session
 from miniapp_api.db import current_session
-from miniapp_api.errors import AppError, plain_messages
+from miniapp_api.errors import AppError, ValidationFailed, plain_messages
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -114,6 +114,13 @@ def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return wrapper
 
     return decorate
+
+
+def confirmed(what: str = "操作") -> None:
+    """An irreversible action goes ahead only with its tick: the browser asks for it, and so does
+    the server, for a form posted some other way."""
+    if request.form.get("confirmed") != "1":
+        raise ValidationFailed(f"请先勾选确认，再提交{what}", code="NOT_CONFIRMED")
 
 
 def _back() -> str:

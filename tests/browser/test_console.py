@@ -65,6 +65,7 @@ def test_an_objection_is_handled_by_two_people_and_the_claim_decided_again(
     reason = wait_for(desktop).until(seen.presence_of_element_located((By.ID, "reason-code")))
     Select(reason).select_by_value("mutual_employer_proposed")
     desktop.find_element(By.ID, "accept-answer").send_keys("经核实，系单位提出协商解除，予以更正")
+    desktop.find_element(By.XPATH, "//textarea[@id='accept-answer']/ancestor::form//input[@name='confirmed']").click()
     _shot(desktop, "objection")
     click(desktop, "答复：异议成立")
     wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "更正待复核"))
@@ -76,6 +77,7 @@ def test_an_objection_is_handled_by_two_people_and_the_claim_decided_again(
         )
     )
     _shot(desktop, "corrections")
+    desktop.find_element(By.XPATH, "//button[.='批准']/ancestor::form//input[@name='confirmed']").click()
     click(desktop, "批准")
     wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "已批准更正"))
     with unit_of_work() as session:
@@ -94,6 +96,7 @@ def test_a_payment_run_goes_from_creation_to_the_banks_answer(
         sign_in(desktop, live_server, "wang.finance")
         click(desktop, "发放批次")
         wait_for(desktop).until(seen.presence_of_element_located((By.ID, "period"))).send_keys("2026-11")
+        desktop.find_element(By.NAME, "confirmed").click()
         click(desktop, "生成批次")
         wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "已生成批次：1笔"))
         reference = desktop.find_element(By.XPATH, "//caption[starts-with(., '前50笔')]/..//tbody/tr/td").text
@@ -102,6 +105,7 @@ def test_a_payment_run_goes_from_creation_to_the_banks_answer(
         answer = tmp_path / "回盘.csv"
         answer.write_text(f"业务编号,结果,原因\n{reference},成功,\n", encoding="utf-8")
         desktop.find_element(By.ID, "answer-file").send_keys(str(answer))
+        desktop.find_element(By.NAME, "confirmed").click()
         click(desktop, "导入回盘")
         wait_for(desktop).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "回盘已导入：成功1笔"))
         assert desktop.find_element(By.ID, "run-results").text.startswith("已发放1笔")

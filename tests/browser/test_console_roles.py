@@ -83,13 +83,8 @@ def test_an_admin_manages_an_account_proposes_a_parameter_and_enters_a_calendar_
     _told(desktop, "已更改 ts.newhand 的岗位和地区")
     click(desktop, "重置身份验证器")
     _told(desktop, "已重置 ts.newhand 的身份验证器")
-    _tick(desktop, "//input[@name='confirmed']")
+    _told(desktop, "须另一位管理员核对姓名、岗位、地区和工作手机后启用")  # not by the admin who made it
     _shot(desktop, "staff-member")
-    click(desktop, "停用 ts.newhand")
-    _told(desktop, "已停用 ts.newhand")
-    with unit_of_work() as session:
-        member = session.scalars(select(StaffUser).filter_by(username="ts.newhand")).one()
-        assert (member.roles, member.active) == (["handler", "reviewer"], False)
 
     click(desktop, "地区参数")
     desktop.find_element(By.XPATH, f"//td[.='{TANGSHAN}']/following-sibling::td/a").click()
@@ -104,8 +99,18 @@ def test_an_admin_manages_an_account_proposes_a_parameter_and_enters_a_calendar_
     _told(desktop, "须另一位管理员或主管审核后生效")
     _shot(desktop, "parameters")
 
-    sign_in(desktop, live_server, "province.admin")  # the calendar is national: province-wide staff keep it
-    click(desktop, "节假日")
+    sign_in(desktop, live_server, "province.admin")  # a second admin checks the new account and turns it on
+    desktop.get(f"{live_server}/console/staff/ts.newhand")
+    _tick(desktop, "//input[@name='confirmed']")
+    click(desktop, "启用 ts.newhand")
+    _told(desktop, "已启用 ts.newhand 的账号")
+    _tick(desktop, "//input[@name='confirmed']")
+    click(desktop, "停用 ts.newhand")
+    _told(desktop, "已停用 ts.newhand")
+    with unit_of_work() as session:
+        member = session.scalars(select(StaffUser).filter_by(username="ts.newhand")).one()
+        assert (member.roles, member.active, member.pending_by) == (["handler", "reviewer"], False, None)
+    click(desktop, "节假日")  # the calendar is national: province-wide staff keep it
     desktop.find_element(By.ID, "calendar-file").send_keys(str(MADE_UP_2027))
     click(desktop, "录入，提交审核")
     _told(desktop, "已录入2027年安排")
