@@ -272,3 +272,24 @@ def test_a_refusal_sends_the_form_back_to_a_console_page_never_to_a_site_the_ref
         headers={"Referer": "https://evil.example/phish"},
     )
     assert bounced.status_code == 302 and bounced.headers["Location"].endswith("/console/")
+
+
+def test_no_console_route_fails_on_an_id_too_large_for_the_database(world: dict[str, Any]) -> None:
+    huge = "99999999999999999999"
+    failures = []
+    for method, rule, _path, _expected in matrix(world["objection"]):
+        if "<int:" not in rule:
+            continue
+        path = re.sub(r"<int:[a-z_]+>", huge, rule).replace("<action>", "assign").replace("<verdict>", "approve")
+        path = path.replace("<kind>", "bank-file")
+        for caller in ("supervisor", "admin", "finance", "reviewer"):
+            client = world["clients"][caller]
+            if method == "GET":
+                answer = client.get(path)
+            else:
+                answer = client.post(path, data={"csrf_token": _token(client.get("/console/").data), "confirmed": "1"})
+            if answer.status_code >= 500:
+                failures.append(f"{caller} {method} {path}: {answer.status_code}")
+    assert failures == []
+    audit = world["clients"]["admin"].get(f"/console/audit?before_id={huge}")
+    assert audit.status_code < 500

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from auth.caller import Caller
 from miniapp_api.alerts.models import StaffAlert
 from miniapp_api.audit.service import record as audit
-from miniapp_api.db import utcnow
+from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 
 
@@ -84,7 +84,8 @@ CLOSED_BY_STAFF = frozenset({"message_undeliverable"})
 
 
 def close_by_staff(session: Session, caller: Caller, alert_id: int, note: str) -> StaffAlert:
-    alert = session.scalar(visible_to(caller, select(StaffAlert).where(StaffAlert.id == alert_id)))
+    found = visible_to(caller, select(StaffAlert).where(StaffAlert.id == alert_id))
+    alert = session.scalar(found) if 0 < alert_id <= MAX_ID else None
     if alert is None:
         raise NotFoundError("本地区没有这条提醒", code="ALERT_NOT_FOUND")
     if alert.kind not in CLOSED_BY_STAFF:

@@ -13,6 +13,7 @@ from auth.models import STAFF_ROLES, StaffUser
 from miniapp_api.api import accepts
 from miniapp_api.audit import chain as audit_chain
 from miniapp_api.audit import search as audit_search
+from miniapp_api.audit.routes import AuditQuery
 from miniapp_api.audit.service import record as audit
 from miniapp_api.console import accounts
 from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page
@@ -88,16 +89,14 @@ def staff_action(caller: Caller, username: str, action: str) -> Any:
 # --- the audit trail (auditor) -------------------------------------------------------------------
 
 
+_AUDIT_FILTERS = ("action", "subject_kind", "subject_id", "outcome", "before_id")
+
+
 @blp.get("/audit")
 @page("auditor", "admin")
 def audit_trail(caller: Caller) -> Any:
-    filters: dict[str, Any] = {key: request.args.get(key) or None for key in ("action", "subject_kind", "outcome")}
-    subject_id = request.args.get("subject_id", "").strip()
-    if subject_id:
-        filters["subject_id"] = subject_id
-    before = request.args.get("before_id", type=int)
-    if before:
-        filters["before_id"] = before
+    asked = {key: value.strip() for key, value in request.args.items() if key in _AUDIT_FILTERS and value.strip()}
+    filters: dict[str, Any] = AuditQuery().load(asked)  # the API's own checks of each filter
     events = audit_search.search(current_session(), caller, {**filters, "limit": PAGE})
     return render_template(
         "console/audit.html",
@@ -107,7 +106,7 @@ def audit_trail(caller: Caller) -> Any:
         next_url=url_for(
             "console.audit_trail",
             before_id=events[-1]["id"],
-            **{key: value for key, value in filters.items() if value and key != "before_id"},
+            **{key: value for key, value in filters.items() if value and key not in ("before_id", "limit")},
         )
         if len(events) == PAGE
         else None,

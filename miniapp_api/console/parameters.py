@@ -70,7 +70,7 @@ def propose_parameter(caller: Caller, code: str) -> Any:
     form = request.form.to_dict()
     try:
         form["value"] = json.loads(form.get("value") or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise ValidationFailed("参数值应按现行值的格式填写（JSON），请对照修改", code="BAD_PARAMETER_VALUE") from None
     change = changes.propose(current_session(), caller, code, form)
     flash(f"已提出“{PARAMETER_LABELS[change.kind]}”的调整，须另一位管理员或主管审核后生效", "info")

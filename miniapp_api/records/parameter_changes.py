@@ -18,7 +18,7 @@ from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.audit.service import record_regardless
 from miniapp_api.clock import china_today
-from miniapp_api.db import utcnow
+from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed, plain_messages
 from miniapp_api.records.models import ParameterChange, Region, RegionParameter
 from miniapp_api.records.parameters import validate_parameter_value
@@ -76,6 +76,8 @@ def propose(session: Session, caller: Caller, region_code: str, form: dict[str, 
         raise ValidationFailed("请说明调整原因", code="REASON_REQUIRED")
     try:
         value = validate_parameter_value(kind, form.get("value"))
+    except RecursionError:
+        raise ValidationFailed("参数值嵌套过深", code="BAD_PARAMETER_VALUE") from None
     except ma.ValidationError as error:
         raise ValidationFailed(
             f"参数值不符合要求：{plain_messages(error.messages)}", code="BAD_PARAMETER_VALUE"
@@ -154,7 +156,7 @@ def reject(session: Session, caller: Caller, change_id: int, note: str) -> Param
 
 def _pending(session: Session, caller: Caller, change_id: int, action: str) -> ParameterChange:
     _require(caller, DECIDE_ROLES, "审核参数调整需要系统管理员或主管岗位")
-    change = session.get(ParameterChange, change_id, with_for_update=True)
+    change = session.get(ParameterChange, change_id, with_for_update=True) if 0 < change_id <= MAX_ID else None
     if change is None or (caller.staff_region and change.region_code != caller.staff_region):
         raise NotFoundError("没有这项参数调整", code="CHANGE_NOT_FOUND")
     if change.status != "pending":
