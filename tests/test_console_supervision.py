@@ -54,7 +54,7 @@ def test_a_supervisor_gives_an_objection_to_a_handler_and_then_moves_it_to_anoth
     page = chief.get(f"/console/objections/{objection_id}").data.decode()
     offered = re.findall(r'<option value="([a-z.]+)"', page)
     assert "ts.wang" in offered and "ts.zhao" in offered and "xam.handler" not in offered  # only this region's
-    assert "已承办" in _post(chief, f"/console/objections/{objection_id}/assign", username="ts.wang")
+    assert "已交由工作人员ts.wang承办" in _post(chief, f"/console/objections/{objection_id}/assign", username="ts.wang")
     moved = _post(chief, f"/console/objections/{objection_id}/assign", username="ts.zhao")
     assert "承办人</th><td>ts.zhao" in moved.replace("\n", "") or "ts.zhao" in moved
     refused = _post(chief, f"/console/objections/{objection_id}/assign", username="xam.handler")
@@ -141,13 +141,13 @@ def test_a_long_objection_queue_is_paged_and_the_next_page_continues_where_the_f
     staff_account("ts.handler", "handler", region=TANGSHAN)
     handler = console_client(app, "ts.handler")
     try:
-        import miniapp_api.console.casework as casework
+        import miniapp_api.console.objections as casework
 
         casework.PAGE = routes.PAGE = 1
         first = handler.get("/console/objections").data.decode()
         second = handler.get("/console/objections?page=2").data.decode()
     finally:
-        import miniapp_api.console.casework as casework
+        import miniapp_api.console.objections as casework
 
         casework.PAGE = routes.PAGE = original
     numbers = [re.findall(r">(YY[^<]+|[A-Z]{2}\d+[^<]*)</a></td>", p) for p in (first, second)]

@@ -1,20 +1,18 @@
-"""Objections (handlers) and record corrections (reviewers) in the console."""
+"""A reviewer's console work: record corrections, manual-review claims, fund-safety check items."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from auth.caller import Caller
 from miniapp_api.api import accepts
 from miniapp_api.claims import review
 from miniapp_api.claims import schemas as claim_schemas
-from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page, page_number, pages
+from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 from miniapp_api.objections import corrections, handling
-from miniapp_api.objections import schemas as objection_schemas
-from miniapp_api.objections.vocabulary import REJECTION_REASONS
 from miniapp_api.records import fields as f
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 from miniapp_api.safety import checks, holds
@@ -54,68 +52,7 @@ def record_values(values: dict[str, Any]) -> str:
     return "；".join(shown)
 
 
-# --- objections (handler) and corrections (reviewer) -------------------------------------------
-
-
-@blp.get("/objections")
-@page("handler", "supervisor")
-def objections(caller: Caller) -> Any:
-    filters = {"assigned": request.args.get("assigned") or None, "overdue": request.args.get("overdue") == "1"}
-    number = page_number()
-    items = handling.queue(current_session(), caller, {**filters, "limit": PAGE, "offset": (number - 1) * PAGE})
-    return render_template(
-        "console/objections.html", me=_me(caller), items=items, filters=filters, pages=pages(number, len(items))
-    )
-
-
-@blp.get("/objections/<int:objection_id>")
-@page("handler", "supervisor", "reviewer")  # the reviewer reads what a correction came from
-def objection(caller: Caller, objection_id: int) -> Any:
-    session = current_session()
-    item = handling.detail(session, caller, objection_id)
-    supervising = "supervisor" in (caller.roles or ())
-    return render_template(
-        "console/objection.html",
-        me=_me(caller),
-        item=item,
-        handlers=handling.region_handlers(session, item["region_code"]) if supervising else [],
-        reasons=REJECTION_REASONS,
-        separation_reasons=SEPARATION_REASONS,
-    )
-
-
-@blp.post("/objections/<int:objection_id>/<action>")
-@accepts(*FORM_TYPES)
-@page("handler", "supervisor")
-def objection_action(caller: Caller, objection_id: int, action: str) -> Any:
-    session, form = current_session(), request.form
-    if action in ("accept", "reject"):
-        confirmed("答复")
-    if action == "assign":
-        handling.assign(session, caller, objection_id, form.get("username") or None)
-        flash("已承办", "info")
-    elif action == "request-info":
-        body = objection_schemas.ObjectionInfoRequestIn().load({"request": form.get("request", "")})
-        handling.request_info(session, caller, objection_id, body["request"])
-        flash("已请申领人补充材料，答复期限暂停计算", "info")
-    elif action == "accept":
-        wanted = {
-            key: form[key] for key in ("reason_code", "stop_date", "name", "bank_account", "bank_name") if form.get(key)
-        }
-        body = objection_schemas.ObjectionAcceptIn().load(
-            {"answer": form.get("answer", ""), **({"correction": wanted} if wanted else {})}
-        )
-        handling.accept(session, caller, objection_id, body)
-        flash("已答复：异议成立" + ("，更正待复核" if wanted else ""), "info")
-    elif action == "reject":
-        body = objection_schemas.ObjectionRejectIn().load(
-            {"reason_code": form.get("reason_code", ""), "answer": form.get("answer", "")}
-        )
-        handling.reject(session, caller, objection_id, body)
-        flash("已答复：异议不成立", "info")
-    else:
-        return render_template("console/error.html", message="没有这项操作", me=_me(caller)), 404
-    return redirect(url_for("console.objection", objection_id=objection_id))
+# --- record corrections (reviewer) --------------------------------------------------------------
 
 
 @blp.get("/corrections")
@@ -229,11 +166,3 @@ def check_hold(caller: Caller, item_id: int) -> Any:
     checks.hold(current_session(), caller, item_id, body["note"])
     flash("已暂停发放；核实无误后恢复并补发，申领人已收到通知", "info")
     return redirect(url_for("console.check_items"))
-
-
-@blp.get("/objections/<int:objection_id>/images/<int:attachment_id>")
-@page("handler", "supervisor", "reviewer")
-def objection_image(caller: Caller, objection_id: int, attachment_id: int) -> Any:
-    """A photo the claimant sent: each viewing is audited (by the service)."""
-    attachment, content = handling.image(current_session(), caller, objection_id, attachment_id)
-    return Response(content, mimetype=attachment.content_type, headers={"Cache-Control": "no-store"})

@@ -221,6 +221,7 @@ from miniapp_api.console import (  # noqa: E402, F401
     casework,
     dashboard,
     finance,
+    objections,
     parameters,
     supervision,
 )

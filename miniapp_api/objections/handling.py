@@ -27,7 +27,7 @@ from miniapp_api.objections.vocabulary import (
     CATEGORY_LABELS,
     REJECTION_CATEGORIES,
     REJECTION_REASONS,
-    STATUS_LABELS,
+    STAFF_STATUS_LABELS,
 )
 from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Person
@@ -71,7 +71,7 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
             "field": objection.field,
             "field_label": FIELDS[objection.field].label if objection.field else None,
             "status": objection.status,
-            "status_label": STATUS_LABELS[objection.status],
+            "status_label": STAFF_STATUS_LABELS[objection.status],
             "region_code": objection.region_code,
             "claimant": mask_name(name),
             "assigned_to": objection.assigned_to,
@@ -168,7 +168,7 @@ def _worked_by_caller(session: Session, caller: Caller, objection_id: int) -> Ob
     objection = staff_objection_of(session, caller, objection_id, for_update=True)
     if objection.status not in _WORKABLE:
         raise ConflictError(
-            f"这条异议当前状态为“{STATUS_LABELS[objection.status]}”，不能办理此操作",
+            f"这条异议当前状态为“{STAFF_STATUS_LABELS[objection.status]}”，不能办理此操作",
             code="OBJECTION_NOT_WORKABLE",
             details={"status": objection.status},
         )

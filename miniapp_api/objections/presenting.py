@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from auth.models import StaffUser
 from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import ServiceRating
+from miniapp_api.claims.status import STATUS_LABELS as CLAIM_STATUS_LABELS
 from miniapp_api.clock import china_today
 from miniapp_api.holidays.service import undated_note
 from miniapp_api.objections.models import (
@@ -24,11 +25,13 @@ from miniapp_api.objections.vocabulary import (
     CATEGORY_LABELS,
     EVENT_LABELS,
     OUTCOME_LABELS,
+    STAFF_STATUS_LABELS,
     STATUS_LABELS,
     next_steps,
 )
 from miniapp_api.pii import mask_bank_account, mask_id_number, mask_name, mask_phone, mask_text
 from miniapp_api.records.models import Person, Region
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 # Values of a correction that are shown masked, even to staff.
 _MASKED = {"bank_account": mask_bank_account}
@@ -151,6 +154,15 @@ def _masked(values: dict[str, Any]) -> dict[str, Any]:
     return {key: _MASKED[key](value) if key in _MASKED and value else value for key, value in values.items()}
 
 
+def _value_label(field: str | None, value: Any) -> Any:
+    """A coded value as words: 失业原因 economic_layoff reads 用人单位裁员."""
+    if field == "separation_reason" and isinstance(value, str) and value in SEPARATION_REASONS:
+        return SEPARATION_REASONS[value].label
+    if isinstance(value, str) and value in CLAIM_STATUS_LABELS:
+        return CLAIM_STATUS_LABELS[value]
+    return value
+
+
 def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]:
     person = session.get(Person, objection.person_id)
     assert person is not None
@@ -162,6 +174,9 @@ def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]
     seen = describe(session, objection, events)
     return {
         **seen,
+        "status_label": STAFF_STATUS_LABELS[objection.status],
+        "claimed_label": _value_label(objection.field, seen["claimed_value"]),
+        "recorded_label": _value_label(objection.field, seen.get("recorded_value")),
         # Free text may hold an ID, phone or bank number: staff read it masked.
         "description": mask_text(seen["description"]),
         "claimed_value": mask_text(seen["claimed_value"]) if isinstance(seen["claimed_value"], str) else None,

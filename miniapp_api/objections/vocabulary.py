@@ -30,7 +30,10 @@ EVENT_LABELS = {
     "overdue": "逾期，已提交主管督办",
     "due_date_set": "确定答复期限",
     "rated": "服务评价",
+    "filer_lost_identity": "提出人的微信身份绑定已被解除（身份由本人找回）",
 }
+# The same statuses as staff read them (the claimant's read "待您补充").
+STAFF_STATUS_LABELS = {**STATUS_LABELS, "awaiting_claimant": "待申领人补充材料（答复期限暂停计算）"}
 
 OUTCOME_LABELS = {"accepted": "异议成立", "rejected": "异议不成立"}
 
