@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from auth.models import STAFF_ROLES, AuthSession, StaffUser
+from auth.models import STAFF_ROLE_LABELS, STAFF_ROLES, AuthSession, StaffUser
 from auth.passwords import hash_password, password_problem
 from miniapp_api.audit.service import record
 from miniapp_api.db import current_session, utcnow
@@ -123,7 +123,8 @@ def _staff(username: str) -> StaffUser:
 def _roles(roles: Iterable[str]) -> list[str]:
     wanted = sorted(set(roles))
     if not wanted or set(wanted) - set(STAFF_ROLES):
-        raise ValidationFailed(f"岗位应为 {'、'.join(STAFF_ROLES)} 中的一个或多个", code="BAD_ROLE")
+        choices = "、".join(f"{STAFF_ROLE_LABELS[role]}（{role}）" for role in STAFF_ROLES)
+        raise ValidationFailed(f"请选择岗位，可选：{choices}，可多选", code="BAD_ROLE")
     return wanted
 
 

@@ -169,11 +169,33 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def plain_messages(messages: Any) -> str:
-    """A validation error's messages as one Chinese sentence: "field：message；…"."""
+def plain_messages(messages: Any, labels: dict[str, str] | None = None) -> str:
+    """A validation error's messages as one Chinese sentence, "field：message；…", each field named
+    by its label where `labels` knows it."""
+    named = labels or {}
+
+    def name_of(path: str) -> str:
+        last = path.rsplit(".", 1)[-1]
+        return named.get(last, path)
+
     return "；".join(
-        (f"{name}：" if name != "_schema" else "") + "，".join(texts) for name, texts in _flatten(messages).items()
+        (f"{name_of(name)}：" if name != "_schema" else "") + "，".join(texts)
+        for name, texts in _flatten(messages).items()
     )
+
+
+def schema_labels() -> dict[str, str]:
+    """Every input field's Chinese label (its `label` metadata), across the registered schemas."""
+    from marshmallow import class_registry
+
+    labels: dict[str, str] = {}
+    for classes in class_registry._registry.values():
+        for schema_class in classes:
+            for name, field in getattr(schema_class, "_declared_fields", {}).items():
+                label = field.metadata.get("label")
+                if isinstance(label, str):
+                    labels.setdefault(name, label)
+    return labels
 
 
 def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:

@@ -195,3 +195,15 @@ def test_an_account_an_admin_made_or_changed_is_turned_on_only_by_another_admin(
         helper = session.scalars(select(StaffUser).filter_by(username="xa.helper")).one()
         assert (helper.active, helper.roles) == (False, ["admin", "reviewer"])  # off again until checked
     assert "不能重置自己的账号" in _post(checker, "/console/staff/xa.admin2/reset-second-factor")
+
+
+def test_every_kind_of_parameter_starts_the_administrator_from_a_value_that_passes_the_checks() -> None:
+    from miniapp_api.console.parameters import EXAMPLES, national_defaults, starting_value
+    from miniapp_api.records.parameters import PARAMETER_KINDS, validate_parameter_value
+
+    national = national_defaults()
+    for kind in PARAMETER_KINDS:
+        start = starting_value(kind, None, national.get(kind))
+        assert start, kind
+        validate_parameter_value(kind, start)  # raises if the example is not a value the rules accept
+    assert set(EXAMPLES) | set(national) == set(PARAMETER_KINDS)

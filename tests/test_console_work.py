@@ -211,7 +211,7 @@ def test_a_calendar_year_is_entered_by_one_admin_and_approved_by_a_supervisor(ap
     with time_machine.travel(dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC), tick=True):
         admin = console_client(app, "cal.admin")
         page = admin.get("/console/calendar").data.decode()
-        entered = admin.post(
+        answer = admin.post(
             "/console/calendar/years",
             data={
                 "csrf_token": _token(page.encode()),
@@ -219,9 +219,11 @@ def test_a_calendar_year_is_entered_by_one_admin_and_approved_by_a_supervisor(ap
             },
             content_type="multipart/form-data",
             follow_redirects=True,
-        ).data.decode()
+        )
+        entered = answer.data.decode()
         assert "已录入2027年安排" in entered and "春节" in entered
-        record_id = int(re.search(r"/console/calendar/years/(\d+)/approve", entered).group(1))
+        assert "由您录入，须另一位管理员或主管审核" in entered  # no approve button for the maker
+        record_id = int(answer.request.path.rsplit("/", 1)[1])
         own = admin.post(
             f"/console/calendar/years/{record_id}/approve",
             data={"csrf_token": _token(entered.encode()), "confirmed": "1"},

@@ -143,9 +143,9 @@ def staff_approve(session: Session, caller: Caller, claim_id: int, body: dict[st
 def staff_reject(session: Session, caller: Caller, claim_id: int, body: dict[str, Any]) -> dict[str, Any]:
     unknown = [code for code in body["reason_codes"] if code not in REJECTION_REASONS]
     if unknown:
+        choices = "、".join(f"{wording}（{code}）" for code, (wording, *_rest) in REJECTION_REASONS.items())
         raise ValidationFailed(
-            f"不予核准原因代码不正确：{'、'.join(unknown)}；可用代码：{'、'.join(REJECTION_REASONS)}",
-            code="UNKNOWN_REJECTION_REASON",
+            f"不予核准原因代码不正确：{'、'.join(unknown)}；可选：{choices}", code="UNKNOWN_REJECTION_REASON"
         )
     claim = _pending(session, caller, claim_id)
     actor = timeline.actor_of(caller)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from auth.caller import Caller
 from miniapp_api.api import accepts
 from miniapp_api.claims import review
 from miniapp_api.claims import schemas as claim_schemas
+from miniapp_api.clock import CHINA
 from miniapp_api.console.routes import FORM_TYPES, PAGE, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 from miniapp_api.objections import corrections, handling
+from miniapp_api.objections.models import Objection
+from miniapp_api.pii import mask_id_number, mask_name
 from miniapp_api.records import fields as f
+from miniapp_api.records.models import Person
+from miniapp_api.rules.facts import FACT_LABELS
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 from miniapp_api.safety import checks, holds
 from miniapp_api.safety.models import CHECK_KINDS
@@ -52,6 +59,62 @@ def record_values(values: dict[str, Any]) -> str:
     return "；".join(shown)
 
 
+@blp.app_template_filter("facts_in_words")
+def facts_in_words(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facts a decision used, as a reviewer reads them: 性别 男, 失业原因 用人单位裁员."""
+    shown = []
+    for key, value in (facts or {}).items():
+        if key == "sex":
+            value = {"male": "男", "female": "女"}.get(value, value)
+        elif key == "separation_reason" and value in SEPARATION_REASONS:
+            value = SEPARATION_REASONS[value].label
+        elif isinstance(value, bool):
+            value = "是" if value else "否"
+        elif value is None:
+            value = "—"
+        shown.append((FACT_LABELS.get(key, key), str(value)))
+    return shown
+
+
+# The words for what a check item's evidence holds (safety.signals and the face and binding checks).
+_EVIDENCE_WORDS = {
+    "list": "名单文件",
+    "suspicions": "疑点",
+    "account": "银行账户",
+    "others": "其他申领人",
+    "wechat_user": "微信用户",
+    "failures": "核验失败次数",
+    "first_at": "首次",
+    "last_at": "最近",
+    "days": "天数",
+    "other_person": "另一身份",
+    "distance": "人脸特征距离",
+    "squatting_account": "抢先绑定的微信账户",
+    "recovered_by_account": "本人找回身份所用的微信账户",
+    "held_since": "抢先绑定时间",
+    "row": "行号",
+    "kind": "类型",
+    "note": "说明",
+    "source": "比对来源",
+    "drafts_discarded": "作废的草稿",
+    "open_objections_filed": "待办异议",
+}
+
+
+@blp.app_template_filter("evidence_in_words")
+def evidence_in_words(value: Any) -> str:
+    if isinstance(value, dict):
+        return "；".join(f"{_EVIDENCE_WORDS.get(k, k)}：{evidence_in_words(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(evidence_in_words(item) for item in value) or "—"
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":  # an ISO moment
+        try:
+            return dt.datetime.fromisoformat(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return "—" if value is None else str(value)
+
+
 # --- record corrections (reviewer) --------------------------------------------------------------
 
 
@@ -61,8 +124,18 @@ def correction_queue(caller: Caller) -> Any:
     session = current_session()
     items = corrections.pending(session, caller, PAGE)
     names = handling.staff_names(session, {item["proposed_by"] for item in items})
+    numbers = dict(
+        session.execute(
+            select(Objection.id, Objection.objection_no).where(Objection.id.in_({i["objection_id"] for i in items}))
+        ).all()
+    )
     return render_template(
-        "console/corrections.html", me=_me(caller), items=items, names=names, targets=CORRECTION_TARGETS
+        "console/corrections.html",
+        me=_me(caller),
+        items=items,
+        names=names,
+        numbers=numbers,
+        targets=CORRECTION_TARGETS,
     )
 
 
@@ -131,11 +204,17 @@ def review_verdict(caller: Caller, claim_id: int, verdict: str) -> Any:
 @page("handler", "reviewer", "supervisor", "auditor", "admin")
 def check_items(caller: Caller) -> Any:
     after = request.args.get("after", type=int) or 0
-    items = checks.listed(current_session(), caller, "open", None, after, PAGE)
+    session = current_session()
+    items = checks.listed(session, caller, "open", None, after, PAGE)
+    people = {
+        person.id: f"{mask_name(person.name)}（{mask_id_number(person.id_number)}）"
+        for person in session.scalars(select(Person).where(Person.id.in_({item.person_id for item in items})))
+    }
     return render_template(
         "console/checks.html",
         me=_me(caller),
         items=items,
+        people=people,
         kinds=CHECK_KINDS,
         reasons=STOP_REASONS,
         holding=holds.holds_payment,

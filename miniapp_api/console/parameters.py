@@ -15,9 +15,10 @@ from miniapp_api.console.calendar import ALL_STAFF
 from miniapp_api.console.routes import FORM_TYPES, _me, blp, confirmed, page
 from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
+from miniapp_api.objections import handling
 from miniapp_api.records import parameter_changes as changes
 from miniapp_api.records.service import list_regions
-from miniapp_api.rules.parameters import PARAMETER_LABELS
+from miniapp_api.rules.parameters import NATIONAL_DEFAULTS, PARAMETER_LABELS, ParameterVersion
 
 # The words for each part of a value, so a value reads as a sentence and not as JSON.
 VALUE_WORDS = {
@@ -42,6 +43,36 @@ VALUE_WORDS = {
     "min_months": "连续月数",
     "applies": "适用",
 }
+
+
+# A starting value for a kind the region has never set and the law gives no default for; the
+# administrator edits the numbers (checked like every value before it is proposed).
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "minimum_wage": {"monthly": "2200.00"},
+    "minimum_living_allowance": {"monthly": "800.00"},
+    "benefit_rate": {"basis": "minimum_wage", "bands": [{"from_month": 1, "to_month": None, "percent": "90"}]},
+    "termination_filing_limit": {"days": 15, "working_days": False},
+    "payment_schedule": {"cutoff_day": 20},
+    "business_start_lump_sum": {"allowed": False},
+    "hidden_employment": {"enabled": False, "min_months": 3},
+    "medical_premium": {"monthly": "250.00"},
+    "resettlement_payment_bar": {"applies": False},
+    "stop_reason_prevails": {"applies": False},
+}
+
+
+def national_defaults() -> dict[str, ParameterVersion]:
+    """The law's own value of each kind it sets, the latest version."""
+    latest: dict[str, ParameterVersion] = {}
+    for version in sorted(NATIONAL_DEFAULTS, key=lambda v: v.effective_from):
+        latest[version.kind] = version
+    return latest
+
+
+def starting_value(kind: str, current: Any, national: ParameterVersion | None) -> Any:
+    if current is not None:
+        return current.value
+    return national.value if national else EXAMPLES.get(kind, {})
 
 
 def readable(value: Any) -> str:
@@ -84,6 +115,7 @@ def region_parameters(caller: Caller, code: str) -> Any:
     region = changes.region_in_scope(session, caller, code)
     today = china_today()
     by_kind = changes.history(session, code)
+    pending = changes.changes(session, code)
     return render_template(
         "console/parameters.html",
         me=_me(caller),
@@ -92,7 +124,10 @@ def region_parameters(caller: Caller, code: str) -> Any:
         labels=PARAMETER_LABELS,
         by_kind=by_kind,
         in_force={kind: next((v for v in rows if v.effective_from <= today), None) for kind, rows in by_kind.items()},
-        changes=changes.changes(session, code),
+        changes=pending,
+        national=national_defaults(),
+        starting_value=starting_value,
+        proposers=handling.staff_names(session, {change.proposed_by for change in pending}),
         status_labels=changes.STATUS_LABELS,
         readable=readable,
         as_json=lambda value: json.dumps(value, ensure_ascii=False),

@@ -5,6 +5,7 @@ from, in Chinese; a page for a role the staff member lacks says so."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -24,7 +25,8 @@ from miniapp_api.audit.service import record_regardless
 from miniapp_api.clock import CHINA
 from miniapp_api.console import session as console_session
 from miniapp_api.db import current_session
-from miniapp_api.errors import AppError, ValidationFailed, plain_messages
+from miniapp_api.errors import AppError, ValidationFailed, plain_messages, schema_labels
+from miniapp_api.records.models import Region
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -108,7 +110,7 @@ def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 flash(error.message, "error")
                 return redirect(_back())
             except ma.ValidationError as error:
-                flash(plain_messages(error.messages), "error")
+                flash(plain_messages(error.messages, _labels()), "error")
                 return redirect(_back())
 
         return wrapper
@@ -121,6 +123,11 @@ def confirmed(what: str = "操作") -> None:
     the server, for a form posted some other way."""
     if request.form.get("confirmed") != "1":
         raise ValidationFailed(f"请先勾选确认，再提交{what}", code="NOT_CONFIRMED")
+
+
+@functools.cache
+def _labels() -> dict[str, str]:
+    return schema_labels()
 
 
 def _back() -> str:
@@ -139,7 +146,13 @@ def _me(caller: Caller) -> dict[str, Any]:
         "name": staff.display_name,
         "roles": sorted(caller.roles or ()),
         "region": caller.staff_region,
+        "region_name": _region_name(caller.staff_region),
     }
+
+
+def _region_name(code: str | None) -> str | None:
+    region = current_session().get(Region, code) if code else None
+    return f"{region.name}（{code}）" if region else code
 
 
 # --- signing in and out -------------------------------------------------------------------------

@@ -318,6 +318,7 @@ def describe(session: Session, record: CalendarYearRecord) -> dict[str, Any]:
             for line in record.lines
         ],
         "entered_by": names.get(record.entered_by),
+        "entered_by_id": record.entered_by,
         "entered_at": record.entered_at,
         "decided_by": names.get(record.decided_by) if record.decided_by else None,
         "withdrawn": record.status == "rejected" and record.decided_by is None,

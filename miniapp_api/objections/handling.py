@@ -86,6 +86,10 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
     ]
 
 
+def _choices(codes: Any) -> str:
+    return "、".join(f"{REJECTION_REASONS[c][0]}（{c}）" for c in codes)
+
+
 def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
     if not staff_ids:
         return {}
@@ -252,13 +256,13 @@ def reject(session: Session, caller: Caller, objection_id: int, body: dict[str, 
     code = body["reason_code"]
     if code not in REJECTION_REASONS:
         raise ValidationFailed(
-            f"不成立原因代码不正确：{code}；可用代码：{'、'.join(REJECTION_REASONS)}", code="UNKNOWN_REJECTION_REASON"
+            f"不成立原因代码不正确：{code}；可选：{_choices(REJECTION_REASONS)}", code="UNKNOWN_REJECTION_REASON"
         )
     objection = _worked_by_caller(session, caller, objection_id)
     if objection.category not in REJECTION_CATEGORIES[code]:
         fitting = [c for c, categories in REJECTION_CATEGORIES.items() if objection.category in categories]
         raise ValidationFailed(
-            f"不成立原因“{REJECTION_REASONS[code][0]}”不适用于这类异议；可用代码：{'、'.join(fitting)}",
+            f"不成立原因“{REJECTION_REASONS[code][0]}”不适用于这类异议；可选：{_choices(fitting)}",
             code="REJECTION_REASON_NOT_FOR_CATEGORY",
         )
     wording, basis = REJECTION_REASONS[code]

@@ -15,6 +15,19 @@ MAX_UNCLAIMED_MONTHS = 24
 _MINIMUM_WORKING_AGE = 16  # 劳动法第十五条
 
 
+FACT_LABELS = {
+    "birth_date": "出生日期",
+    "sex": "性别",
+    "female_original_retirement_age": "原法定退休年龄（女性）",
+    "contribution_months": "累计缴费月数",
+    "separation_date": "失业（停保）日期",
+    "separation_reason": "失业原因",
+    "application_date": "申领日期",
+    "previous_unclaimed_months": "以前未领完的月数",
+    "receiving_pension": "已领取基本养老金",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimFacts:
     birth_date: dt.date

@@ -42,7 +42,7 @@ def sign_in(driver: Any, base: str, username: str) -> None:
     wait_for(driver).until(seen.presence_of_element_located((By.ID, "username"))).send_keys(username)
     driver.find_element(By.ID, "password").send_keys(STAFF_PASSWORD)
     click(driver, "下一步")
-    secret = wait_for(driver).until(seen.presence_of_element_located((By.ID, "totp-secret"))).text
+    secret = wait_for(driver).until(seen.presence_of_element_located((By.ID, "totp-secret"))).text.replace(" ", "")
     driver.find_element(By.ID, "code").send_keys(pyotp.TOTP(secret).now())
     click(driver, "登录")
     wait_for(driver).until(seen.presence_of_element_located((By.XPATH, "//h1[starts-with(., '您好')]")))
