@@ -44,6 +44,10 @@ class WeChatAccount(TimestampMixin, Base):
     # someone's word (an ID number and a name): it may not send benefit anywhere but the
     # social security card. Cleared whenever the binding changes.
     face_verified_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The phone this WeChat user proved as an employer contact's (signed in with its SMS code, or
+    # WeChat's own phone number): reminders to every contact with that phone may go by WeChat,
+    # and the contact may sign in with WeChat alone.
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class StaffUser(TimestampMixin, Base):

@@ -8,13 +8,14 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
-from auth import schemas, service
+from auth import employer_wechat, schemas, service
 from auth.binding import bind_identity
 from auth.caller import Caller, Level
 from auth.guard import requires
 from auth.limits import rate_limited
 from auth.sessions import IssuedTokens
 from miniapp_api.api import Blueprint, ErrorEnvelope
+from miniapp_api.db import current_session
 from miniapp_api.extensions import settings
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录、实名认证与退出")
@@ -106,6 +107,29 @@ class StaffLogin(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """经办工作人员以用户名、密码和身份验证器的动态验证码登录"""
         return tokens(service.staff_login(body["username"], body["password"], body["code"]))
+
+
+@blp.route("/employer/wechat")
+class EmployerWeChatBinding(MethodView):
+    @requires(blp, "employer")
+    @blp.arguments(schemas.WeChatLoginIn)
+    @blp.response(200, schemas.EmployerWeChatOut)
+    def post(self, body: dict[str, Any], caller: Caller) -> Any:
+        """已登录的单位联系人绑定小程序的微信（wx.login 的 code）：此后可用微信登录，提醒经微信发送"""
+        employer_wechat.bind(current_session(), caller, body["code"])
+        return {"bound": True, "message": "已绑定微信：以后可直接用微信登录，提醒将通过微信发送（未订阅时发短信）"}
+
+
+@blp.route("/employer/wechat/login")
+class EmployerWeChatLogin(MethodView):
+    @rate_limited("RATE_LIMIT_LOGIN")
+    @blp.arguments(schemas.EmployerWeChatLoginIn)
+    @blp.response(200, schemas.TokensOut)
+    @blp.alt_response(401, schema=ErrorEnvelope, description="这个微信尚未绑定该单位的联系人（WECHAT_NOT_BOUND）")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="失败次数过多，暂时锁定")
+    def post(self, body: dict[str, Any]) -> Any:
+        """已绑定微信的单位联系人以 wx.login 的 code 和统一社会信用代码登录"""
+        return tokens(employer_wechat.login(current_session(), body["code"], body["credit_code"]))
 
 
 @blp.route("/refresh")

@@ -44,6 +44,15 @@ class IdentityOut(Schema):
     person = ma.fields.Nested(PersonBriefOut)
 
 
+class EmployerWeChatLoginIn(WeChatLoginIn):
+    credit_code = f.CreditCode(required=True, metadata={"label": "统一社会信用代码"})
+
+
+class EmployerWeChatOut(Schema):
+    bound = ma.fields.Boolean()
+    message = ma.fields.String()
+
+
 class EmployerCodeIn(Schema):
     credit_code = f.CreditCode(required=True, metadata={"label": "统一社会信用代码"})
     phone = f.MobilePhone(required=True, metadata={"label": "联系人手机号码"})

@@ -41,6 +41,14 @@ def same_name(recorded: str, given: str) -> bool:
 
 
 def wechat_login(code: str) -> IssuedTokens:
+    account = wechat_account(code)
+    issued = open_session("claimant", wechat_account=account)
+    record("auth.wechat_login", actor=("claimant", account.id), subject=("auth_session", issued.session.id))
+    return issued
+
+
+def wechat_account(code: str) -> WeChatAccount:
+    """The mini-program user a wx.login code stands for, recorded (or updated) with its session key."""
     identity = exchange_code(code)  # nothing is written unless WeChat accepted the code
     db = current_session()
     account = db.scalar(
@@ -52,9 +60,7 @@ def wechat_login(code: str) -> IssuedTokens:
     account.session_key = identity.session_key
     account.unionid = identity.unionid or account.unionid
     db.flush()
-    issued = open_session("claimant", wechat_account=account)
-    record("auth.wechat_login", actor=("claimant", account.id), subject=("auth_session", issued.session.id))
-    return issued
+    return account
 
 
 # --- employers -------------------------------------------------------------------------------

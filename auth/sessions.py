@@ -126,7 +126,13 @@ def _caller(facts: Any, now: dt.datetime) -> Caller:
     if facts.kind == "employer":
         if facts.contact_id is None:
             raise Unauthenticated("登录已失效，请重新登录", code="TOKEN_INVALID")
-        return Caller(facts.id, "employer", employer_id=facts.employer_id, employer_contact_id=facts.contact_id)
+        return Caller(
+            facts.id,
+            "employer",
+            wechat_account_id=facts.account_id,
+            employer_id=facts.employer_id,
+            employer_contact_id=facts.contact_id,
+        )
     if facts.staff_id is None or not facts.active:
         raise Unauthenticated("账号已停用，请联系管理员", code="ACCOUNT_DISABLED")
     return Caller(

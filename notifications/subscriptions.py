@@ -30,6 +30,8 @@ MOMENTS = {
     "claim_submitted": ("claim-progress-subscribe", "benefit-change-subscribe"),
     "objection_filed": ("objection-progress-subscribe",),
     "identity_bound": ("account-security-subscribe", "claim-progress-subscribe"),
+    "employer_wechat_bound": ("employer-duty-subscribe",),
+    "employer_duty_acknowledged": ("employer-duty-subscribe",),
 }
 
 

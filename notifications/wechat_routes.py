@@ -93,8 +93,8 @@ class Push(MethodView):
 
 def _openid(session: Session, caller: Caller) -> str:
     account = session.get(WeChatAccount, caller.wechat_account_id) if caller.wechat_account_id else None
-    if account is None:
-        raise Forbidden("请在微信小程序中登录后再设置订阅", code="WECHAT_LOGIN_REQUIRED")
+    if account is None:  # an employer signed in by SMS code: no WeChat user to subscribe
+        raise Forbidden("请在微信小程序中以微信登录后再设置订阅", code="WECHAT_LOGIN_REQUIRED")
     return account.openid
 
 
@@ -105,14 +105,14 @@ def _moments() -> dict[str, list[str]]:
 
 @blp.route("/subscriptions")
 class Subscriptions(MethodView):
-    @requires(blp, "claimant", level=Level.WECHAT)
+    @requires(blp, ("claimant", "employer"), level=Level.WECHAT)
     @blp.response(200, SubscriptionsOut)
     def get(self, caller: Caller) -> Any:
         """何时请求哪些订阅消息模板，以及本人已同意的订阅"""
         session = current_session()
         return {"moments": _moments(), "subscriptions": subscriptions.of(session, _openid(session, caller))}
 
-    @requires(blp, "claimant", level=Level.WECHAT)
+    @requires(blp, ("claimant", "employer"), level=Level.WECHAT)
     @blp.arguments(SubscriptionResultsIn)
     @blp.response(200, SubscriptionsOut)
     def post(self, body: dict[str, Any], caller: Caller) -> Any:

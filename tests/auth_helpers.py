@@ -78,6 +78,8 @@ def staff_account(username: str, *roles: str, region: str | None = None) -> None
 def authenticator_code(username: str) -> str:
     """The code the member's authenticator shows now (enrolled here if it never was), one the
     service has not yet accepted: each code works once."""
+    import time
+
     import pyotp
 
     from auth.models import StaffUser
@@ -87,8 +89,13 @@ def authenticator_code(username: str) -> str:
         staff = session.query(StaffUser).filter_by(username=username).one()
         if staff.totp_secret is None or staff.totp_confirmed_at is None:
             staff.totp_secret, staff.totp_confirmed_at = pyotp.random_base32(), utcnow()
-        step = max(int(utcnow().timestamp() // 30), (staff.totp_last_step or 0) + 1)
-        return str(pyotp.TOTP(staff.totp_secret).at(step * 30))
+        secret, last = staff.totp_secret, staff.totp_last_step or 0
+    now = utcnow().timestamp()
+    if last > now // 30:  # the next code is used already, as a person would, wait for a new one
+        time.sleep(30 - now % 30 + 0.1)
+        now = utcnow().timestamp()
+    step = max(int(now // 30), last + 1)
+    return str(pyotp.TOTP(secret).at(step * 30))
 
 
 def staff_credentials(username: str) -> dict[str, str]:

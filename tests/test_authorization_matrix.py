@@ -32,6 +32,7 @@ CLAIMANT_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 20
 STAFF_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401}
 CLAIM_READERS = {**STAFF_ONLY, "reviewer": 200, "auditor": 200, "admin": 200}
 OBJECTION_READERS = {**CLAIM_READERS, "handler": 200, "supervisor": 200}
+# Any WeChat user of the mini-program; an employer signed in by SMS code has none (403).
 WECHAT_USERS = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "claimant": 200, "claimant_unbound": 200}
 EMPLOYER_ONLY = {**dict.fromkeys(CALLERS, 403), "anonymous": 401, "employer": 200}
 STAFF_CALLERS = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
@@ -86,6 +87,10 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/auth/staff/login", "/api/v1/auth/staff/login",
      lambda caller: {"username": f"nobody{CALLERS.index(caller)}", "password": "x", "code": "000000"},
      dict.fromkeys(CALLERS, 401)),
+    ("POST", "/api/v1/auth/employer/wechat", "/api/v1/auth/employer/wechat", {"code": "not-issued"},
+     {**EMPLOYER_ONLY, "employer": 401}),  # a code WeChat never issued
+    ("POST", "/api/v1/auth/employer/wechat/login", "/api/v1/auth/employer/wechat/login",
+     {"code": "not-issued", "credit_code": "91350100M000100Y43"}, dict.fromkeys(CALLERS, 401)),
     ("POST", "/api/v1/auth/refresh", "/api/v1/auth/refresh", {"refresh_token": "rt_not-a-real-token"},
      dict.fromkeys(CALLERS, 401)),
     ("GET", "/api/v1/auth/me", "/api/v1/auth/me", None, ANY_LOGIN),

@@ -80,17 +80,15 @@ def test_a_claimant_with_wechat_gets_a_subscribe_message(
     assert sms_standin.accepted == []
 
 
-def test_an_employer_contact_gets_an_official_account_template_message(
+def test_staff_get_official_account_template_messages_which_need_no_subscription(
     app: Flask, wechat_standin: WeChatStandIn
 ) -> None:
-    values = {
-        "employer_name": "唐山宏达机械制造有限公司", "worker_name": "王建国", "separated_on": "2026-11-02",
-        "due_on": "2026-11-11", "notice_url": "https://example.invalid/notice/1",
-    }  # fmt: skip
-    message_id = queue("employer_notice_reminder", values, openid=OPENID)
+    values = {"known_through": "2026-12-31", "year": 2027}
+    with unit_of_work():
+        message_id = service.send("staff_calendar_horizon", service.Recipient("staff", 1, PHONE, OPENID), values).id
     assert message(message_id).status == "delivered"
     assert wechat_standin.sent[0]["path"] == "/cgi-bin/message/template/send"
-    assert wechat_standin.sent[0]["url"] == "https://example.invalid/notice/1"
+    assert wechat_standin.sent[0]["data"]["keyword1"] == {"value": "2027年节假日安排"}
 
 
 def test_wechat_43101_falls_back_to_sms(app: Flask, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from auth import employer_wechat
 from auth.models import WeChatAccount
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.models import Claim
@@ -213,12 +214,17 @@ def remind_group(session: Session, employer: Employer, group: list[EmployerDuty]
 
 
 def _to_contacts(session: Session, employer: Employer, kind: str, values: dict[str, Any], key: str) -> int:
+    """Each contact by WeChat where they signed in with it and allowed the reminder, else by SMS."""
     sent = 0
-    for contact in session.scalars(select(EmployerContact).where(EmployerContact.employer_id == employer.id)):
+    contacts = session.scalars(select(EmployerContact).where(EmployerContact.employer_id == employer.id)).all()
+    openids = employer_wechat.openids_by_phone(session, {contact.phone_hash for contact in contacts})
+    for contact in contacts:
         try:
             notify.send(
                 kind,
-                notify.Recipient("employer_contact", contact.id, phone=contact.phone),
+                notify.Recipient(
+                    "employer_contact", contact.id, phone=contact.phone, openid=openids.get(contact.phone_hash)
+                ),
                 values,
                 dedup_key=f"{key}:{contact.id}",
             )
