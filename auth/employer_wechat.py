@@ -1,7 +1,7 @@
-"""Employer contacts on WeChat. A contact signed in with the SMS code (the phone proven) links the
-mini-program's WeChat user to that phone; from then on the contact signs in with WeChat alone,
-for every employer whose contact has that phone, and reminders go by WeChat where the contact
-allowed them, by SMS otherwise."""
+"""Employer contacts on WeChat. A contact signed in with the SMS code (the phone proven), or whose
+phone WeChat verified (getPhoneNumber), links the mini-program's WeChat user to that phone; from
+then on the contact signs in with WeChat alone, for every employer whose contact has that
+phone, and reminders go by WeChat where the contact allowed them, by SMS otherwise."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from auth.caller import Caller
 from auth.models import WeChatAccount
 from auth.service import wechat_account
 from auth.sessions import IssuedTokens, open_session
+from auth.wechat_login import verified_phone
 from miniapp_api.audit.service import record, record_regardless
 from miniapp_api.errors import Unauthenticated
 from miniapp_api.extensions import settings
+from miniapp_api.pii import mask_phone
 from miniapp_api.records.models import Employer, EmployerContact
+from miniapp_api.records.service import phone_hash
 
 
 def bind(session: Session, caller: Caller, code: str) -> WeChatAccount:
@@ -47,6 +50,30 @@ def login(session: Session, code: str, credit_code: str) -> IssuedTokens:
             "这个微信还不是该单位联系人：请先以手机短信验证码登录，并在“我的”中绑定微信", code="WECHAT_NOT_BOUND"
         )
     guess.succeeded()
+    issued = open_session("employer", contact=contact, wechat_account=account)
+    record("auth.employer_wechat_login", actor=("employer", contact.id), subject=("auth_session", issued.session.id))
+    return issued
+
+
+def login_with_wechat_phone(session: Session, code: str, phone_code: str, credit_code: str) -> IssuedTokens:
+    """The contact's phone verified by WeChat (getPhoneNumber) instead of an SMS code: the WeChat
+    user is bound to it and signed in."""
+    account = wechat_account(code)
+    guess = lockout.attempt("employer_wechat_login", str(account.id))
+    phone = verified_phone(phone_code)
+    contact = session.scalar(
+        select(EmployerContact)
+        .join(Employer, Employer.id == EmployerContact.employer_id)
+        .where(Employer.credit_code == credit_code, EmployerContact.phone_hash == phone_hash(phone))
+    )
+    if contact is None:
+        guess.failed()
+        record_regardless("auth.employer_wechat_login", detail={"credit_code": credit_code, "phone": mask_phone(phone)})
+        raise Unauthenticated(
+            f"微信验证的手机号 {mask_phone(phone)} 不是该单位登记的联系人，请联系经办机构登记", code="NOT_A_CONTACT"
+        )
+    guess.succeeded()
+    account.contact_phone_hash = contact.phone_hash
     issued = open_session("employer", contact=contact, wechat_account=account)
     record("auth.employer_wechat_login", actor=("employer", contact.id), subject=("auth_session", issued.session.id))
     return issued

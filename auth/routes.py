@@ -132,6 +132,22 @@ class EmployerWeChatLogin(MethodView):
         return tokens(employer_wechat.login(current_session(), body["code"], body["credit_code"]))
 
 
+@blp.route("/employer/wechat/phone-login")
+class EmployerWeChatPhoneLogin(MethodView):
+    @rate_limited("RATE_LIMIT_LOGIN")
+    @blp.arguments(schemas.EmployerWeChatPhoneLoginIn)
+    @blp.response(200, schemas.TokensOut)
+    @blp.alt_response(401, schema=ErrorEnvelope, description="手机号不是该单位的联系人（NOT_A_CONTACT）或凭证无效")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="失败次数过多，暂时锁定")
+    def post(self, body: dict[str, Any]) -> Any:
+        """单位联系人以微信验证的手机号登录（getPhoneNumber 的 code，无需短信验证码），并绑定此微信"""
+        return tokens(
+            employer_wechat.login_with_wechat_phone(
+                current_session(), body["code"], body["phone_code"], body["credit_code"]
+            )
+        )
+
+
 @blp.route("/refresh")
 class Refresh(MethodView):
     @rate_limited("RATE_LIMIT_LOGIN")

@@ -48,6 +48,14 @@ class EmployerWeChatLoginIn(WeChatLoginIn):
     credit_code = f.CreditCode(required=True, metadata={"label": "统一社会信用代码"})
 
 
+class EmployerWeChatPhoneLoginIn(EmployerWeChatLoginIn):
+    phone_code = f.Text(
+        required=True,
+        validate=validate.Length(max=128),
+        metadata={"label": "手机号授权凭证", "description": "小程序 getPhoneNumber 按钮得到的 code"},
+    )
+
+
 class EmployerWeChatOut(Schema):
     bound = ma.fields.Boolean()
     message = ma.fields.String()

@@ -1,5 +1,6 @@
-"""Exchanging a wx.login code for the user's openid and session_key (jscode2session), through
-wechatpy's client pointed at WeChat or at the project's stand-in (WECHAT_API_BASE_URL)."""
+"""Exchanging a wx.login code for the user's openid and session_key (jscode2session), and a
+getPhoneNumber code for the phone number WeChat verified (wxa/business/getuserphonenumber),
+through wechatpy's client (its token handling) pointed at WeChat or at the project's stand-in."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from miniapp_api.errors import AppError, ServiceUnavailable, TooManyAttempts, Unauthenticated
+from miniapp_api.errors import AppError, ServiceUnavailable, TooManyAttempts, Unauthenticated, ValidationFailed
 from notifications.channels.base import TemporaryError
 from notifications.providers import channels
 
@@ -49,3 +50,29 @@ def _refusal(errcode: int | None) -> AppError:
     if errcode == -1:
         return ServiceUnavailable("微信系统繁忙，请稍后再试", code="WECHAT_UNAVAILABLE")
     return ServiceUnavailable(f"微信登录暂时失败（错误码{errcode}），请稍后再试", code="WECHAT_UNAVAILABLE")
+
+
+def verified_phone(code: str) -> str:
+    """The mainland mobile number WeChat verified for the user who tapped getPhoneNumber.
+
+    wechatpy 1.8 has no helper for this endpoint: it is called through the client's own post,
+    which adds the access token and refreshes it when WeChat says it is stale."""
+    client = channels().wechat.miniapp
+    try:
+        answer = client.post(f"{client.wxa.API_BASE_URL}wxa/business/getuserphonenumber", data={"code": code})
+    except WeChatClientException as error:
+        if error.errcode in _INVALID_CODE:
+            # 422, not 401: the caller's session is fine, only this one-time code is not
+            raise ValidationFailed(
+                "手机号授权凭证无效或已使用，请重新点击“使用微信手机号”", code="PHONE_CODE_INVALID"
+            ) from None
+        raise _refusal(error.errcode) from None
+    except (requests.RequestException, OSError, TemporaryError):
+        raise ServiceUnavailable("微信服务暂时无法访问，请稍后再试", code="WECHAT_UNAVAILABLE") from None
+    info = answer.get("phone_info") or {}
+    phone = str(info.get("purePhoneNumber") or "")
+    if str(info.get("countryCode") or "86") != "86" or not (
+        len(phone) == 11 and phone.startswith("1") and phone.isdigit()
+    ):
+        raise ValidationFailed("微信绑定的不是中国大陆手机号，请手工填写并以短信验证", code="PHONE_NOT_MAINLAND")
+    return phone

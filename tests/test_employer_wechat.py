@@ -106,3 +106,52 @@ def test_a_wechat_user_who_never_proved_the_phone_cannot_sign_in_as_the_contact(
     _file(client, by_sms, firm["workers"][0])
     (reminder,) = _reminders()
     assert reminder.channel == "sms" and wechat_standin.sent == []  # nobody allowed WeChat reminders
+
+
+def test_a_contact_whose_phone_wechat_verifies_signs_in_without_an_sms_code(
+    client: Any, wechat_standin: WeChatStandIn, sms_standin: SmsStandIn
+) -> None:
+    firm = employer_with_workers(1)
+    phone_code = wechat_standin.issue_phone_code(CONTACT_PHONE)
+    signed_in = client.post(
+        "/api/v1/auth/employer/wechat/phone-login",
+        json={"code": wechat_standin.issue_code(CONTACT_OPENID), "phone_code": phone_code,
+              "credit_code": firm["credit_code"]},
+    )  # fmt: skip
+    assert signed_in.status_code == 200, signed_in.get_json()
+    assert sms_standin.accepted == []  # no code was texted
+    again = client.post(
+        "/api/v1/auth/employer/wechat/login",
+        json={"code": wechat_standin.issue_code(CONTACT_OPENID), "credit_code": firm["credit_code"]},
+    )
+    assert again.status_code == 200  # the WeChat user is bound to the phone now
+    reused = client.post(
+        "/api/v1/auth/employer/wechat/phone-login",
+        json={"code": wechat_standin.issue_code(CONTACT_OPENID), "phone_code": phone_code,
+              "credit_code": firm["credit_code"]},
+    )  # fmt: skip
+    assert (reused.status_code, reused.get_json()["code"]) == (422, "PHONE_CODE_INVALID")  # works once
+    stranger = client.post(
+        "/api/v1/auth/employer/wechat/phone-login",
+        json={"code": wechat_standin.issue_code("o_other"),
+              "phone_code": wechat_standin.issue_phone_code("13911112222"), "credit_code": firm["credit_code"]},
+    )  # fmt: skip
+    assert (stranger.status_code, stranger.get_json()["code"]) == (401, "NOT_A_CONTACT")
+    assert "139****2222" in stranger.get_json()["message"]
+
+
+def test_a_claimant_fills_the_forms_phone_with_the_number_wechat_verified(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from tests.claims_helpers import claimant
+
+    tokens = claimant(client, wechat_standin)
+    saved = client.put(
+        "/api/v1/claims/draft",
+        json={"phone_code": wechat_standin.issue_phone_code("13600001234")},
+        headers=bearer(tokens),
+    )
+    assert saved.status_code == 200, saved.get_json()
+    assert "136****1234" in str(saved.get_json())
+    forged = client.put("/api/v1/claims/draft", json={"phone_code": "made-up"}, headers=bearer(tokens))
+    assert (forged.status_code, forged.get_json()["code"]) == (422, "PHONE_CODE_INVALID")

@@ -54,6 +54,13 @@ class BankAccountIn(Schema):
 
 class EditsIn(_RefusesInternalFields):
     phone = f.MobilePhone(metadata={"label": "联系电话", "example": "13800138000"})
+    phone_code = f.Text(
+        validate=validate.Length(min=1, max=128),
+        metadata={
+            "label": "微信手机号授权凭证",
+            "description": "getPhoneNumber 的 code：由微信核验手机号，代替手工填写",
+        },
+    )
     contact_address = f.Text(validate=validate.Length(max=200), metadata={"label": "联系地址"})
     bank_account = ma.fields.Nested(BankAccountIn, metadata={"label": "收款账户"})
 

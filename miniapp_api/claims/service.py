@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from auth.binding import binding_face_verified
 from auth.caller import Caller
+from auth.wechat_login import verified_phone
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import decisions, timeline
 from miniapp_api.claims.form import FIELDS, INTERNAL, fingerprints, render
@@ -120,7 +121,16 @@ def get_draft(session: Session, caller: Caller) -> dict[str, Any]:
     return _draft_form(session, person, draft, read_records(session, person, china_today()))
 
 
+def with_wechat_phone(edits: dict[str, Any]) -> dict[str, Any]:
+    """A phone WeChat verified (getPhoneNumber's one-time code) becomes the form's phone."""
+    if "phone_code" not in edits:
+        return edits
+    rest = {key: value for key, value in edits.items() if key != "phone_code"}
+    return {**rest, "phone": verified_phone(edits["phone_code"])}
+
+
 def save_draft(session: Session, caller: Caller, edits: dict[str, Any]) -> dict[str, Any]:
+    edits = with_wechat_phone(edits)
     person = _person(session, caller)
     _check_bank_choice(caller, person, edits)
     view = read_records(session, person, china_today())
@@ -239,7 +249,7 @@ def submit_claim(session: Session, caller: Caller, body: dict[str, Any], key: st
     else:
         draft = None if body["use_draft"] is False else _saved_draft(session, person.id)
     edits = dict(json.loads(draft.edits)) if draft else {}
-    edits.update(body["edits"])
+    edits.update(with_wechat_phone(body["edits"]))
     _check_bank_choice(caller, person, edits)
     if not edits.get("bank_account") and not person.bank_account:
         raise ValidationFailed(

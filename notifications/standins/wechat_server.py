@@ -37,6 +37,7 @@ class WeChatStandIn(StandInServer):
         self.long_term_templates: set[str] = set()
         self.push_to: dict[str, str] | None = None  # url, token, aes_key, appid
         self.calls: dict[str, int] = {}  # path -> requests received
+        self.phone_codes: dict[str, str] = {}  # getPhoneNumber code -> the phone it stands for
         self._state = threading.Lock()
 
     def script_key(self, request: Request) -> str:
@@ -61,6 +62,7 @@ class WeChatStandIn(StandInServer):
             self.allowed.clear()
             self.long_term.clear()
             self.calls.clear()
+            self.phone_codes.clear()
 
     def answer(self, request: Request) -> tuple[int, Any]:
         if request.path == "/cgi-bin/token":
@@ -69,6 +71,8 @@ class WeChatStandIn(StandInServer):
             return self._code_to_session(request)
         if request.path in ("/cgi-bin/message/subscribe/send", "/cgi-bin/message/template/send"):
             return self._send(request)
+        if request.path == "/wxa/business/getuserphonenumber":
+            return self._phone_number(request)
         return 404, {"errcode": 404, "errmsg": "not found"}
 
     def _token(self, request: Request) -> tuple[int, Any]:
@@ -91,6 +95,25 @@ class WeChatStandIn(StandInServer):
             self.sessions[code] = session
         return code
 
+    def issue_phone_code(self, phone: str) -> str:
+        """What the getPhoneNumber button gives the page: a one-time code for the user's phone."""
+        code = secrets.token_hex(16)
+        with self._state:
+            self.phone_codes[code] = phone
+        return code
+
+    def _phone_number(self, request: Request) -> tuple[int, Any]:
+        token = request.query.get("access_token", "")
+        with self._state:
+            if token not in self.tokens.values():
+                return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+            phone = self.phone_codes.pop(str((request.json() or {}).get("code")), None)  # works once
+        if phone is None:
+            return 200, {"errcode": 40029, "errmsg": "invalid code"}
+        watermark = {"timestamp": int(time.time()), "appid": request.query.get("appid", "")}
+        info = {"phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86", "watermark": watermark}
+        return 200, {"errcode": 0, "errmsg": "ok", "phone_info": info}
+
     def control(self, request: Request) -> tuple[int, Any]:
         """Also POST /__control__/wx-login {"openid"?} → {"code"}, as wx.login would give the app,
         and POST /__control__/subscribe {"openid", "results": {template_id: accept|reject}}, as
@@ -98,6 +121,9 @@ class WeChatStandIn(StandInServer):
         if request.path == "/__control__/wx-login":
             data = request.json() or {}
             return 200, {"code": self.issue_code(data.get("openid"), data.get("unionid"))}
+        if request.path == "/__control__/phone-code":
+            data = request.json() or {}
+            return 200, {"code": self.issue_phone_code(str(data.get("phone") or ""))}
         if request.path == "/__control__/subscribe":
             data = request.json() or {}
             given = data.get("results")
