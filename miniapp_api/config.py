@@ -124,6 +124,9 @@ class Settings:
     # most LIVENESS_MAX_SECONDS or at most LIVENESS_MAX_FRAMES stills, LIVENESS_MAX_UPLOAD_BYTES
     # in all; five failures in 15 minutes lock face verification for 30.
     LIVENESS_CHALLENGE_TTL_S: int = 120
+    # Who checks faces: "local" (liveness and the agency's reference photo, face_recognition) or
+    # "wechat" (WeChat's 人脸核身 against the public-security photo; needs WeChat's approval).
+    FACE_PROVIDER: str = "local"
     LIVENESS_MAX_SECONDS: float = 5.0
     LIVENESS_MAX_FRAMES: int = 30
     # How long a recording's frame hashes are kept to refuse it replayed (re-encoded, trimmed).
@@ -257,6 +260,8 @@ class Settings:
     def check(self) -> None:
         if self.MINIAPP_ENV not in ENVIRONMENTS:
             raise ConfigError(f"MINIAPP_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.FACE_PROVIDER not in ("local", "wechat"):
+            raise ConfigError("FACE_PROVIDER must be local or wechat")
         if self.LIVENESS_CONCURRENCY < 0:
             raise ConfigError("LIVENESS_CONCURRENCY must be 0 (one per CPU) or more")
         if self.MAX_CONTENT_LENGTH <= 0:

@@ -21,6 +21,9 @@ class LivenessChallenge(Base):
     # "verify": the session's own bound person; "bind": an identity the session claims (the
     # recovery of a binding someone else took), which a pass binds to this account.
     purpose: Mapped[str] = mapped_column(String(10), default="verify", server_default="verify")
+    # "local": liveness and the agency's photo; "wechat": WeChat's 人脸核身, by its verify_id.
+    provider: Mapped[str] = mapped_column(String(10), default="local", server_default="local")
+    verify_id: Mapped[str | None] = mapped_column(String(256))
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -56,10 +56,13 @@ class Challenges(MethodView):
 
 
 def _challenge_out(challenge: Any) -> dict[str, Any]:
+    instructions = [service.INSTRUCTIONS[Action(name)] for name in challenge.actions]
     return {
         "id": challenge.id,
+        "provider": challenge.provider,
+        "verify_id": challenge.verify_id,
         "actions": challenge.actions,
-        "instructions": [service.INSTRUCTIONS[Action(name)] for name in challenge.actions],
+        "instructions": instructions or ["请在微信人脸核身页面按提示完成，完成后回到本页"],
         "expires_at": challenge.expires_at,
         "purpose": service.PURPOSE,
     }
@@ -99,6 +102,25 @@ class ChallengeResponse(MethodView):
     def post(self, challenge_id: str, caller: Caller) -> Any:
         """提交动作视频或照片，得到是否通过及可操作的原因（不返回比对分数）"""
         check = service.answer_challenge(caller, challenge_id, read_upload)
+        level = session_level(caller.session_id)
+        return {
+            "passed": check.passed,
+            "reasons": service.reason_messages(check.reasons),
+            "level": level.label if level else None,
+        }
+
+
+@blp.route("/challenges/<string:challenge_id>/wechat-result")
+class WeChatResult(MethodView):
+    @rate_limited("RATE_LIMIT_LIVENESS_ANSWER")
+    @requires(blp, "claimant", level=Level.WECHAT)
+    @blp.response(200, schemas.VerdictOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="核验任务不存在")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="核验任务已使用、已超时，或不是微信人脸核身")
+    @blp.alt_response(503, schema=ErrorEnvelope, description="微信服务暂时无法访问")
+    def post(self, challenge_id: str, caller: Caller) -> Any:
+        """wx.requestFacialVerify 完成后：服务端向微信查询真实核身结果（不采信页面传来的结果）"""
+        check = service.answer_wechat(caller, challenge_id)
         level = session_level(caller.session_id)
         return {
             "passed": check.passed,

@@ -21,6 +21,13 @@ class IdentityChallengeIn(ChallengeIn):
 
 class ChallengeOut(Schema):
     challenge_id = ma.fields.String(attribute="id")
+    provider = ma.fields.String(
+        metadata={"description": "local：录制动作视频上传；wechat：调用 wx.requestFacialVerify"}
+    )
+    verify_id = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "微信人脸核身会话标识，传给 wx.requestFacialVerify（provider 为 wechat 时）"},
+    )
     actions = ma.fields.List(ma.fields.String(), metadata={"description": "按顺序完成：turn_left / turn_right …"})
     instructions = ma.fields.List(ma.fields.String(), metadata={"description": "给用户看的提示，如“请向左转头”"})
     expires_at = ma.fields.DateTime()

@@ -9,6 +9,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,7 @@ from sqlalchemy import select, update
 from auth import lockout
 from auth.binding import claimed_for_face_check, stamp_face_check, take_binding
 from auth.caller import Caller
+from auth.models import WeChatAccount
 from auth.sessions import mark_face_verified
 from liveness.actions import Action, pick_actions
 from liveness.check import REASON_MESSAGES, reference_encoding, verify_against
@@ -28,6 +30,7 @@ from miniapp_api.audit.service import record, record_regardless
 from miniapp_api.db import current_session, utcnow
 from miniapp_api.errors import AppError, ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.extensions import settings
+from miniapp_api.faces import wechat_face
 from miniapp_api.faces.capacity import face_check_slot
 from miniapp_api.faces.models import FaceCheck, LivenessChallenge
 from miniapp_api.records.models import Person, PersonPhoto, Region
@@ -111,28 +114,50 @@ def _consent_required() -> ValidationFailed:
 
 
 def _new_challenge(caller: Caller, person_id: int, consent: bool, purpose: str) -> LivenessChallenge:
+    """A check by this deployment's provider: `local` (liveness and a match with the agency's
+    photo) or `wechat` (WeChat's 人脸核身 against the public-security photo)."""
     if not consent:
         raise _consent_required()
     lockout.check_not_locked(*_lock_key(caller, person_id, purpose))
-    _photo(person_id)
+    config = settings()
     now = utcnow()
     challenge = LivenessChallenge(
         id=uuid.uuid4().hex,
         session_id=caller.session_id,
         person_id=person_id,
-        actions=[action.value for action in pick_actions()],
+        actions=[],
         purpose=purpose,
+        provider=config.FACE_PROVIDER,
         issued_at=now,
-        expires_at=now + dt.timedelta(seconds=settings().LIVENESS_CHALLENGE_TTL_S),
+        expires_at=now + dt.timedelta(seconds=config.LIVENESS_CHALLENGE_TTL_S),
     )
+    if config.FACE_PROVIDER == "wechat":
+        person, openid = _person_and_openid(caller, person_id)
+        challenge.verify_id = wechat_face.verify_id(
+            out_seq_no=challenge.id, name=person.name, id_number=person.id_number, openid=openid
+        )
+        # WeChat's screens take longer than three actions: the user reads, allows, turns.
+        challenge.expires_at = now + dt.timedelta(seconds=max(config.LIVENESS_CHALLENGE_TTL_S, 600))
+    else:
+        _photo(person_id)
+        challenge.actions = [action.value for action in pick_actions()]
     current_session().add(challenge)
     record(
         "face.challenge",
         actor=caller.audit_actor,
         subject=("person", person_id),
-        detail={"consent": True, "purpose": purpose},
+        detail={"consent": True, "purpose": purpose, "provider": challenge.provider},
     )
     return challenge
+
+
+def _person_and_openid(caller: Caller, person_id: int) -> tuple[Person, str]:
+    db = current_session()
+    person = db.get(Person, person_id)
+    account = db.get(WeChatAccount, caller.wechat_account_id) if caller.wechat_account_id else None
+    assert person is not None
+    assert account is not None  # a claimant's session has its WeChat user
+    return person, account.openid
 
 
 def _open_challenge(caller: Caller, challenge_id: str) -> LivenessChallenge:
@@ -172,11 +197,37 @@ def _known_encoding(photo: PersonPhoto) -> npt.NDArray[np.float64]:
     return encoding
 
 
+def answer_wechat(caller: Caller, challenge_id: str) -> FaceCheck:
+    """After wx.requestFacialVerify: WeChat's own record of the check decides, never the page."""
+    challenge = _open_challenge(caller, challenge_id)
+    if challenge.provider != "wechat" or not challenge.verify_id:
+        raise ConflictError("这次核验不是微信人脸核身，请按页面提示录制动作视频", code="NOT_A_WECHAT_CHECK")
+    _mark_answered(challenge)
+    guess = lockout.attempt(*_lock_key(caller, challenge.person_id, challenge.purpose), _face_policy())
+    person, openid = _person_and_openid(caller, challenge.person_id)
+    outcome = wechat_face.result(
+        verify_id=challenge.verify_id,
+        out_seq_no=challenge.id,
+        name=person.name,
+        id_number=person.id_number,
+        openid=openid,
+    )
+    if not outcome.passed and not outcome.counts_as_failure:
+        guess.succeeded(forget_failures=False)  # a cancelled screen is not a failed face
+    digest = hashlib.sha256(f"wechat:{challenge.verify_id}".encode()).hexdigest()
+    return _settle(
+        caller, challenge, guess, [] if outcome.passed else [outcome.reason], None, {}, "wechat", digest, None,
+        count_failure=outcome.counts_as_failure,
+    )  # fmt: skip
+
+
 def answer_challenge(caller: Caller, challenge_id: str, read_upload: Callable[[], Upload]) -> FaceCheck:
     """`read_upload` is called once the challenge is known to be the caller's and open, and this
     host has a face-check slot for it (else 503 with the challenge's place in the queue, the
     upload unread)."""
     challenge = _open_challenge(caller, challenge_id)
+    if challenge.provider == "wechat":
+        raise ConflictError("这次核验使用微信人脸核身，请在微信中完成", code="WECHAT_CHECK_EXPECTED")
     with face_check_slot(f"person:{challenge.person_id}"):
         _mark_answered(challenge)
         return _check(caller, challenge, read_upload())
@@ -214,6 +265,27 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
     else:
         verdict = verify_against(_known_encoding(_photo(person_id)), frames, actions, face_model())
         reasons, distance, timings = verdict.reasons, verdict.match_distance, verdict.timings_ms
+    frame_hashes = None if replayed else hashes  # a replay's frames are known already
+    return _settle(caller, challenge, guess, reasons, distance, timings, upload.kind, upload.sha256, frame_hashes)
+
+
+def _settle(
+    caller: Caller,
+    challenge: LivenessChallenge,
+    guess: lockout.Attempt,
+    reasons: list[str],
+    distance: float | None,
+    timings: dict[str, Any],
+    media_kind: str,
+    media_sha256: str,
+    frame_hashes: list[str] | None,
+    *,
+    count_failure: bool = True,
+) -> FaceCheck:
+    """The verdict kept, the lockout told, and a pass giving the session its level (and, to
+    bind, the identity): the same for either provider."""
+    db = current_session()
+    person_id = challenge.person_id
     passed = not reasons
     check = FaceCheck(
         challenge_id=challenge.id,
@@ -223,9 +295,9 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
         reasons=reasons,
         match_distance=distance,
         timings_ms=timings,
-        media_kind=upload.kind,
-        media_sha256=upload.sha256,
-        frame_hashes=None if replayed else hashes,  # a replay's frames are known already
+        media_kind=media_kind,
+        media_sha256=media_sha256,
+        frame_hashes=frame_hashes,
     )
     db.add(check)
     if passed:
@@ -237,14 +309,14 @@ def _check(caller: Caller, challenge: LivenessChallenge, upload: Upload) -> Face
             take_binding(caller, person, face_checked=True)
         else:
             stamp_face_check(caller.session_id, person_id)
-    else:
+    elif count_failure:
         guess.failed()
     record(
         "face.check",
         actor=caller.audit_actor,
         subject=("person", person_id),
         outcome="success" if passed else "failure",
-        detail={"reasons": reasons, "media_sha256": upload.sha256},
+        detail={"reasons": reasons, "media_sha256": media_sha256, "provider": challenge.provider},
     )
     return check
 
@@ -272,7 +344,13 @@ def forget_frame_hashes() -> int:
 
 
 def reason_messages(codes: list[str]) -> list[dict[str, str]]:
-    return [{"code": code, "message": REASON_MESSAGES.get(code) or _EXTRA_MESSAGES[code]} for code in codes]
+    return [{"code": code, "message": _message(code)} for code in codes]
+
+
+def _message(code: str) -> str:
+    if code.startswith("WECHAT_"):
+        return wechat_face.message_for(code)
+    return REASON_MESSAGES.get(code) or _EXTRA_MESSAGES[code]
 
 
 def decline(caller: Caller) -> dict[str, object]:

@@ -38,6 +38,8 @@ class WeChatStandIn(StandInServer):
         self.push_to: dict[str, str] | None = None  # url, token, aes_key, appid
         self.calls: dict[str, int] = {}  # path -> requests received
         self.phone_codes: dict[str, str] = {}  # getPhoneNumber code -> the phone it stands for
+        self.face_sessions: dict[str, dict[str, str]] = {}  # verify_id -> openid, out_seq_no, cert_hash
+        self.face_outcomes: list[int] = []  # the next 人脸核身 results (verify_ret); none: a pass
         self._state = threading.Lock()
 
     def script_key(self, request: Request) -> str:
@@ -63,6 +65,8 @@ class WeChatStandIn(StandInServer):
             self.long_term.clear()
             self.calls.clear()
             self.phone_codes.clear()
+            self.face_sessions.clear()
+            self.face_outcomes.clear()
 
     def answer(self, request: Request) -> tuple[int, Any]:
         if request.path == "/cgi-bin/token":
@@ -73,6 +77,10 @@ class WeChatStandIn(StandInServer):
             return self._send(request)
         if request.path == "/wxa/business/getuserphonenumber":
             return self._phone_number(request)
+        if request.path == "/cityservice/face/identify/getverifyid":
+            return self._face_session(request)
+        if request.path == "/cityservice/face/identify/queryverifyinfo":
+            return self._face_result(request)
         return 404, {"errcode": 404, "errmsg": "not found"}
 
     def _token(self, request: Request) -> tuple[int, Any]:
@@ -114,6 +122,40 @@ class WeChatStandIn(StandInServer):
         info = {"phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86", "watermark": watermark}
         return 200, {"errcode": 0, "errmsg": "ok", "phone_info": info}
 
+    def _valid_token(self, request: Request) -> bool:
+        return request.query.get("access_token", "") in self.tokens.values()
+
+    def _face_session(self, request: Request) -> tuple[int, Any]:
+        """getVerifyId: a 人脸核身 session for a name and ID number, for one WeChat user."""
+        data = request.json() or {}
+        given = data.get("cert_info")
+        cert: dict[str, Any] = given if isinstance(given, dict) else {}
+        if not (data.get("openid") and data.get("out_seq_no") and cert.get("cert_name") and cert.get("cert_no")):
+            return 200, {"errcode": 40097, "errmsg": "invalid args"}
+        with self._state:
+            if not self._valid_token(request):
+                return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+            verify_id = f"vid_{secrets.token_hex(24)}"
+            self.face_sessions[verify_id] = {
+                "openid": str(data["openid"]),
+                "out_seq_no": str(data["out_seq_no"]),
+                "cert_hash": _md5(f"cert_type=IDENTITY_CARD&cert_name={cert['cert_name']}&cert_no={cert['cert_no']}"),
+            }
+        return 200, {"errcode": 0, "errmsg": "ok", "verify_id": verify_id, "expires_in": 3600}
+
+    def _face_result(self, request: Request) -> tuple[int, Any]:
+        """queryVerifyInfo: the session's true result, for the same user, sequence and certificate."""
+        data = request.json() or {}
+        with self._state:
+            if not self._valid_token(request):
+                return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+            known = self.face_sessions.get(str(data.get("verify_id")))
+            asked = {key: str(data.get(key)) for key in ("openid", "out_seq_no", "cert_hash")}
+            if known is None or known != asked:
+                return 200, {"errcode": 40097, "errmsg": "invalid args"}
+            ret = self.face_outcomes.pop(0) if self.face_outcomes else 10000
+        return 200, {"errcode": 0, "errmsg": "ok", "verify_ret": ret}
+
     def control(self, request: Request) -> tuple[int, Any]:
         """Also POST /__control__/wx-login {"openid"?} → {"code"}, as wx.login would give the app,
         and POST /__control__/subscribe {"openid", "results": {template_id: accept|reject}}, as
@@ -124,6 +166,11 @@ class WeChatStandIn(StandInServer):
         if request.path == "/__control__/phone-code":
             data = request.json() or {}
             return 200, {"code": self.issue_phone_code(str(data.get("phone") or ""))}
+        if request.path == "/__control__/face-outcome":
+            data = request.json() or {}
+            with self._state:
+                self.face_outcomes.append(int(data.get("verify_ret") or 10000))
+            return 200, {"ok": True}
         if request.path == "/__control__/subscribe":
             data = request.json() or {}
             given = data.get("results")
@@ -221,3 +268,7 @@ class WeChatStandIn(StandInServer):
 
 def _sha1(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - WeChat's format
