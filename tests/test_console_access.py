@@ -293,3 +293,5 @@ def test_no_console_route_fails_on_an_id_too_large_for_the_database(world: dict[
     assert failures == []
     audit = world["clients"]["admin"].get(f"/console/audit?before_id={huge}")
     assert audit.status_code < 500
+    for listing in ("/console/objections", "/console/alerts", "/console/employer-duties"):
+        assert world["clients"]["supervisor"].get(f"{listing}?page={huge}").status_code == 200, listing

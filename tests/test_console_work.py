@@ -79,6 +79,13 @@ def test_a_reviewer_reads_a_claim_in_review_with_its_reasons_and_refuses_it_with
         data={"csrf_token": _token(page.encode()), "reason_codes": ["VOLUNTARY_SEPARATION"], "note": "系本人辞职"},
         follow_redirects=True,
     ).data.decode()
+    assert "请先勾选确认，再提交审核决定" in refused  # the tick is asked by the server too
+    refused = reviewer.post(
+        f"/console/claims/{claim_id}/reject",
+        data={"csrf_token": _token(page.encode()), "reason_codes": ["VOLUNTARY_SEPARATION"], "note": "系本人辞职",
+              "confirmed": "1"},
+        follow_redirects=True,
+    ).data.decode()  # fmt: skip
     assert "已作出不予核准决定" in refused
     with unit_of_work() as session:
         decided = session.get(Claim, claim_id)

@@ -296,3 +296,26 @@ def test_a_form_objection_filed_after_the_claim_corrects_the_stop_record_the_cla
         (stop,) = session.scalars(select(StopContributionEvent).filter_by(person_id=tokens["person_id"])).all()
     assert (correction["target"], correction["target_id"]) == ("stop_event", stop.id)  # the one shown, not a new one
     assert correction["before"] == {"stop_date": "2026-10-31"}
+
+
+def test_a_claim_stopped_for_a_statutory_reason_is_not_reopened_by_an_objection_to_the_earlier_decision(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.claims import timeline
+    from tests.claims_helpers import claimant, submit
+    from tests.objections_helpers import act, objection, staff
+
+    tokens = claimant(client, wechat_standin)
+    approved = submit(client, tokens).get_json()
+    filed = objection(client, tokens, category="decision", field=None, claim_id=approved["id"],
+                      description="认为领取月数算少了").get_json()  # fmt: skip
+    with unit_of_work() as session:  # meanwhile a reviewer stopped payment: a pension began
+        claim = session.get(Claim, approved["id"])
+        assert claim is not None
+        timeline.append(claim, "stopped", timeline.SYSTEM, reason="领取基本养老金", basis="社会保险法第五十一条")
+    handler = staff(client, "stop.handler", "handler", region="130200")
+    act(client, handler, filed["id"], "assign")
+    upheld = act(client, handler, filed["id"], "accept", answer="月数计算有误")
+    assert (upheld.status_code, upheld.get_json()["code"]) == (409, "CLAIM_STOPPED")
+    with unit_of_work() as session:
+        assert session.get(Claim, approved["id"]).status == "stopped"  # type: ignore[union-attr]

@@ -124,6 +124,9 @@ def describe_for_staff(session: Session, claim: Claim) -> dict[str, Any]:
         "claimant": {"name": mask_name(person.name), "id_number": mask_id_number(person.id_number)},
         "facts": claim.facts,
         "trace": claim.trace,
+        # The claim's history (decisions, stops and their basis, reconsiderations): a reviewer
+        # deciding again sees why payment was stopped before.
+        "history": events(session, claim)["events"],
     }
 
 

@@ -85,10 +85,24 @@ def decide_after_correction(
 
 
 def send_back_to_review(
-    session: Session, claim: Claim, actor: tuple[str, str | None], *, objection_no: str, staff_id: int | None
+    session: Session,
+    claim: Claim,
+    actor: tuple[str, str | None],
+    *,
+    objection_no: str,
+    staff_id: int | None,
+    category: str = "decision",
 ) -> None:
     """An upheld objection to a decision or a suspension: a reviewer decides the claim again.
-    The handler who upheld it is named, so the same person cannot also decide it."""
+    The handler who upheld it is named, so the same person cannot also decide it. A claim since
+    stopped for a statutory reason is not reopened by an objection to the earlier decision: only
+    an objection to the stop itself can reopen it."""
+    if claim.status == "stopped" and category != "suspension":
+        raise ConflictError(
+            "这笔申领此后已按法定事由停发，对原审核决定的异议成立也不恢复发放；"
+            "申领人对停发有异议的，请按“对暂停或停止发放有异议”办理",
+            code="CLAIM_STOPPED",
+        )
     if claim.status == "settled":
         raise ConflictError(
             "这笔申领已一次性领取并发放，不能退回重新审核；请转经办机构财务岗位复核",

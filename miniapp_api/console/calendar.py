@@ -62,8 +62,8 @@ def calendar_year(caller: Caller, record_id: int) -> Any:
 @page(*service.APPROVE_ROLES)
 def calendar_verdict(caller: Caller, record_id: int, verdict: str) -> Any:
     session, note = current_session(), request.form.get("note", "").strip()
+    confirmed("审核")
     if verdict == "approve":
-        confirmed("审核")
         body = CalendarDecisionIn().load({"note": note} if note else {})
         service.approve(session, _staff(caller), record_id, body.get("note"))
         flash("已审核通过，该年安排生效，等待该年份的期限随即确定", "info")

@@ -97,6 +97,9 @@ _EVIDENCE_WORDS = {
     "note": "说明",
     "source": "比对来源",
     "drafts_discarded": "作废的草稿",
+    "detail": "疑点说明",
+    "name": "姓名",
+    "id_number": "身份证号码",
     "open_objections_filed": "待办异议",
 }
 
@@ -180,6 +183,7 @@ def review_claim(caller: Caller, claim_id: int) -> Any:
 @accepts(*FORM_TYPES)
 @page("reviewer", "supervisor")
 def review_verdict(caller: Caller, claim_id: int, verdict: str) -> Any:
+    confirmed("审核决定")
     session = current_session()
     if verdict == "approve":
         review.staff_approve(

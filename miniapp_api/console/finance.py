@@ -15,6 +15,7 @@ from miniapp_api.payments import service as payments
 from miniapp_api.payments.models import PaymentRun
 from miniapp_api.records import fields as f
 from miniapp_api.safety import recoveries
+from miniapp_api.safety.reasons import STOP_REASONS
 from miniapp_api.safety.schemas import SettlementIn
 
 # --- payment runs (finance) ---------------------------------------------------------------------
@@ -87,6 +88,7 @@ def recovery_items(caller: Caller) -> Any:
     items = recoveries.listed(current_session(), caller, "open", after, PAGE)
     return render_template(
         "console/recoveries.html",
+        stop_reasons=STOP_REASONS,
         me=_me(caller),
         items=items,
         next_after=items[-1].id if len(items) == PAGE else None,

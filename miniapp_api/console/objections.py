@@ -57,8 +57,8 @@ def objection(caller: Caller, objection_id: int) -> Any:
         "console/objection.html",
         me=_me(caller),
         item=item,
-        may_act=bool({"supervisor"} & set(caller.roles))
-        or ("handler" in caller.roles and holder in (None, caller.staff_user_id)),
+        may_act=item["status"] in ("received", "in_progress", "awaiting_claimant")
+        and ("supervisor" in caller.roles or ("handler" in caller.roles and holder in (None, caller.staff_user_id))),
         handlers=handling.region_handlers(session, item["region_code"]) if "supervisor" in caller.roles else [],
         names=handling.staff_names(session, {int(i) for i in named if isinstance(i, int)}),
         reasons={

@@ -141,8 +141,8 @@ def region_parameters(caller: Caller, code: str) -> Any:
 @page(*changes.DECIDE_ROLES)
 def parameter_change_verdict(caller: Caller, change_id: int, verdict: str) -> Any:
     session, note = current_session(), request.form.get("note", "")
+    confirmed("审核")
     if verdict == "approve":
-        confirmed("批准")
         row = changes.approve(session, caller, change_id, note)
         flash(f"已批准：“{PARAMETER_LABELS[row.kind]}”自 {row.effective_from} 起适用", "info")
         return redirect(url_for("console.region_parameters", code=row.region_code))

@@ -41,6 +41,9 @@ CONSOLE_POLICY = (
 def _headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CONSOLE_POLICY
     response.headers["Cache-Control"] = "no-store"  # every page holds personal data
+    # The console's own pages name themselves to the console (a refused form goes back to its
+    # page); no other site is ever told a console address.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -84,12 +87,24 @@ def pages(number: int, rows: int) -> dict[str, Any]:
 
 
 def page_number() -> int:
-    return max(request.args.get("page", type=int) or 1, 1)
+    """The page asked for, from 1 up to a page no list reaches (an offset the database can hold)."""
+    return min(max(request.args.get("page", type=int) or 1, 1), 100_000)
 
 
 @blp.app_context_processor
 def _template_values() -> dict[str, Any]:
-    return {"csrf_token": generate_csrf, "role_labels": STAFF_ROLE_LABELS}
+    return {"csrf_token": generate_csrf, "role_labels": STAFF_ROLE_LABELS, "status_words": STATUS_WORDS}
+
+
+# Payment runs' and payments' states, as finance staff say them.
+STATUS_WORDS = {
+    "prepared": "已生成，待导出",
+    "exported": "已导出银行文件，待回盘",
+    "confirmed": "已回盘",
+    "issued": "已交银行，待回盘",
+    "paid": "已发放",
+    "failed": "银行退回",
+}
 
 
 def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

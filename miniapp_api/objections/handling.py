@@ -161,7 +161,7 @@ def assign(session: Session, caller: Caller, objection_id: int, username: str | 
 def _handler_id(session: Session, username: str, region_code: str) -> int:
     member = session.scalar(select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True)))
     if member is None or "handler" not in member.roles:
-        raise ValidationFailed(f"{username} 不是在岗的异议经办人员", code="NOT_A_HANDLER")
+        raise ValidationFailed(f"{username[:40]} 不是在岗的异议经办人员", code="NOT_A_HANDLER")
     if member.region_code not in (None, region_code):
         raise ValidationFailed(f"{username} 不属于该异议所在的统筹地区", code="WRONG_REGION")
     return member.id
@@ -245,7 +245,12 @@ def accept(session: Session, caller: Caller, objection_id: int, body: dict[str, 
     claim = session.get(Claim, objection.claim_id, with_for_update=True) if objection.claim_id else None
     assert claim is not None  # decision and suspension objections name their claim
     reevaluation.send_back_to_review(
-        session, claim, actor, objection_no=objection.objection_no, staff_id=caller.staff_user_id
+        session,
+        claim,
+        actor,
+        objection_no=objection.objection_no,
+        staff_id=caller.staff_user_id,
+        category=objection.category,
     )
     audit("objection.accepted", actor=caller.audit_actor, subject=("objection", objection.id))
     corrections.answer(session, objection, "accepted", actor)
