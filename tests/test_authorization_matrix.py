@@ -51,6 +51,11 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     # Development only (404 in production): the stand-ins' wx.login code and a phone's texts.
     ("POST", "/m/dev/wx-login", "/m/dev/wx-login", {}, PUBLIC),
     ("GET", "/m/dev/inbox", "/m/dev/inbox?phone=13900000009", None, PUBLIC),
+    # The page's stand-in for WeChat's own sheets: only a signed-in WeChat user has a popup to answer.
+    ("POST", "/m/dev/subscribe", "/m/dev/subscribe", {"results": {"claim-progress-subscribe": "reject"}},
+     {**dict.fromkeys(CALLERS, 404), "anonymous": 401, "claimant_unbound": 200, "claimant": 200}),
+    ("POST", "/m/dev/phone-code", "/m/dev/phone-code", {"phone": "13900000009"}, PUBLIC),
+    ("POST", "/m/dev/facial-outcome", "/m/dev/facial-outcome", {"verify_ret": 10000}, PUBLIC),
     ("GET", "/api/v1/regions", "/api/v1/regions", None, PUBLIC),
     ("GET", "/api/v1/regions/<string:code>/parameters", "/api/v1/regions/130200/parameters", None, PUBLIC),
     ("POST", "/api/v1/identifiers/id-number/check", "/api/v1/identifiers/id-number/check",

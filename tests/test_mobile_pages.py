@@ -47,6 +47,9 @@ def test_the_development_helpers_do_not_exist_in_production(client: Any, monkeyp
     monkeypatch.setattr(mobile_routes, "settings", lambda: SimpleNamespace(is_production=True))
     assert client.post("/m/dev/wx-login", json={}).status_code == 404
     assert client.get("/m/dev/inbox?phone=13900139000").status_code == 404
+    for helper, body in (("subscribe", {"results": {}}), ("phone-code", {"phone": "13900139000"}),
+                         ("facial-outcome", {"verify_ret": 10000})):  # fmt: skip
+        assert client.post(f"/m/dev/{helper}", json=body).status_code == 404, helper
 
 
 def test_the_development_helpers_answer_this_machine_under_its_own_name_only(client: Any) -> None:
@@ -56,6 +59,9 @@ def test_the_development_helpers_answer_this_machine_under_its_own_name_only(cli
     assert client.get("/m/dev/inbox?phone=13900139000", headers=rebound).status_code == 404
     remote = client.post("/m/dev/wx-login", json={}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert remote.status_code == 404
+    for helper in ("phone-code", "facial-outcome"):
+        far = client.post(f"/m/dev/{helper}", json={"phone": "13900139000", "verify_ret": 10000}, headers=rebound)
+        assert far.status_code == 404, helper
     here = client.post("/m/dev/wx-login", json={}, headers={"Host": "127.0.0.1:5000"})
     assert here.status_code == 200 and here.headers["Cache-Control"] == "no-store"
 

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from werkzeug.security import safe_join
 
 from miniapp_api.config import EMBEDDED
+from miniapp_api.db import current_session
 from miniapp_api.extensions import settings
 
 STATIC = Path(__file__).parent / "static"
@@ -101,6 +102,57 @@ def dev_wx_login() -> Any:
         )
         code = answer.json()["code"]
     return jsonify({"code": code})
+
+
+def _wechat_control(path: str, payload: dict[str, Any]) -> Any:
+    """Tell the WeChat stand-in what the user did on WeChat's own screens."""
+    config = settings()
+    if config.WECHAT_API_BASE_URL == EMBEDDED:
+        from notifications.providers import embedded_wechat
+
+        base = embedded_wechat(config).url
+    else:
+        base = config.WECHAT_API_BASE_URL.rstrip("/")
+    return requests.post(f"{base}/__control__/{path}", json=payload, timeout=5).json()
+
+
+@blp.post("/dev/subscribe")
+def dev_subscribe() -> Any:
+    """Development only: the user's answers in WeChat's subscribe popup (drawn by the page in a
+    browser). The stand-in notes them for the signed-in WeChat user and pushes them to the
+    service, as WeChat does; the page then reports them too, as the mini-program would."""
+    _development_only()
+    from auth.models import WeChatAccount
+    from auth.sessions import authenticate
+
+    caller = authenticate(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
+    account = current_session().get(WeChatAccount, caller.wechat_account_id) if caller.wechat_account_id else None
+    if account is None:
+        abort(404)
+    given = (request.get_json(silent=True) or {}).get("results")
+    results = {str(k)[:64]: str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+    return jsonify(_wechat_control("subscribe", {"openid": account.openid, "results": results}))
+
+
+@blp.post("/dev/phone-code")
+def dev_phone_code() -> Any:
+    """Development only: what the getPhoneNumber button gives the page for the phone the user lets
+    WeChat share (typed into the page's stand-in for WeChat's sheet)."""
+    _development_only()
+    phone = str((request.get_json(silent=True) or {}).get("phone", ""))
+    if not re.fullmatch(r"1[0-9]{10}", phone):
+        abort(404)
+    return jsonify(_wechat_control("phone-code", {"phone": phone}))
+
+
+@blp.post("/dev/facial-outcome")
+def dev_facial_outcome() -> Any:
+    """Development only: how the user left WeChat's 人脸核身 screens (10000 done; 90004 cancelled)."""
+    _development_only()
+    outcome = (request.get_json(silent=True) or {}).get("verify_ret")
+    if outcome not in (10000, 90004):
+        abort(404)
+    return jsonify(_wechat_control("face-outcome", {"verify_ret": outcome}))
 
 
 @blp.get("/dev/inbox")

@@ -91,6 +91,19 @@ def click(driver: Any, text: str) -> None:
     ).click()
 
 
+def answer_wechat_sheet(driver: Any, button: str) -> str:
+    """Answer the page's stand-in for one of WeChat's own sheets (the subscribe popup, the phone
+    number, 人脸核身); returns the sheet's title."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as seen
+
+    sheet = wait_for(driver).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "[role=dialog]")))
+    title = str(sheet.find_element(By.ID, "sheet-title").text)
+    sheet.find_element(By.XPATH, f".//button[normalize-space()='{button}']").click()
+    wait_for(driver).until(seen.invisibility_of_element_located((By.CSS_SELECTOR, "[role=dialog]")))
+    return title
+
+
 def axe_violations(driver: Any) -> list[dict[str, Any]]:
     """axe-core's serious and critical findings on the page as it is now."""
     if not AXE.exists():

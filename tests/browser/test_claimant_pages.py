@@ -12,15 +12,25 @@ import pytest
 import time_machine
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
+from sqlalchemy import select
 
 from liveness.actions import Action
 from miniapp_api.db import unit_of_work
 from miniapp_api.faces import service as face_service
 from miniapp_api.records.demo import seed_regions
 from miniapp_api.records.models import PersonPhoto, Region
+from notifications.models import WeChatSubscription
 from tests import factories
 from tests.auth_helpers import bound_claimant
-from tests.browser.conftest import axe_violations, click, large_text_problems, snapshot, wait_for
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    answer_wechat_sheet,
+    axe_violations,
+    click,
+    large_text_problems,
+    snapshot,
+    wait_for,
+)
 from tests.liveness_helpers import FACES
 
 NOW = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
@@ -64,6 +74,7 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         browser.find_element(By.ID, "bind-id").send_keys(person["id_number"])
         browser.find_element(By.ID, "bind-name").send_keys(person["name"])
         click(browser, "确认身份")
+        assert answer_wechat_sheet(browser, "取消") == "允许本小程序向您发送以下消息？"  # asked once bound
         wait_for(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-field]")))
         form_text = browser.find_element(By.ID, "app").text
         assert "来源：" in form_text and "有误？提出异议" in form_text
@@ -85,11 +96,18 @@ def test_a_laid_off_worker_claims_from_sign_in_to_receipt_with_the_phone_camera(
         wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "payee"), "中国建设银行"))
         assert browser.find_element(By.ID, "commitment").is_selected()  # ticked once, still ticked after the face
         click(browser, "确认并提交申领")
+        wait_for(browser).until(seen.visibility_of_element_located((By.CSS_SELECTOR, "[role=dialog]")))
+        assert axe_violations(browser) == [] and large_text_problems(browser) == []
+        browser.save_screenshot(str(SCREENSHOTS / "13-subscribe.png"))  # WeChat's popup, as the page draws it
+        answer_wechat_sheet(browser, "允许")  # the progress messages, asked at the tap that submits
         wait_for(browser, 30).until(seen.text_to_be_present_in_element((By.ID, "app"), "受理号"))
         page = browser.find_element(By.ID, "app").text
         assert "已核准，按月发放" in page and "发放计划" in page
         assert "中国建设银行" in page  # the draft's account, not the card's
         _audit(browser, "13-claim")
+        with unit_of_work() as session:  # what he allowed, pushed by WeChat and reported by the page: once
+            allowed = dict(session.execute(select(WeChatSubscription.template_id, WeChatSubscription.credits)).all())
+        assert allowed.get("benefit-change-subscribe") == 1
         click(browser, "下载回执（PDF）")
         wait_for(browser).until(seen.presence_of_element_located((By.LINK_TEXT, "回执已生成，点此保存")))
         assert "办理过程" in browser.find_element(By.ID, "app").text
@@ -122,6 +140,7 @@ def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline
     wait_for(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
     browser.find_element(By.ID, "bind-name").send_keys(person["name"])
     click(browser, "确认身份")
+    answer_wechat_sheet(browser, "允许")
     disputed = wait_for(browser).until(
         seen.element_to_be_clickable((By.CSS_SELECTOR, "[data-field=separation_reason] a"))
     )
@@ -132,6 +151,7 @@ def test_a_claimant_objects_to_a_field_with_a_photo_and_sees_the_answer_deadline
     wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "已上传：obama_1.jpg"))
     _audit(browser, "20-objection")
     click(browser, "提交异议")
+    answer_wechat_sheet(browser, "允许")
     wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "答复期限"))
     page = browser.find_element(By.ID, "app").text
     assert "已上传照片1张" in page and "前答复" in page, page
@@ -153,6 +173,7 @@ def test_a_face_that_is_not_the_records_photo_is_refused_with_its_reason_and_the
     wait_for(browser).until(seen.presence_of_element_located((By.ID, "bind-id"))).send_keys(person["id_number"])
     browser.find_element(By.ID, "bind-name").send_keys(person["name"])
     click(browser, "确认身份")
+    answer_wechat_sheet(browser, "取消")
     wait_for(browser).until(seen.presence_of_element_located((By.ID, "commitment"))).click()
     assert large_text_problems(browser) == []
     click(browser, "确认并提交申领")

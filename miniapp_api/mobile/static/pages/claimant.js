@@ -2,25 +2,16 @@
 // they go), submit with the commitment, then the decision, payments, timeline, receipt, rating.
 
 import { ApiError, call, session } from "../api.js";
+import { askSubscriptions, loginCode, wechatPhoneCode } from "../wx.js";
 import { el, errorBox, facts, field, guarded, notice, show } from "../ui.js";
 import { faceCheck } from "./face.js";
 import { newObjection, objectionList, objectionView, rating } from "./objections.js";
 
-const DEVICE = "miniapp.device";
 const STATUS_TEXT = {
   submitted: "已提交，正在审核", manual_review: "需经办人员审核，结果将通过微信和短信通知您",
   approved: "已核准，按月发放", rejected: "不予核准", suspended: "暂停发放", settled: "已一次性领取",
   stopped: "已停止发放", completed: "领取期满",
 };
-
-function device() {
-  let id = localStorage.getItem(DEVICE);
-  if (!/^[0-9a-f]{16}$/.test(id || "")) {
-    id = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
-    localStorage.setItem(DEVICE, id);
-  }
-  return id;
-}
 
 export async function claimantPage(sub) {
   const tokens = session.get();
@@ -47,13 +38,7 @@ async function signIn() {
   const slot = el("div");
   const button = el("button", { type: "button", text: "微信登录" });
   button.addEventListener("click", () => guarded(button, slot, async () => {
-    let code;
-    try {
-      ({ code } = await call("POST", "/m/dev/wx-login", { json: { device: device() } }));
-    } catch (error) {
-      if (error.status === 404) throw Object.assign(new ApiError(404, { code: "OPEN_IN_WECHAT", message: "请在微信中打开“失业保险服务”小程序办理" }), { nextStep: "" });
-      throw error;
-    }
+    const code = await loginCode();
     const tokens = await call("POST", "/api/v1/auth/wechat/login", { json: { code }, notice });
     session.set(tokens);
     claimantPage("");
@@ -78,6 +63,7 @@ function bind() {
       try {
         const bound = await call("POST", "/api/v1/auth/identity", { json: body, notice });
         session.set({ ...session.get(), level: bound.level });
+        await askSubscriptions("identity_bound");
         location.hash = "#/claimant";
         claimantPage("");
       } catch (error) {
@@ -116,6 +102,7 @@ async function claimForm() {
     if (!accept.checked) throw Object.assign(new ApiError(422, { code: "COMMITMENT", message: "请先阅读并勾选承诺" }), { nextStep: "" });
     sessionStorage.setItem("miniapp.committed", "1");  // ticked once: still ticked after the face check
     if (needsFace) { location.hash = "#/claimant/face"; return; }
+    await askSubscriptions("claim_submitted");  // the tap WeChat requires: ask for the progress messages now
     const key = sessionStorage.getItem("miniapp.submit-key") || crypto.randomUUID();
     sessionStorage.setItem("miniapp.submit-key", key);  // a retry of the same submission is the same claim
     const claim = await call("POST", "/api/v1/claims", {
@@ -154,9 +141,16 @@ function draftEditor(form) {
   other.hidden = !useOther.checked;
   const payee = el("p", { class: "card", id: "payee", "aria-live": "polite", text: `将发放至：${fields.bank_account.text}` });
   const status = el("div", { role: "status", "aria-live": "polite" });
+  let phoneCode = null;  // WeChat's one-time code for the phone it verified, sent with the next save
+  const fromWeChat = el("button", { type: "button", class: "secondary", text: "使用微信手机号" });
+  fromWeChat.addEventListener("click", async () => {
+    phoneCode = await wechatPhoneCode();
+    if (phoneCode) { phone.value = ""; await save(); }
+  });
   async function save() {
     const edits = {};
-    if (phone.value.trim()) edits.phone = phone.value.trim();
+    if (phoneCode) edits.phone_code = phoneCode;
+    else if (phone.value.trim()) edits.phone = phone.value.trim();
     if (address.value.trim()) edits.contact_address = address.value.trim();
     if (useOther.checked) {
       if (!bankName.value.trim() || !account.value.trim()) return;  // saved once both are filled in
@@ -169,15 +163,19 @@ function draftEditor(form) {
       payee.textContent = `将发放至：${saved.fields.bank_account.text}`;
       status.replaceChildren(el("p", { class: "hint", text: "已自动保存草稿，提交时按草稿办理" }));
       if (edits.phone) phone.placeholder = `已保存：${saved.fields.phone.text}`;
+      if (edits.phone_code) phone.placeholder = `已保存微信验证的号码：${saved.fields.phone.text}`;
+      phoneCode = null;  // it works once
     } catch (error) {
       const toFace = error.code === "BINDING_NOT_FACE_VERIFIED" ? el("a", { class: "button", href: "#/claimant/face", text: "去刷脸核验" }) : null;
       status.replaceChildren(errorBox(error), toFace ? el("div", { class: "actions" }, toFace) : el("span"));
+      phoneCode = null;
     }
   }
   for (const input of [phone, address, bankName, account]) input.addEventListener("change", save);
   for (const radio of [useCard, useOther]) radio.addEventListener("change", () => { other.hidden = !useOther.checked; save(); });
   return el("div", {},
     field("form-phone", "联系电话", phone, "不修改则使用登记的号码，用于接收办理结果短信"),
+    el("div", { class: "actions" }, fromWeChat),
     field("form-address", "联系地址（可选）", address),
     el("fieldset", { class: "card" }, el("legend", { text: "收款账户" }),
       el("label", { for: "bank-ss-card" }, useCard, " 社会保障卡银行账户"),

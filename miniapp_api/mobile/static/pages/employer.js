@@ -4,6 +4,7 @@
 
 import { ApiError, call, session } from "../api.js";
 import { el, errorBox, field, fill, guarded, notice, show } from "../ui.js";
+import { askSubscriptions, loginCode, wechatPhoneCode } from "../wx.js";
 
 // The filing form's columns, in order; the first row holds them (kept equal to the service's
 // own list by tests/test_mobile_pages.py).
@@ -43,21 +44,57 @@ function login() {
     });
     if (sent) waitBeforeAgain(ask, 60);  // one code a minute: the button says when the next may be asked
   });
+  // A contact who bound WeChat signs in with it alone; one whose phone WeChat verifies needs no SMS code.
+  const byWeChat = el("button", { type: "button", text: "微信登录（已绑定微信的联系人）" });
+  byWeChat.addEventListener("click", () => guarded(byWeChat, slot, async () => {
+    const body = { code: await loginCode(), credit_code: credit.value.trim().toUpperCase() };
+    signedIn(await call("POST", "/api/v1/auth/employer/wechat/login", { json: body, notice }), body.credit_code, true);
+  }));
+  const byPhone = el("button", { type: "button", class: "secondary", text: "使用微信手机号登录" });
+  byPhone.addEventListener("click", () => guarded(byPhone, slot, async () => {
+    const phoneCode = await wechatPhoneCode();
+    if (!phoneCode) return;
+    const body = { code: await loginCode(), phone_code: phoneCode, credit_code: credit.value.trim().toUpperCase() };
+    signedIn(await call("POST", "/api/v1/auth/employer/wechat/phone-login", { json: body, notice }), body.credit_code, true);
+  }));
   const form = el("form", { novalidate: true },
-    field("emp-credit", "统一社会信用代码", credit, "18位，营业执照上的代码"), field("emp-phone", "联系人手机号码", phone),
+    field("emp-credit", "统一社会信用代码", credit, "18位，营业执照上的代码"),
+    el("div", { class: "actions" }, byWeChat, byPhone),
+    el("p", { class: "hint", text: "或以联系人手机号和短信验证码登录：" }),
+    field("emp-phone", "联系人手机号码", phone),
     el("div", { class: "actions" }, ask), field("emp-code", "短信验证码", code, "6位数字，5分钟内有效"),
     el("div", { class: "actions" }, go), slot, devSlot);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     guarded(go, slot, async () => {
       const body = { credit_code: credit.value.trim().toUpperCase(), phone: phone.value.trim(), code: code.value.trim() };
-      session.set(await call("POST", "/api/v1/auth/employer/login", { json: body, notice }));
-      localStorage.setItem(CREDIT, body.credit_code);
-      employerPage("");
+      signedIn(await call("POST", "/api/v1/auth/employer/login", { json: body, notice }), body.credit_code);
     });
   });
   show(el("h1", { text: "用人单位登录" }),
     el("p", { text: "与职工终止或解除劳动关系后，单位应将《失业保险金申领告知书》交给本人，并按时备案。" }), form);
+}
+
+async function signedIn(tokens, creditCode, viaWeChat = false) {
+  session.set({ ...tokens, wechat_bound: viaWeChat });
+  localStorage.setItem(CREDIT, creditCode);
+  employerPage("");
+}
+
+// After an SMS sign-in: bind this WeChat, so the contact signs in with it and is reminded on it.
+function bindWeChat() {
+  const slot = el("div");
+  const bind = el("button", { type: "button", class: "secondary", text: "绑定微信：以后用微信登录、在微信接收提醒" });
+  bind.addEventListener("click", () => guarded(bind, slot, async () => {
+    const answer = await call("POST", "/api/v1/auth/employer/wechat", { json: { code: await loginCode() }, notice });
+    const tokens = await call("POST", "/api/v1/auth/employer/wechat/login",
+      { json: { code: await loginCode(), credit_code: localStorage.getItem(CREDIT) || "" }, notice });
+    session.set({ ...tokens, wechat_bound: true });  // signed in as the WeChat user now: subscriptions are theirs
+    await askSubscriptions("employer_wechat_bound");
+    slot.replaceChildren(el("p", { class: "success", role: "status", text: answer.message }));
+    bind.remove();
+  }));
+  return el("div", { class: "card" }, bind, slot);
 }
 
 function waitBeforeAgain(button, seconds) {
@@ -93,7 +130,8 @@ async function duties(state, done = "") {
   const tabs = el("nav", { "aria-label": "按状态查看" }, el("ul", { class: "actions tabs" },
     STATES.map(([key, label]) => el("li", {}, el("a", { class: key === state ? "button" : "button secondary", href: `#/employer?state=${key}`, "aria-current": key === state ? "page" : null, text: label })))));
   const rows = list.map((duty) => dutyCard(duty, state));
-  show(el("h1", { text: "告知义务" }), done ? el("p", { class: "success", role: "status", text: done }) : null, tabs,
+  show(el("h1", { text: "告知义务" }), done ? el("p", { class: "success", role: "status", text: done }) : null,
+    session.get().wechat_bound ? null : bindWeChat(), tabs,
     rows.length ? rows : el("p", { text: state === "acknowledged" ? "暂无已送达记录。" : "暂无需要送达的职工。" }),
     el("h2", { text: "备案" }),
     el("ul", { class: "menu" }, el("li", {}, el("a", { href: "#/employer/file", text: "备案一名职工" })),
@@ -116,6 +154,7 @@ function dutyCard(duty, state) {
     no.addEventListener("click", () => slot.replaceChildren());
     yes.addEventListener("click", () => guarded(yes, slot, async () => {
       await call("POST", `/api/v1/employer/duties/${duty.id}/acknowledge`, { json: {}, notice });
+      if (session.get().wechat_bound) await askSubscriptions("employer_duty_acknowledged");  // for the next reminder
       await duties(state, `已确认送达：${duty.worker.name}`);
     }));
     slot.replaceChildren(el("p", { text: "确认后即记录贵单位已履行告知义务，不能撤回。" }), el("div", { class: "actions" }, yes, no));

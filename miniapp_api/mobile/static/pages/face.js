@@ -4,6 +4,7 @@
 
 import { ApiError, call } from "../api.js";
 import { el, errorBox, notice, show } from "../ui.js";
+import { facialVerify } from "../wx.js";
 
 // The server takes at most 5 s of video: a short hold, then the actions share about 4 s.
 const HOLD_MS = 500;
@@ -36,8 +37,8 @@ export function faceCheck({ title, start, done }) {
   });
   show(
     el("h1", { text: title }),
-    el("p", { text: "为确认是您本人办理，需要用手机摄像头拍摄几秒钟的动作视频，与您登记的照片比对。" }),
-    el("p", { class: "hint", text: "视频只用于本次核验，核验后即删除，不保存原始画面。" }),
+    el("p", { text: "为确认是您本人办理，需要用手机摄像头核验人脸：按提示完成几个动作，与您的登记照片（或经微信与公安部门的照片）比对。" }),
+    el("p", { class: "hint", text: "画面只用于本次核验，核验后即删除，不保存原始画面。" }),
     el("div", { class: "card" }, el("label", { for: "face-consent" }, consent, " 我单独同意采集人脸信息用于本次身份核验")),
     el("div", { class: "actions" }, go, el("a", { class: "button secondary", href: "#/claimant", text: "暂不刷脸" })),
     counterHelp(),
@@ -46,6 +47,7 @@ export function faceCheck({ title, start, done }) {
 }
 
 async function record(challenge, slot, done) {
+  if (challenge.provider === "wechat") return viaWeChat(challenge, slot, done);
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: 640, height: 480 }, audio: false });
@@ -84,6 +86,21 @@ async function record(challenge, slot, done) {
     el("div", { class: "error", role: "alert" }, "核验未通过：", el("ul", {}, verdict.reasons.map((r) => el("li", { text: r.message })))),
     el("p", { text: "可以按提示调整后再试一次，或到经办机构窗口办理。" }),
   );
+}
+
+// This deployment checks faces with WeChat's 人脸核身: WeChat compares the face with the
+// public-security photo; the server then asks WeChat for the true result.
+async function viaWeChat(challenge, slot, done) {
+  slot.replaceChildren(el("p", { class: "card", role: "status", text: challenge.instructions[0] }));
+  await facialVerify(challenge.verify_id);
+  notice("正在查询核身结果…");
+  const verdict = await call("POST", `/api/v1/liveness/challenges/${encodeURIComponent(challenge.challenge_id)}/wechat-result`, { notice });
+  if (verdict.passed) return done(verdict);
+  slot.replaceChildren(
+    el("div", { class: "error", role: "alert" }, "核身未通过：", el("ul", {}, verdict.reasons.map((r) => el("li", { text: r.message })))),
+    el("p", { text: "可以再试一次，或到经办机构窗口办理。" }),
+  );
+  return undefined;
 }
 
 async function upload(challengeId, clip) {

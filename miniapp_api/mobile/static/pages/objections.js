@@ -2,6 +2,7 @@
 // then the objection's clock (answered within so many working days), supplements and rating.
 
 import { call } from "../api.js";
+import { askSubscriptions } from "../wx.js";
 import { el, errorBox, facts, field, guarded, notice, show } from "../ui.js";
 
 const CATEGORY = { record: "申领表信息有误", decision: "对审核决定有异议", suspension: "对暂停或停止发放有异议" };
@@ -56,6 +57,7 @@ export async function newObjection(params) {
     if (claimId) body.claim_id = Number(claimId);
     if (category === "record" && claimed.value.trim()) body.claimed_value = claimed.value.trim();
     guarded(button, slot, async () => {
+      await askSubscriptions("objection_filed");  // the tap WeChat requires: ask for the progress messages now
       const filed = await call("POST", "/api/v1/objections", { json: body, notice });
       location.hash = `#/claimant/objections/${filed.id}`;
     });
