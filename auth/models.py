@@ -48,6 +48,9 @@ class WeChatAccount(TimestampMixin, Base):
     # WeChat's own phone number): reminders to every contact with that phone may go by WeChat,
     # and the contact may sign in with WeChat alone.
     contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A member of staff who bound this WeChat user (signed in with password and authenticator):
+    # their alerts go to it as subscribe messages where allowed.
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
 
 
 class StaffUser(TimestampMixin, Base):

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
-from auth import employer_wechat, schemas, service
+from auth import employer_wechat, schemas, service, staff_wechat
 from auth.binding import bind_identity
 from auth.caller import Caller, Level
 from auth.guard import requires
@@ -146,6 +146,17 @@ class EmployerWeChatPhoneLogin(MethodView):
                 current_session(), body["code"], body["phone_code"], body["credit_code"]
             )
         )
+
+
+@blp.route("/staff/wechat")
+class StaffWeChatBinding(MethodView):
+    @requires(blp, "staff")
+    @blp.arguments(schemas.WeChatLoginIn)
+    @blp.response(200, schemas.EmployerWeChatOut)
+    def post(self, body: dict[str, Any], caller: Caller) -> Any:
+        """工作人员（已以密码和动态验证码登录）绑定小程序的微信：工作提醒经微信订阅消息发送（未订阅时发短信）"""
+        staff_wechat.bind(current_session(), caller, body["code"])
+        return {"bound": True, "message": "已绑定微信：请在小程序中允许“工作提醒”订阅消息，工作提醒将通过微信发送"}
 
 
 @blp.route("/refresh")

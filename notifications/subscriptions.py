@@ -32,6 +32,7 @@ MOMENTS = {
     "identity_bound": ("account-security-subscribe", "claim-progress-subscribe"),
     "employer_wechat_bound": ("employer-duty-subscribe",),
     "employer_duty_acknowledged": ("employer-duty-subscribe",),
+    "staff_wechat_bound": ("staff-task-subscribe",),
 }
 
 

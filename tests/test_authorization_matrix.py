@@ -98,6 +98,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {"code": "not-issued", "credit_code": "91350100M000100Y43"}, dict.fromkeys(CALLERS, 401)),
     ("POST", "/api/v1/auth/employer/wechat/phone-login", "/api/v1/auth/employer/wechat/phone-login",
      {"code": "not-issued", "phone_code": "x", "credit_code": "91350100M000100Y43"}, dict.fromkeys(CALLERS, 401)),
+    ("POST", "/api/v1/auth/staff/wechat", "/api/v1/auth/staff/wechat", {"code": "not-issued"},
+     {**ALL_STAFF, **dict.fromkeys(STAFF_CALLERS, 401), **{f"{r}@elsewhere": 401 for r in STAFF_CALLERS}}),
     ("POST", "/api/v1/auth/refresh", "/api/v1/auth/refresh", {"refresh_token": "rt_not-a-real-token"},
      dict.fromkeys(CALLERS, 401)),
     ("GET", "/api/v1/auth/me", "/api/v1/auth/me", None, ANY_LOGIN),

@@ -155,3 +155,38 @@ def test_a_claimant_fills_the_forms_phone_with_the_number_wechat_verified(
     assert "136****1234" in str(saved.get_json())
     forged = client.put("/api/v1/claims/draft", json={"phone_code": "made-up"}, headers=bearer(tokens))
     assert (forged.status_code, forged.get_json()["code"]) == (422, "PHONE_CODE_INVALID")
+
+
+def test_a_member_of_staff_binds_wechat_and_gets_the_alerts_there_while_allowed(
+    client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    from miniapp_api.db import unit_of_work as uow
+    from miniapp_api.objections.staff_notices import tell
+    from miniapp_api.records.demo import seed_regions
+    from tests.auth_helpers import staff_login
+
+    with uow() as session:
+        seed_regions(session)
+    staff_openid = "o_staff_zhang"
+    tokens = staff_login(client, "wx.handler", "handler", region="130200")
+    with uow() as session:
+        from auth.models import StaffUser
+
+        member = session.scalars(select(StaffUser).filter_by(username="wx.handler")).one()
+        member.phone = "13700001111"
+    bound = client.post(
+        "/api/v1/auth/staff/wechat", json={"code": wechat_standin.issue_code(staff_openid)}, headers=bearer(tokens)
+    )
+    assert bound.status_code == 200, bound.get_json()
+    allow(client, wechat_standin, staff_openid, {"staff-task-subscribe": "accept"})
+    with uow() as session:
+        member = session.scalars(select(StaffUser).filter_by(username="wx.handler")).one()
+        values = {"objection_no": "YY1", "due_on": "2026-12-10"}
+        assert tell(session, member, "staff_objection_due_soon", values, "t:1")
+        assert tell(session, member, "staff_objection_due_soon", {**values, "objection_no": "YY2"}, "t:2")
+    with uow() as session:
+        sent = session.scalars(
+            select(Message.channel).where(Message.kind == "staff_objection_due_soon").order_by(Message.created_at)
+        ).all()
+    assert sorted(sent) == ["sms", "wechat_subscribe"]  # the one allowed send, and the work phone for the other
+    assert wechat_standin.sent[0]["touser"] == staff_openid

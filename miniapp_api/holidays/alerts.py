@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.models import StaffUser
+from auth.staff_wechat import openid_of
 from miniapp_api.alerts.service import raise_alert, resolve
 from miniapp_api.holidays.service import official_calendar
 from notifications import service as notify
@@ -73,7 +74,7 @@ def check_horizon(session: Session, today: dt.date, warn_days: int) -> HorizonRe
             continue
         notify.send(
             "staff_calendar_horizon",
-            notify.Recipient("staff", member.id, phone=member.phone),
+            notify.Recipient("staff", member.id, phone=member.phone, openid=openid_of(session, member.id)),
             values,
             dedup_key=f"calendar_horizon:{missing}:{this_week}:{member.id}",
         )

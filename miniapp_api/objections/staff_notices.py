@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.models import StaffUser
+from auth.staff_wechat import openid_of
 from miniapp_api.objections.models import Objection
 from notifications import service as notify
 
@@ -33,7 +34,8 @@ def tell(session: Session, member: StaffUser, kind: str, values: dict[str, Any],
         log.warning("staff %s has no work phone for %s", member.id, kind)
         return False
     try:
-        notify.send(kind, notify.Recipient("staff", member.id, phone=member.phone), values, dedup_key=dedup_key)
+        recipient = notify.Recipient("staff", member.id, phone=member.phone, openid=openid_of(session, member.id))
+        notify.send(kind, recipient, values, dedup_key=dedup_key)
     except notify.Undeliverable:
         return False
     return True

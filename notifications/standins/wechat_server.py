@@ -199,9 +199,12 @@ class WeChatStandIn(StandInServer):
         if not (push and self.push_to):
             return False
         query, body = self.popup_push(openid, results)
-        answer = requests.post(
-            self.push_to["url"], params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
-        )
+        try:
+            answer = requests.post(
+                self.push_to["url"], params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
+            )
+        except requests.RequestException:
+            return False  # the service is not listening: WeChat's push is lost, the page still reports
         return answer.status_code == 200 and answer.text == "success"
 
     def popup_push(
