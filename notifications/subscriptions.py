@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -96,59 +97,37 @@ def record_all(session: Session, openid: str, results: Iterable[tuple[str, str]]
             record(session, openid, template_id, result, source, now)
 
 
-def may_send(session: Session, openid: str, template_id: str) -> bool:
-    row = session.scalar(
-        select(WeChatSubscription).where(
-            WeChatSubscription.openid == openid, WeChatSubscription.template_id == template_id
-        )
+def _accepted(openid: str, template_id: str, *, long_term: bool) -> Any:
+    return (
+        (WeChatSubscription.openid == openid)
+        & (WeChatSubscription.template_id == template_id)
+        & (WeChatSubscription.status == "accepted")
+        & WeChatSubscription.long_term.is_(long_term)
     )
-    if row is None or row.status != "accepted":
-        return False
-    return row.long_term or row.credits > 0
+
+
+def _add_credits(session: Session, condition: Any, change: int) -> int:
+    done = session.execute(
+        update(WeChatSubscription)
+        .where(condition)
+        .values(credits=WeChatSubscription.credits + change, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def spend(session: Session, openid: str, template_id: str) -> bool:
     """Take one allowed send, atomically; True when the message may go by WeChat."""
-    taken = session.execute(
-        update(WeChatSubscription)
-        .where(
-            WeChatSubscription.openid == openid,
-            WeChatSubscription.template_id == template_id,
-            WeChatSubscription.status == "accepted",
-            WeChatSubscription.long_term.is_(False),
-            WeChatSubscription.credits > 0,
-        )
-        .values(credits=WeChatSubscription.credits - 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount:  # type: ignore[attr-defined]
+    one_time = _accepted(openid, template_id, long_term=False) & (WeChatSubscription.credits > 0)
+    if _add_credits(session, one_time, -1):
         return True
-    return (
-        session.scalar(
-            select(WeChatSubscription.id).where(
-                WeChatSubscription.openid == openid,
-                WeChatSubscription.template_id == template_id,
-                WeChatSubscription.status == "accepted",
-                WeChatSubscription.long_term.is_(True),
-            )
-        )
-        is not None
-    )
+    held = session.scalar(select(WeChatSubscription.id).where(_accepted(openid, template_id, long_term=True)))
+    return held is not None
 
 
 def give_back(session: Session, openid: str, template_id: str) -> None:
     """A send taken for a message WeChat did not deliver (a temporary failure) is the user's again."""
-    session.execute(
-        update(WeChatSubscription)
-        .where(
-            WeChatSubscription.openid == openid,
-            WeChatSubscription.template_id == template_id,
-            WeChatSubscription.status == "accepted",
-            WeChatSubscription.long_term.is_(False),
-        )
-        .values(credits=WeChatSubscription.credits + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    _add_credits(session, _accepted(openid, template_id, long_term=False), 1)
 
 
 def refused_by_wechat(session: Session, openid: str, template_id: str) -> None:

@@ -6,11 +6,13 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.claims import timeline
 from miniapp_api.claims.models import Claim
 from miniapp_api.db import utcnow
+from miniapp_api.employers.models import EmployerDuty
 from miniapp_api.identifiers import make_credit_code, make_id_number
 from miniapp_api.objections.models import Objection, ObjectionDeadline
 from miniapp_api.records.models import (
@@ -202,3 +204,20 @@ def open_objection(session: Session, person_row: Person, claim: Claim | None = N
     )
     session.flush()
     return row
+
+
+def notice_duty(session: Session, name: str, *, escalated: bool) -> EmployerDuty:
+    """A laid-off worker's employer who had to hand over the claim notice by 2026-11-05 and has
+    not: reminded once, or escalated to the agency for a call."""
+    person_row = laid_off(session, name=name, stop_date=dt.date(2026, 11, 2))
+    stop = session.scalars(select(StopContributionEvent).filter_by(person_id=person_row.id)).one()
+    duty = EmployerDuty(
+        kind="notice", person_id=person_row.id, employer_id=stop.employer_id, stop_event_id=stop.id,
+        region_code=person_row.region_code, separation_date=dt.date(2026, 11, 2), due_on=dt.date(2026, 11, 5),
+        basis="人社厅发〔2020〕24号第七条", stage="escalated" if escalated else "reminded",
+        stage_on=dt.date(2026, 11, 10) if escalated else dt.date(2026, 11, 3),
+        escalated_at=utcnow() if escalated else None,
+    )  # fmt: skip
+    session.add(duty)
+    session.flush()
+    return duty

@@ -4,7 +4,6 @@ long lists paged."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -16,9 +15,7 @@ from miniapp_api.alerts.models import StaffAlert
 from miniapp_api.audit.models import AuditEvent
 from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work, utcnow
-from miniapp_api.employers.models import EmployerDuty
 from miniapp_api.objections.models import Objection
-from miniapp_api.records.models import StopContributionEvent
 from notifications import service as notify
 from notifications.standins.wechat_server import WeChatStandIn
 from tests import factories
@@ -110,15 +107,7 @@ def test_the_dashboard_counts_decisions_per_day_with_the_automatic_share_and_dut
     tokens = claimant(client, wechat_standin)
     assert submit(client, tokens).get_json()["status"] == "approved"  # the rules decided alone
     with unit_of_work() as session:
-        person = factories.laid_off(session, name="迟到单位职工", stop_date=dt.date(2026, 11, 2))
-        stop = session.scalars(select(StopContributionEvent).filter_by(person_id=person.id)).one()
-        session.add(
-            EmployerDuty(
-                kind="notice", person_id=person.id, employer_id=stop.employer_id, stop_event_id=stop.id,
-                region_code=TANGSHAN, separation_date=dt.date(2026, 11, 2), due_on=dt.date(2026, 11, 5),
-                basis="人社厅发〔2020〕24号第七条", stage="reminded", stage_on=dt.date(2026, 11, 3),
-            )
-        )  # fmt: skip
+        factories.notice_duty(session, "迟到单位职工", escalated=False)
     staff_account("ts.chief", "supervisor", region=TANGSHAN)
     page = console_client(app, "ts.chief").get("/console/dashboard").data.decode()
     today_row = re.search(rf"<tr><td>{china_today()}</td><td>(\d+)</td><td>(\d+)</td><td>([\d.]+)%</td></tr>", page)

@@ -128,28 +128,14 @@ def test_a_reviewer_clears_a_held_claims_check_item_and_payment_resumes(
 
 
 def test_a_supervisor_logs_a_call_on_an_escalated_duty_and_reads_the_alerts(app: Flask) -> None:
-    import datetime as dt
 
     from miniapp_api.alerts.service import raise_alert
-    from miniapp_api.db import utcnow
-    from miniapp_api.employers.models import EmployerDuty
     from miniapp_api.records.demo import seed_regions
-    from miniapp_api.records.models import StopContributionEvent
     from tests import factories
 
     with unit_of_work() as session:
         seed_regions(session)
-        person = factories.laid_off(session, name="督办人", stop_date=dt.date(2026, 11, 2))
-        stop = session.query(StopContributionEvent).filter_by(person_id=person.id).one()
-        duty = EmployerDuty(
-            kind="notice", person_id=person.id, employer_id=stop.employer_id, stop_event_id=stop.id,
-            region_code="130200", separation_date=dt.date(2026, 11, 2), due_on=dt.date(2026, 11, 5),
-            basis="人社厅发〔2020〕24号第七条", stage="escalated", stage_on=dt.date(2026, 11, 10),
-            escalated_at=utcnow(),
-        )  # fmt: skip
-        session.add(duty)
-        session.flush()
-        duty_id = duty.id
+        duty_id = factories.notice_duty(session, "督办人", escalated=True).id
         raise_alert(session, "calendar_horizon", "calendar_horizon:2027", "2027年节假日安排尚未录入")
     staff_account("duty.supervisor", "supervisor", region="130200")
     supervisor = console_client(app, "duty.supervisor")

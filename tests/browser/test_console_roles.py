@@ -19,10 +19,9 @@ from auth.models import StaffUser
 from miniapp_api.audit.chain import seal
 from miniapp_api.claims.models import BenefitPayment, Claim
 from miniapp_api.clock import china_today
-from miniapp_api.db import unit_of_work, utcnow
-from miniapp_api.employers.models import EmployerDuty
+from miniapp_api.db import unit_of_work
 from miniapp_api.records.demo import seed_regions
-from miniapp_api.records.models import RegionParameter, StopContributionEvent
+from miniapp_api.records.models import RegionParameter
 from miniapp_api.safety.checks import Signal, open_items
 from miniapp_api.safety.models import RecoveryItem
 from notifications import service as notify
@@ -207,16 +206,7 @@ def test_a_supervisor_moves_an_objection_logs_a_call_reports_a_message_delivered
     submit(client, tokens)
     filed = objection(client, tokens).get_json()
     with unit_of_work() as session:
-        person = factories.laid_off(session, name="督办对象", stop_date=dt.date(2026, 11, 2))
-        stop = session.scalars(select(StopContributionEvent).filter_by(person_id=person.id)).one()
-        session.add(
-            EmployerDuty(
-                kind="notice", person_id=person.id, employer_id=stop.employer_id, stop_event_id=stop.id,
-                region_code=TANGSHAN, separation_date=dt.date(2026, 11, 2), due_on=dt.date(2026, 11, 5),
-                basis="人社厅发〔2020〕24号第七条", stage="escalated", stage_on=dt.date(2026, 11, 10),
-                escalated_at=utcnow(),
-            )
-        )  # fmt: skip
+        factories.notice_duty(session, "督办对象", escalated=True)
     with unit_of_work():
         notify.send("claim_approved", notify.Recipient("person", tokens["person_id"], phone="1380013800"), APPROVED)
     staff_account("ts.chief", "supervisor", region=TANGSHAN)
