@@ -37,8 +37,8 @@ from miniapp_api.safety.checks import Signal, open_items
 from notifications import service as notify
 
 UNCONFIRMED = (
-    "无法直接绑定该身份：请核对身份证号码与姓名。确认无误的，请通过人脸核验证明是本人后绑定"
-    "（POST /api/v1/liveness/identity-challenges），或携带身份证到经办机构窗口办理"
+    "无法直接绑定该身份：请核对身份证号码与姓名。确认无误的，请通过人脸核验证明是本人后绑定，"
+    "或携带身份证到经办机构窗口办理"
 )
 
 

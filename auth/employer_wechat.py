@@ -47,7 +47,8 @@ def login(session: Session, code: str, credit_code: str) -> IssuedTokens:
         guess.failed()
         record_regardless("auth.employer_wechat_login", detail={"credit_code": credit_code, "account": account.id})
         raise Unauthenticated(
-            "这个微信还不是该单位联系人：请先以手机短信验证码登录，并在“我的”中绑定微信", code="WECHAT_NOT_BOUND"
+            "这个微信还不是该单位联系人：请先以手机短信验证码登录，再在“告知义务”页面点“绑定微信”",
+            code="WECHAT_NOT_BOUND",
         )
     guess.succeeded()
     issued = open_session("employer", contact=contact, wechat_account=account)

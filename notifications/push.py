@@ -73,8 +73,10 @@ def open_push(query: Query, body: bytes) -> dict[str, Any]:
         crypto = WeChatCrypto(config.WECHAT_PUSH_TOKEN, config.WECHAT_PUSH_AES_KEY, config.WECHAT_MINIAPP_APPID)
         try:
             plain = crypto.decrypt_message(body, query.msg_signature, query.timestamp, query.nonce)
-        except (InvalidSignatureException, InvalidAppIdException, KeyError, ValueError, TypeError):
+        except (InvalidSignatureException, InvalidAppIdException):
             raise PushRefused() from None
+        except Exception:  # a body that is not WeChat's envelope at all
+            raise PushRefused("推送内容无法解析", code="WECHAT_PUSH_MALFORMED") from None
         seen_as = query.msg_signature
     else:
         expected = _signature(config.WECHAT_PUSH_TOKEN, query.timestamp, query.nonce)

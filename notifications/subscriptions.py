@@ -27,13 +27,21 @@ MAX_CREDITS = 50  # WeChat keeps no more for a user; a client reporting more gai
 RESULTS = ("accept", "reject", "ban", "filter")  # wx.requestSubscribeMessage's answers per template
 # When the mini-program asks (a tap the user just made: WeChat allows a popup only then, and at
 # most three templates in one), by the templates' names in templates.json.
-MOMENTS = {
+MOMENTS: dict[str, tuple[str, ...]] = {
     "claim_submitted": ("claim-progress-subscribe", "benefit-change-subscribe"),
     "objection_filed": ("objection-progress-subscribe",),
     "identity_bound": ("account-security-subscribe", "claim-progress-subscribe"),
     "employer_wechat_bound": ("employer-duty-subscribe",),
     "employer_duty_acknowledged": ("employer-duty-subscribe",),
     "staff_wechat_bound": ("staff-task-subscribe",),
+}
+
+
+# Which moments are whose: a claimant is not asked for (nor may report) an employer's reminders.
+MOMENTS_OF = {
+    "claimant": ("claim_submitted", "objection_filed", "identity_bound"),
+    "employer": ("employer_wechat_bound", "employer_duty_acknowledged"),
+    "staff": ("staff_wechat_bound",),
 }
 
 
@@ -78,7 +86,9 @@ def record(session: Session, openid: str, template_id: str, result: str, source:
         )
         row.status = "accepted"
         if not row.long_term and not same_popup:
-            row.credits = min(row.credits + 1, MAX_CREDITS)
+            # WeChat's push counts each acceptance; the mini-program's own word is trusted for one
+            # outstanding send only (a client could report "accept" again and again).
+            row.credits = min(row.credits + 1, MAX_CREDITS) if source == "push" else max(row.credits, 1)
         row.granted_at, row.granted_by = at, source
     elif result == "ban":  # "always refuse" in the popup, or the template refused in settings
         row.status, row.credits = "banned", 0

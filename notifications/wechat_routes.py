@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Response, request
 from flask.views import MethodView
 from marshmallow import validate
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller, Level
@@ -92,35 +93,41 @@ class Push(MethodView):
 
 
 def _openid(session: Session, caller: Caller) -> str:
-    account = session.get(WeChatAccount, caller.wechat_account_id) if caller.wechat_account_id else None
+    if caller.kind == "staff":  # signed in with password and authenticator: the WeChat user they bound
+        account = session.scalar(select(WeChatAccount).where(WeChatAccount.staff_user_id == caller.staff_user_id))
+    else:
+        account = session.get(WeChatAccount, caller.wechat_account_id) if caller.wechat_account_id else None
     if account is None:  # an employer signed in by SMS code: no WeChat user to subscribe
         raise Forbidden("请在微信小程序中以微信登录后再设置订阅", code="WECHAT_LOGIN_REQUIRED")
     return account.openid
 
 
-def _moments() -> dict[str, list[str]]:
+def _moments(caller: Caller) -> dict[str, list[str]]:
     wechat = channels().wechat
-    return {moment: [wechat.template_id(name) for name in names] for moment, names in subscriptions.MOMENTS.items()}
+    return {
+        moment: [wechat.template_id(name) for name in subscriptions.MOMENTS[moment]]
+        for moment in subscriptions.MOMENTS_OF[caller.kind]
+    }
 
 
 @blp.route("/subscriptions")
 class Subscriptions(MethodView):
-    @requires(blp, ("claimant", "employer"), level=Level.WECHAT)
+    @requires(blp, ("claimant", "employer", "staff"), level=Level.WECHAT)
     @blp.response(200, SubscriptionsOut)
     def get(self, caller: Caller) -> Any:
         """何时请求哪些订阅消息模板，以及本人已同意的订阅"""
         session = current_session()
-        return {"moments": _moments(), "subscriptions": subscriptions.of(session, _openid(session, caller))}
+        return {"moments": _moments(caller), "subscriptions": subscriptions.of(session, _openid(session, caller))}
 
-    @requires(blp, ("claimant", "employer"), level=Level.WECHAT)
+    @requires(blp, ("claimant", "employer", "staff"), level=Level.WECHAT)
     @blp.arguments(SubscriptionResultsIn)
     @blp.response(200, SubscriptionsOut)
     def post(self, body: dict[str, Any], caller: Caller) -> Any:
         """报告 wx.requestSubscribeMessage 的结果（每个模板 accept / reject / ban / filter）"""
         session = current_session()
         openid = _openid(session, caller)
-        known = {template for templates in _moments().values() for template in templates}
+        known = {template for templates in _moments(caller).values() for template in templates}
         subscriptions.record_all(
             session, openid, ((t, result) for t, result in body["results"].items() if t in known), "client"
         )
-        return {"moments": _moments(), "subscriptions": subscriptions.of(session, openid)}
+        return {"moments": _moments(caller), "subscriptions": subscriptions.of(session, openid)}

@@ -80,12 +80,14 @@ def test_a_claimant_with_wechat_gets_a_subscribe_message(
     assert sms_standin.accepted == []
 
 
-def test_staff_get_official_account_template_messages_which_need_no_subscription(
+def test_a_message_queued_under_an_official_account_template_is_still_sent_as_one(
     app: Flask, wechat_standin: WeChatStandIn
 ) -> None:
     values = {"known_through": "2026-12-31", "year": 2027}
-    with unit_of_work():
-        message_id = service.send("staff_calendar_horizon", service.Recipient("staff", 1, PHONE, OPENID), values).id
+    with unit_of_work():  # queued before its kind moved to subscribe messages (version 2)
+        queued = service.send("staff_calendar_horizon", service.Recipient("staff", 1, PHONE, OPENID), values)
+        queued.template_version, queued.channel = 1, "wechat_template"
+        message_id = queued.id
     assert message(message_id).status == "delivered"
     assert wechat_standin.sent[0]["path"] == "/cgi-bin/message/template/send"
     assert wechat_standin.sent[0]["data"]["keyword1"] == {"value": "2027年节假日安排"}
@@ -180,6 +182,7 @@ def test_the_embedded_stand_ins_start_by_themselves_for_the_demo(
             timeout=10,
         ).json()
         assert answered == {"pushed": True}  # the popup's answer, pushed to the (shared) service
+        embedded.wait_for_pushes()
         by_sms = queue("login_code", LOGIN_CODE)
         by_wechat = queue("claim_approved", APPROVED, openid=OPENID)
         assert wait_for_status(by_sms, "delivered").status == "delivered"

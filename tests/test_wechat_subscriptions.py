@@ -167,3 +167,28 @@ def test_wechat_checking_the_push_url_gets_its_echo_only_when_signed(app: Flask,
     assert (echoed.status_code, echoed.data) == (200, b"42")
     wrong = client.get("/api/v1/wechat/push", query_string={**signed, "signature": "0" * 40, "nonce": nonce})
     assert wrong.status_code == 403
+
+
+def test_the_mini_programs_own_word_allows_one_send_however_often_it_is_repeated(
+    app: Flask, client: Any, wechat_standin: WeChatStandIn
+) -> None:
+    tokens = wechat_login(client, wechat_standin, openid=OPENID)
+    for _ in range(8):
+        client.post("/api/v1/wechat/subscriptions", json={"results": {PROGRESS: "accept"}}, headers=bearer(tokens))
+    assert _credits() == 1  # WeChat's pushes count each acceptance; a client's reports do not pile up
+    moments = client.get("/api/v1/wechat/subscriptions", headers=bearer(tokens)).get_json()["moments"]
+    assert set(moments) == {"claim_submitted", "objection_filed", "identity_bound"}  # a claimant's moments only
+    client.post(
+        "/api/v1/wechat/subscriptions", json={"results": {"employer-duty-subscribe": "accept"}}, headers=bearer(tokens)
+    )
+    assert _credits(template_id="employer-duty-subscribe") is None
+
+
+def test_a_body_that_is_no_wechat_envelope_is_refused_not_an_error(app: Flask, client: Any) -> None:
+    query = {
+        "signature": "a" * 40, "timestamp": str(int(time.time())), "nonce": "n1",
+        "encrypt_type": "aes", "msg_signature": "b" * 40,
+    }  # fmt: skip
+    for body in (b"", b"not xml <<<", b"<xml><Encrypt>abc", b'{"Encrypt":"x"}', b"<a>" * 50_000):
+        answer = client.post("/api/v1/wechat/push", query_string=query, data=body, content_type="text/xml")
+        assert answer.status_code == 403, (body[:20], answer.status_code)

@@ -40,7 +40,8 @@ export async function signOut() {
     await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${tokens.access_token}` } }).catch(() => null);
   }
   session.clear();
-  for (const key of ["miniapp.device", "miniapp.credit-code", "miniapp.submit-key"]) {
+  // The device id stays: it stands for the WeChat user, who is the same after signing out.
+  for (const key of ["miniapp.credit-code", "miniapp.submit-key"]) {
     localStorage.removeItem(key);
     sessionStorage.removeItem(key);
   }

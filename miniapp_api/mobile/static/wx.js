@@ -100,6 +100,9 @@ export async function wechatPhoneCode() {
   const body = el("div", {}, el("label", { for: "sheet-phone", text: "微信绑定的手机号（演示时填写）" }), phone);
   const shared = await sheet("微信将向本小程序提供您的手机号", body, [["允许", true], ["拒绝", false, true]]);
   if (!shared) return null;
+  if (!/^1\d{10}$/.test(phone.value.trim())) {
+    throw new ApiError(422, { code: "PHONE_REQUIRED", message: "请填写11位手机号码后再允许" });
+  }
   const answer = await call("POST", "/m/dev/phone-code", { json: { phone: phone.value.trim() } }).catch(() => null);
   return answer ? answer.code : null;
 }

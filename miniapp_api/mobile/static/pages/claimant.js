@@ -72,7 +72,12 @@ function bind() {
         recover.addEventListener("click", () => faceCheck({
           title: "刷脸绑定身份",
           start: (consent) => call("POST", "/api/v1/liveness/identity-challenges", { json: { ...body, consent }, notice }),
-          done: (verdict) => { session.set({ ...session.get(), level: verdict.level || "face_verified" }); location.hash = "#/claimant"; claimantPage(""); },
+          done: async (verdict) => {
+            session.set({ ...session.get(), level: verdict.level || "face_verified" });
+            await askSubscriptions("identity_bound");
+            location.hash = "#/claimant";
+            claimantPage("");
+          },
         }));
         slot.replaceChildren(errorBox(error), el("div", { class: "actions" }, recover));
       }
@@ -144,7 +149,12 @@ function draftEditor(form) {
   let phoneCode = null;  // WeChat's one-time code for the phone it verified, sent with the next save
   const fromWeChat = el("button", { type: "button", class: "secondary", text: "使用微信手机号" });
   fromWeChat.addEventListener("click", async () => {
-    phoneCode = await wechatPhoneCode();
+    try {
+      phoneCode = await wechatPhoneCode();
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+      return;
+    }
     if (phoneCode) { phone.value = ""; await save(); }
   });
   async function save() {

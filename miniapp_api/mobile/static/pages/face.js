@@ -95,9 +95,12 @@ async function viaWeChat(challenge, slot, done) {
   await facialVerify(challenge.verify_id);
   notice("正在查询核身结果…");
   const verdict = await call("POST", `/api/v1/liveness/challenges/${encodeURIComponent(challenge.challenge_id)}/wechat-result`, { notice });
+  notice("");
   if (verdict.passed) return done(verdict);
+  const left = verdict.reasons.every((r) => /^WECHAT_900/.test(r.code));  // the user left WeChat's screens
   slot.replaceChildren(
-    el("div", { class: "error", role: "alert" }, "核身未通过：", el("ul", {}, verdict.reasons.map((r) => el("li", { text: r.message })))),
+    el("div", { class: "error", role: "alert" }, left ? "已退出微信人脸核身：" : "核身未通过：",
+      el("ul", {}, verdict.reasons.map((r) => el("li", { text: r.message })))),
     el("p", { text: "可以再试一次，或到经办机构窗口办理。" }),
   );
   return undefined;
