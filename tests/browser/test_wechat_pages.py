@@ -50,6 +50,13 @@ def test_an_employer_contact_binds_wechat_allows_reminders_and_is_reminded_on_we
     with unit_of_work() as session:
         reminder = session.scalars(select(Message).where(Message.kind == "employer_notice_reminder")).one()
         assert (reminder.channel, reminder.status) == ("wechat_subscribe", "delivered")
+    browser.get(f"{live_server}/m/#/employer")
+    click(browser, "我的消息")
+    reminder_card = wait_for(browser).until(
+        seen.visibility_of_element_located((By.XPATH, "//h2[.='请送达申领告知书']/.."))
+    )
+    assert "微信 · 已送达" in reminder_card.text
+    assert axe_violations(browser) == []
     browser.execute_script("sessionStorage.clear()")  # the mini-program opened again: back in with WeChat alone
     browser.get(f"{live_server}/m/#/employer")
     wait_for(browser).until(seen.presence_of_element_located((By.ID, "emp-credit")))

@@ -5,6 +5,7 @@ import { ApiError, call, session } from "../api.js";
 import { askSubscriptions, loginCode, wechatPhoneCode } from "../wx.js";
 import { el, errorBox, facts, field, guarded, notice, show } from "../ui.js";
 import { faceCheck } from "./face.js";
+import { messages } from "./messages.js";
 import { newObjection, objectionList, objectionView, rating } from "./objections.js";
 
 const STATUS_TEXT = {
@@ -263,25 +264,6 @@ async function timeline(id) {
   } catch (error) {
     return errorBox(error);
   }
-}
-
-const MESSAGE_KINDS = { claim_submitted: "申领已提交", claim_approved: "申领已核准", claim_rejected: "申领未核准", benefit_paid: "失业保险金已发放",
-  objection_received: "异议已受理", objection_answered: "异议已答复", payment_returned: "发放被银行退回" };
-const MESSAGE_STATES = { created: "待发送", sending: "发送中", sent: "已发送", delivered: "已送达", expired: "已过期未发送" };
-
-async function messages() {
-  let list;
-  try {
-    list = await call("GET", "/api/v1/messages", { notice });
-  } catch (error) {
-    return show(el("h1", { text: "我的消息" }), errorBox(error));
-  }
-  show(el("h1", { text: "我的消息" }),
-    list.length ? list.map((m) => el("section", { class: "card" },
-      el("h2", { text: MESSAGE_KINDS[m.kind] || "通知" }),
-      el("p", { text: m.text || "" }),
-      el("p", { class: "hint", text: `${new Date(m.created_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })} · ${m.channel === "sms" ? "短信" : "微信"} · ${MESSAGE_STATES[m.status] || "未送达"}` })))
-      : el("p", { text: "暂无消息。" }));
 }
 
 function payments(list) {

@@ -5,6 +5,7 @@
 import { ApiError, call, session } from "../api.js";
 import { el, errorBox, field, fill, guarded, notice, show } from "../ui.js";
 import { askSubscriptions, loginCode, wechatPhoneCode } from "../wx.js";
+import { messages } from "./messages.js";
 
 // The filing form's columns, in order; the first row holds them (kept equal to the service's
 // own list by tests/test_mobile_pages.py).
@@ -24,6 +25,7 @@ export async function employerPage(sub) {
   const [path, query] = sub.split("?");
   if (path === "/file") return fileOne();
   if (path === "/form") return uploadForm();
+  if (path === "/messages") return messages();
   return duties(new URLSearchParams(query || "").get("state") || "pending");
 }
 
@@ -135,7 +137,8 @@ async function duties(state, done = "") {
     rows.length ? rows : el("p", { text: state === "acknowledged" ? "暂无已送达记录。" : "暂无需要送达的职工。" }),
     el("h2", { text: "备案" }),
     el("ul", { class: "menu" }, el("li", {}, el("a", { href: "#/employer/file", text: "备案一名职工" })),
-      el("li", {}, el("a", { href: "#/employer/form", text: "上传备案表（Excel 或 CSV）" }))));
+      el("li", {}, el("a", { href: "#/employer/form", text: "上传备案表（Excel 或 CSV）" })),
+      el("li", {}, el("a", { href: "#/employer/messages", text: "我的消息" }))));
 }
 
 function dutyCard(duty, state) {
