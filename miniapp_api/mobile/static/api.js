@@ -14,10 +14,11 @@ export class ApiError extends Error {
 }
 
 // Kept for this tab only; cleared, and the server session ended, by signing out.
+// Each change is announced, so the header's sign-out button shows exactly while someone is signed in.
 export const session = {
   get() { try { return JSON.parse(sessionStorage.getItem(TOKENS)) || null; } catch { return null; } },
-  set(tokens) { sessionStorage.setItem(TOKENS, JSON.stringify(tokens)); },
-  clear() { sessionStorage.removeItem(TOKENS); },
+  set(tokens) { sessionStorage.setItem(TOKENS, JSON.stringify(tokens)); window.dispatchEvent(new Event("miniapp-session")); },
+  clear() { sessionStorage.removeItem(TOKENS); window.dispatchEvent(new Event("miniapp-session")); },
 };
 
 // An expired access token is renewed once with the refresh token (which the server rotates),

@@ -33,8 +33,12 @@ const ROUTES = [
   [/^#\/employer(.*)?$/, employerPage],
 ];
 
-function route() {
+function showSignOut() {
   document.getElementById("sign-out").hidden = !session.get();
+}
+
+function route() {
+  showSignOut();
   const hash = location.hash || "#/";
   for (const [pattern, page] of ROUTES) {
     const match = hash.match(pattern);
@@ -56,4 +60,5 @@ document.getElementById("sign-out").addEventListener("click", async () => {
   document.getElementById("notice").textContent = "已退出登录";
 });
 window.addEventListener("hashchange", route);
+window.addEventListener("miniapp-session", showSignOut);
 route();
