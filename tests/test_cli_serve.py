@@ -73,9 +73,10 @@ def test_in_production_serve_runs_gunicorn_with_its_workers_and_hsts(base_settin
         "SMS_ALIYUN_ENDPOINT": "127.0.0.1:9",
         "SMS_TENCENT_ENDPOINT": "127.0.0.1:9",
         "PUBLIC_BASE_URL": "https://ui.example.gov.cn",
+        "WECHAT_PUSH_AES_KEY": key.rstrip("="),  # WeChat's 43-character EncodingAESKey
         **dict.fromkeys(
             ("WECHAT_MINIAPP_SECRET", "WECHAT_OFFICIAL_SECRET", "SMS_ALIYUN_ACCESS_KEY_SECRET",
-             "SMS_TENCENT_SECRET_KEY", "SMS_RECEIPT_TOKEN"),
+             "SMS_TENCENT_SECRET_KEY", "SMS_RECEIPT_TOKEN", "WECHAT_PUSH_TOKEN"),
             secret,
         ),
     }  # fmt: skip
