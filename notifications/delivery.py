@@ -137,8 +137,7 @@ def _allowed_by_user(session: Session, message: Message, wiring: Channels) -> bo
     fails and staff are told."""
     if message.wechat_openid and subscriptions.spend(session, message.wechat_openid, _template_id(message, wiring)):
         return True
-    template = templates.get(message.kind, message.template_version)
-    if message.phone and "sms" in template.channels:
+    if message.phone and "sms" in _template(message).channels:
         message.channel = "sms"
         record(message, CREATED, "用户未订阅此类微信消息，改发短信")
         return True  # as a text now, under the texts' quiet hours
@@ -157,7 +156,7 @@ def _template(message: Message) -> templates.Template:
 
 
 def _outgoing(message: Message) -> Outgoing:
-    template = templates.get(message.kind, message.template_version)
+    template = _template(message)
     rendered = templates.render(template, json.loads(message.personalisation))
     return Outgoing(message.id, template, rendered, message.phone, message.wechat_openid)
 
@@ -224,7 +223,7 @@ def _settle(claimed: list[_Claimed], outcomes: dict[str, Accepted | DeliveryErro
 def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None:
     config = settings()
     if claimed.channel == "wechat_subscribe" and message.wechat_openid:
-        _give_back_or_clear(message, claimed, outcome)
+        _give_back_or_clear(message, outcome)
     if isinstance(outcome, SubscriptionRefused) and message.phone and "sms" in claimed.outgoing.template.channels:
         message.channel = "sms"
         message.provider = None
@@ -255,11 +254,11 @@ def _failed(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None
         enqueue_after_commit(message.id, message.next_attempt_at)
 
 
-def _give_back_or_clear(message: Message, claimed: _Claimed, outcome: DeliveryError) -> None:
+def _give_back_or_clear(message: Message, outcome: DeliveryError) -> None:
     """A send WeChat refused with 43101 shows the user allowed nothing; any other failure did not
     use the send the user allowed, so it is given back for the retry."""
     assert message.wechat_openid is not None
-    template_id = channels().wechat.template_id(str((claimed.outgoing.template.wechat or {}).get("template_id", "")))
+    template_id = _template_id(message, channels())
     if isinstance(outcome, SubscriptionRefused):
         subscriptions.refused_by_wechat(current_session(), message.wechat_openid, template_id)
     else:
