@@ -59,7 +59,7 @@ def test_a_supervisor_gives_an_objection_to_a_handler_and_then_moves_it_to_anoth
     with unit_of_work() as session:
         assigned = session.get(Objection, objection_id)
         assert assigned is not None
-        moves = session.scalars(select(AuditEvent).filter_by(action="objection.assigned")).all()
+        moves = session.scalars(select(AuditEvent).filter_by(action="objection.assigned").order_by(AuditEvent.id)).all()
     assert len(moves) == 2 and moves[1].detail["previous"] == moves[0].detail["to"]
     queue = console_client(app, "ts.zhao").get("/console/objections?assigned=me").data.decode()
     assert "<td>未分派</td>" not in queue and "申领表信息有误" in queue
