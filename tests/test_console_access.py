@@ -19,7 +19,9 @@ from tests.claims_helpers import claimant, submit
 from tests.objections_helpers import objection
 
 ROLES = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
-EVERYONE = dict.fromkeys((*ROLES, "handler@elsewhere"), 200)
+# Staff of 兴安盟 (152200) in the roles whose pages name 唐山's (130200) records.
+ELSEWHERE = ("handler@elsewhere", "reviewer@elsewhere", "supervisor@elsewhere", "admin@elsewhere")
+EVERYONE = dict.fromkeys((*ROLES, *ELSEWHERE), 200)
 
 
 def only(*allowed: str, ok: int = 200, others: int = 403) -> dict[str, int]:
@@ -57,6 +59,10 @@ def world(app: Flask, client: Any, wechat_standin: WeChatStandIn) -> dict[str, A
         clients[role] = console_client(app, f"console.{role}")
     staff_account("console.elsewhere", "handler", region="152200")
     clients["handler@elsewhere"] = console_client(app, "console.elsewhere")
+    for caller in ELSEWHERE[1:]:
+        role = caller.split("@")[0]
+        staff_account(f"elsewhere.{role}", role, region="152200")
+        clients[caller] = console_client(app, f"elsewhere.{role}")
     return {"clients": clients, "objection": filed["id"]}
 
 
@@ -68,7 +74,7 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "GET",
             "/console/objections/<int:objection_id>",
             f"/console/objections/{objection_id}",
-            {**only("handler", "supervisor", "reviewer"), "handler@elsewhere": 404},
+            {**only("handler", "supervisor", "reviewer"), **dict.fromkeys(ELSEWHERE[:3], 404)},
         ),
         (
             "POST",
@@ -131,7 +137,7 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "GET",
             "/console/regions/<code>/parameters",
             "/console/regions/130200/parameters",
-            {**EVERYONE, "handler@elsewhere": 404},
+            {**EVERYONE, **dict.fromkeys(ELSEWHERE, 404)},
         ),
         (
             "POST",
@@ -145,7 +151,12 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "/console/parameter-changes/999999/approve",
             only("admin", "supervisor", ok=302),
         ),
-        ("GET", "/console/staff/<username>", "/console/staff/console.handler", only("admin")),
+        (
+            "GET",
+            "/console/staff/<username>",
+            "/console/staff/console.handler",
+            {**only("admin"), "admin@elsewhere": 404},
+        ),
         ("GET", "/console/calendar", "/console/calendar", EVERYONE),
         ("POST", "/console/calendar/years", "/console/calendar/years", only("admin", ok=302)),
         (
