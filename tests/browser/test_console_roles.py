@@ -160,6 +160,7 @@ def test_a_reviewer_approves_a_claim_in_review_and_stops_a_paid_claim_finance_th
         ).one()
         november.status = "paid"
         open_items(session, [Signal("suspect_list", paid["person_id"], "suspect:browser", {"来源": "全国社保比对"})])
+        open_items(session, [Signal("failed_face_checks", overlapping["person_id"], "faces:browser", {"failures": 5})])
     staff_account("ts.reviewer", "reviewer", region=TANGSHAN)
     staff_account("ts.finance", "finance", region=TANGSHAN)
 
@@ -175,6 +176,11 @@ def test_a_reviewer_approves_a_claim_in_review_and_stops_a_paid_claim_finance_th
 
     click(desktop, "核查事项")
     _told(desktop, "部级比对疑点")
+    hold_form = desktop.find_element(By.XPATH, "//input[starts-with(@id, 'hold-note-')]/ancestor::form")
+    hold_form.find_element(By.NAME, "note").send_keys("多次人脸核验失败，核实是否本人")
+    hold_form.find_element(By.NAME, "confirmed").click()
+    hold_form.find_element(By.XPATH, ".//button[@type='submit']").click()  # the claim just approved is held
+    _told(desktop, "已暂停发放")
     item_form = desktop.find_element(By.XPATH, "//select[starts-with(@id, 'outcome-')]/ancestor::form")
     Select(item_form.find_element(By.NAME, "outcome")).select_by_value("stop")
     Select(item_form.find_element(By.NAME, "reason")).select_by_value("reemployed")
@@ -194,7 +200,7 @@ def test_a_reviewer_approves_a_claim_in_review_and_stops_a_paid_claim_finance_th
     recovery_form.find_element(By.XPATH, ".//button[@type='submit']").click()
     _told(desktop, "已")
     with unit_of_work() as session:
-        assert session.get(Claim, in_review["id"]).status == "approved"  # type: ignore[union-attr]
+        assert session.get(Claim, in_review["id"]).status == "suspended"  # type: ignore[union-attr]  # held
         assert session.get(Claim, approved["id"]).status == "stopped"  # type: ignore[union-attr]
         assert session.scalars(select(RecoveryItem.status)).all() == ["recovered"]
 
