@@ -88,19 +88,10 @@ def dev_wx_login() -> Any:
     """Development only: what wx.login() gives the mini-program, from the WeChat stand-in. In
     production the pages run inside WeChat and this does not exist."""
     _development_only()
-    config = settings()
     # The browser keeps its own device id, so the same browser is the same WeChat user again.
     device = str((request.get_json(silent=True) or {}).get("device", ""))
     openid = f"o-h5-{device if re.fullmatch(r'[0-9a-f]{16}', device) else secrets.token_hex(8)}"
-    if config.WECHAT_API_BASE_URL == EMBEDDED:
-        from notifications.providers import embedded_wechat
-
-        code = embedded_wechat(config).issue_code(openid, None)
-    else:
-        answer = requests.post(
-            f"{config.WECHAT_API_BASE_URL.rstrip('/')}/__control__/wx-login", json={"openid": openid}, timeout=5
-        )
-        code = answer.json()["code"]
+    code = _wechat_control("wx-login", {"openid": openid})["code"]
     return jsonify({"code": code})
 
 
