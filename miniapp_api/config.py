@@ -12,6 +12,7 @@ import binascii
 import dataclasses
 import datetime as dt
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,8 +133,14 @@ class Settings:
     # How long a recording's frame hashes are kept to refuse it replayed (re-encoded, trimmed).
     LIVENESS_REPLAY_DAYS: int = 30
     LIVENESS_MAX_UPLOAD_BYTES: int = 8 * 1024 * 1024
-    # Face checks computed at once per host (0: one per CPU); the rest queue (faces/capacity.py).
+    # Face checks computed at once on this host (0: one per CPU); the rest wait in the queue all
+    # hosts share through Redis (faces/capacity.py).
     LIVENESS_CONCURRENCY: int = 0
+    # This host's name in that shared queue, distinct per host (empty: this machine's hostname).
+    # The slots are a machine's CPUs, so two gunicorns on one machine share one host's slots by
+    # default; give each its own id only when each has CPUs of its own (pinned, with its own
+    # LIVENESS_CONCURRENCY). Containers and VMs usually each have a hostname of their own already.
+    LIVENESS_HOST_ID: str = ""
     FACE_LOCKOUT_FAILURES: int = 5
     FACE_LOCKOUT_WINDOW_S: int = 900
     FACE_LOCKOUT_S: int = 1800
@@ -254,6 +261,10 @@ class Settings:
         return start, end
 
     @property
+    def liveness_host_id(self) -> str:
+        return self.LIVENESS_HOST_ID or socket.gethostname()
+
+    @property
     def celery_eager(self) -> bool:
         return self.CELERY_ALWAYS_EAGER or self.broker_url == MEMORY_REDIS_URL
 
@@ -264,6 +275,8 @@ class Settings:
             raise ConfigError("FACE_PROVIDER must be local or wechat")
         if self.LIVENESS_CONCURRENCY < 0:
             raise ConfigError("LIVENESS_CONCURRENCY must be 0 (one per CPU) or more")
+        if any(char.isspace() for char in self.LIVENESS_HOST_ID):
+            raise ConfigError("LIVENESS_HOST_ID must have no spaces (empty: this machine's hostname)")
         if self.MAX_CONTENT_LENGTH <= 0:
             raise ConfigError("MAX_CONTENT_LENGTH must be positive")
         unknown = set(self.sms_providers) - {"aliyun", "tencent"}
