@@ -31,6 +31,9 @@ class Caller:
     roles: frozenset[str] = field(default_factory=frozenset)
     # A staff member's pooling region; None for province-wide accounts, which see every region.
     staff_region: str | None = None
+    # The read versions of the caller's own answers and of the reference data, read with the
+    # caller (reads/): an answer cached under them is what the records say now.
+    read_version: str = ""
 
     @property
     def audit_actor(self) -> tuple[str, int | None]:

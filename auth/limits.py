@@ -49,6 +49,9 @@ def init_limits(app: Flask, config: Settings) -> Limiter:
         key_prefix="miniapp-limits",
     )
     limiter.init_app(app)
+    # Only views that declare a limit are limited, and their own decorator checks it: the
+    # app-wide hook would look for limits on every request and find none.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.extensions["miniapp_limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):
         setting = _declared_setting(view)

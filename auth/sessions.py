@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.orm import aliased
 
 from auth.caller import Caller, Level
 from auth.models import AuthSession, RefreshToken, StaffUser, WeChatAccount
@@ -16,6 +17,7 @@ from miniapp_api.audit.service import record_regardless
 from miniapp_api.db import after_transaction, current_session, unit_of_work, utcnow
 from miniapp_api.errors import Unauthenticated
 from miniapp_api.extensions import settings
+from miniapp_api.reads.models import REFERENCE_OWNER, ReadVersion
 from miniapp_api.records.models import EmployerContact
 
 
@@ -69,6 +71,14 @@ def _issue(session: AuthSession, now: dt.datetime) -> IssuedTokens:
     )
 
 
+_PersonVersion = aliased(ReadVersion)
+_EmployerVersion = aliased(ReadVersion)
+_REFERENCE_VERSION = (
+    select(ReadVersion.version)
+    .where(ReadVersion.scope == "reference", ReadVersion.owner_id == REFERENCE_OWNER)
+    .scalar_subquery()
+)
+
 # Everything a request needs to know about its caller, in one round trip.
 _CALLER_FACTS = (
     select(
@@ -86,10 +96,19 @@ _CALLER_FACTS = (
         StaffUser.active,
         StaffUser.roles,
         StaffUser.region_code,
+        func.coalesce(_PersonVersion.version, _EmployerVersion.version, 0).label("own_version"),
+        func.coalesce(_REFERENCE_VERSION, 0).label("reference_version"),
     )
     .outerjoin(WeChatAccount, WeChatAccount.id == AuthSession.wechat_account_id)
     .outerjoin(EmployerContact, EmployerContact.id == AuthSession.employer_contact_id)
     .outerjoin(StaffUser, StaffUser.id == AuthSession.staff_user_id)
+    .outerjoin(
+        _PersonVersion, and_(_PersonVersion.scope == "person", _PersonVersion.owner_id == WeChatAccount.person_id)
+    )
+    .outerjoin(
+        _EmployerVersion,
+        and_(_EmployerVersion.scope == "employer", _EmployerVersion.owner_id == EmployerContact.employer_id),
+    )
 )
 # Built once, so its SQL is compiled once; run on the connection, past the ORM, as it loads no
 # objects (every request comes through here).
@@ -113,6 +132,7 @@ def caller_for(session: AuthSession, now: dt.datetime) -> Caller:
 
 
 def _caller(facts: Any, now: dt.datetime) -> Caller:
+    read_version = f"{facts.own_version}.{facts.reference_version}"
     if facts.kind == "claimant":
         if facts.account_id is None:
             raise Unauthenticated("登录已失效，请重新登录", code="TOKEN_INVALID")
@@ -122,7 +142,14 @@ def _caller(facts: Any, now: dt.datetime) -> Caller:
             verified = facts.face_verified_until
             if verified and verified > now and facts.face_verified_person_id == facts.person_id:
                 level = Level.FACE_VERIFIED
-        return Caller(facts.id, "claimant", level, wechat_account_id=facts.account_id, person_id=facts.person_id)
+        return Caller(
+            facts.id,
+            "claimant",
+            level,
+            wechat_account_id=facts.account_id,
+            person_id=facts.person_id,
+            read_version=read_version,
+        )
     if facts.kind == "employer":
         if facts.contact_id is None:
             raise Unauthenticated("登录已失效，请重新登录", code="TOKEN_INVALID")
@@ -132,6 +159,7 @@ def _caller(facts: Any, now: dt.datetime) -> Caller:
             wechat_account_id=facts.account_id,
             employer_id=facts.employer_id,
             employer_contact_id=facts.contact_id,
+            read_version=read_version,
         )
     if facts.staff_id is None or not facts.active:
         raise Unauthenticated("账号已停用，请联系管理员", code="ACCOUNT_DISABLED")

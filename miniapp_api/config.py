@@ -146,6 +146,9 @@ class Settings:
     FACE_LOCKOUT_S: int = 1800
     # A saved claim draft is kept this long, then refused as expired.
     CLAIM_DRAFT_TTL_DAYS: int = 30
+    # Claimants' and employers' answers kept in Redis under their read versions (reads/) at most
+    # this long; 0 turns the cache off (every read computed, as right after a change).
+    READ_CACHE_TTL_S: int = 300
     # Images sent with an objection: stored encrypted in this directory (outside the database
     # and anything the web server serves), at most this many per objection and bytes each; an
     # upload never attached to an objection is deleted after OBJECTION_UNATTACHED_TTL_H hours.
@@ -275,6 +278,8 @@ class Settings:
             raise ConfigError("FACE_PROVIDER must be local or wechat")
         if self.LIVENESS_CONCURRENCY < 0:
             raise ConfigError("LIVENESS_CONCURRENCY must be 0 (one per CPU) or more")
+        if self.READ_CACHE_TTL_S < 0:
+            raise ConfigError("READ_CACHE_TTL_S must be 0 (no read cache) or more seconds")
         if any(char.isspace() for char in self.LIVENESS_HOST_ID):
             raise ConfigError("LIVENESS_HOST_ID must have no spaces (empty: this machine's hostname)")
         if self.MAX_CONTENT_LENGTH <= 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Dialect, Engine, MetaData, Table, create_engine, event, func, insert, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -79,13 +81,40 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 150
         # The embedded database serves one demo process; PostgreSQL is the concurrent one.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args={"options": f"-c statement_timeout={statement_timeout_ms}", "connect_timeout": 5},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_S = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before reuse only when it sat idle IDLE_PING_S or more (a
+    server restart or a firewall may have dropped it meanwhile), not on every request: under
+    load a ping is a round trip for nothing. A connection dropped while in use fails its request
+    once (503, `errors.handle_database_down`) and SQLAlchemy then replaces the whole pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("pooled connection dropped while idle") from error
+        if not alive:
+            raise DisconnectionError("pooled connection dropped while idle")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -101,12 +130,37 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_WROTE = "miniapp_wrote"
+_WRITE_VERBS = ("insert", "update", "delete")
+
+
+def _track_writes(engine: Engine) -> None:
+    """Note on the connection whether its transaction has written (any INSERT, UPDATE or
+    DELETE sent, ORM or not): what a transaction read after writing may never be committed."""
+
+    @event.listens_for(engine, "begin")
+    def _begun(connection: Any) -> None:
+        connection.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _executing(connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not connection.info.get(_WROTE) and statement.lstrip()[:6].lower() in _WRITE_VERBS:
+            connection.info[_WROTE] = True
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session's transaction has written anything yet (so what it reads may be
+    rolled back): such reads are never cached."""
+    return bool(session.connection().info.get(_WROTE))
+
+
 class Database:
     """Holds the engine and session factory of one app."""
 
     def __init__(self, url: str, *, pool_size: int = 5, statement_timeout_ms: int = 15000) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms)
+        _track_writes(self.engine)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property

@@ -13,12 +13,17 @@ from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope
 from miniapp_api.claims import issued_receipts, lump_sum, progress, ratings, receipt, review, schemas, service
 from miniapp_api.db import current_session
+from miniapp_api.reads.cache import read_through
 
 blp = Blueprint("claims", __name__, url_prefix="/api/v1/claims", description="失业保险金网上申领（申领人）")
 staff_blp = Blueprint(
     "claims_staff", __name__, url_prefix="/api/v1/staff", description="申领审核与服务评价（经办人员）"
 )
 _READERS = ("reviewer", "auditor", "admin")
+# Built once: the cached reads serialize with them on a miss and not at all on a hit.
+_FORM_OUT = schemas.FormOut()
+_CLAIMS_OUT = schemas.ClaimSummaryOut(many=True)
+_CLAIM_OUT = schemas.ClaimOut()
 _ANY_STAFF = ("handler", "reviewer", "supervisor", "auditor", "admin")
 
 
@@ -28,7 +33,13 @@ class Prefill(MethodView):
     @blp.response(200, schemas.FormOut)
     def get(self, caller: Caller) -> Any:
         """电子申领表：由内部记录自动生成，本人只需确认；内部信息有误的，按字段提出异议"""
-        return service.prefill(current_session(), caller)
+        return read_through(
+            caller,
+            "prefill",
+            lambda: service.prefill(current_session(), caller),
+            _FORM_OUT,
+            good_until=service.draft_expiry,
+        )
 
 
 @blp.route("/draft")
@@ -63,7 +74,7 @@ class Claims(MethodView):
     @blp.response(200, schemas.ClaimSummaryOut(many=True))
     def get(self, caller: Caller) -> Any:
         """本人的申领记录，最新的在前"""
-        return progress.my_claims(current_session(), caller)
+        return read_through(caller, "claims", lambda: progress.my_claims(current_session(), caller), _CLAIMS_OUT)
 
     @requires(blp, "claimant", level=Level.FACE_VERIFIED)
     @blp.arguments(schemas.SubmitIn)
@@ -87,7 +98,12 @@ class OneClaim(MethodView):
     def get(self, claim_id: int, caller: Caller) -> Any:
         """申领进度与结果：核定待遇、发放计划、医保代缴、续发"""
         session = current_session()
-        return progress.describe(session, progress.own_claim(session, caller, claim_id))
+        return read_through(
+            caller,
+            f"claim:{claim_id}",
+            lambda: progress.describe(session, progress.own_claim(session, caller, claim_id)),
+            _CLAIM_OUT,
+        )
 
 
 @blp.route("/<int:claim_id>/events")

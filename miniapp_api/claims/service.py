@@ -90,6 +90,12 @@ def prefill(session: Session, caller: Caller) -> dict[str, Any]:
     return _draft_form(session, person, draft, view) if draft else _form(session, person, view, {}, None)
 
 
+def draft_expiry(form: dict[str, Any]) -> dt.datetime | None:
+    """When a prefilled form with a saved draft stops being served: the draft expires."""
+    draft = form.get("draft")
+    return draft["expires_at"] if draft else None
+
+
 def _saved_draft(session: Session, person_id: int) -> ClaimDraft | None:
     draft = session.get(ClaimDraft, person_id)
     return draft if draft is not None and draft.expires_at > utcnow() else None

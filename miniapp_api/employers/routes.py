@@ -16,6 +16,7 @@ from miniapp_api.documents.html import refusal_page, wants_html
 from miniapp_api.employers import compliance, page, schemas, service
 from miniapp_api.errors import AppError, ValidationFailed
 from miniapp_api.extensions import settings
+from miniapp_api.reads.cache import read_through
 
 blp = Blueprint("employer", __name__, url_prefix="/api/v1/employer", description="用人单位：备案与告知义务")
 link_blp = Blueprint("notices", __name__, url_prefix="/api/v1/notices", description="告知书确认链接（短信，无需登录）")
@@ -64,6 +65,9 @@ class FilingForm(MethodView):
         return service.upload_form(current_session(), caller, file_name, content, query["good_rows_only"])
 
 
+_DUTIES_OUT = schemas.DutyOut(many=True)  # built once, for the cached read
+
+
 @blp.route("/duties")
 class Duties(MethodView):
     @requires(blp, "employer")
@@ -71,7 +75,12 @@ class Duties(MethodView):
     @blp.response(200, schemas.DutyOut(many=True))
     def get(self, query: dict[str, Any], caller: Caller) -> Any:
         """告知义务：待确认（pending）、已确认（acknowledged）、已逾期（overdue）"""
-        return service.my_duties(current_session(), caller, query["state"], query["limit"])
+        return read_through(
+            caller,
+            f"duties:{query['state']}:{query['limit']}",
+            lambda: service.my_duties(current_session(), caller, query["state"], query["limit"]),
+            _DUTIES_OUT,
+        )
 
 
 @blp.route("/duties/<int:duty_id>/acknowledge")

@@ -15,6 +15,7 @@ from miniapp_api.db import current_session
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.objections import corrections, handling, reports, schemas, service
+from miniapp_api.reads.cache import read_through
 
 blp = Blueprint("objections", __name__, url_prefix="/api/v1/objections", description="异议申诉与纠错（申领人）")
 staff_blp = Blueprint(
@@ -64,6 +65,9 @@ class Images(MethodView):
         return service.upload_image(current_session(), caller, upload[1])
 
 
+_OBJECTION_OUT = schemas.ObjectionOut()  # built once, for the cached read
+
+
 @blp.route("/<int:objection_id>")
 class OneObjection(MethodView):
     @requires(blp, "claimant", level=Level.BOUND)
@@ -71,7 +75,12 @@ class OneObjection(MethodView):
     @blp.alt_response(404, schema=ErrorEnvelope, description="异议不存在或不属于本人")
     def get(self, objection_id: int, caller: Caller) -> Any:
         """异议进度：答复期限、办理过程、答复结果；不成立时可查看后续途径"""
-        return service.my_objection(current_session(), caller, objection_id)
+        return read_through(
+            caller,
+            f"objection:{objection_id}",
+            lambda: service.my_objection(current_session(), caller, objection_id),
+            _OBJECTION_OUT,
+        )
 
 
 @blp.route("/<int:objection_id>/supplement")

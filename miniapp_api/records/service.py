@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.db import has_written
 from miniapp_api.pii import cipher
+from miniapp_api.reads.models import REFERENCE_OWNER, ReadVersion
 from miniapp_api.records.models import Person, Region, RegionParameter
 from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
 
@@ -55,12 +57,31 @@ def region_parameters(session: Session, region_code: str, on: dt.date) -> list[R
     return list(latest.values())
 
 
+# Parsed parameters by (database, region, reference read version), in this process: every change
+# to regions or parameters bumps the version (reads/triggers.py), so an entry is never out of date.
+_parsed: dict[tuple[str, str, int], RegionParameters] = {}
+_MOST_PARSED = 256
+_REFERENCE_VERSION = select(ReadVersion.version).where(
+    ReadVersion.scope == "reference", ReadVersion.owner_id == REFERENCE_OWNER
+)
+
+
 def rules_parameters(session: Session, region_code: str) -> RegionParameters | None:
-    """Every dated parameter version of the region, for the rules; None if the region is unknown."""
+    """Every dated parameter version of the region, for the rules; None if the region is unknown.
+    Read and parsed once per version of the reference data."""
+    key = (str(session.get_bind().url), region_code, session.scalar(_REFERENCE_VERSION) or 0)
+    found = _parsed.get(key)
+    if found is not None:
+        return found
     if session.get(Region, region_code) is None:
         return None
     rows = session.scalars(select(RegionParameter).where(RegionParameter.region_code == region_code))
-    return RegionParameters(
+    parsed = RegionParameters(
         region_code,
         (ParameterVersion(region_code, row.kind, row.effective_from, row.value, row.citation) for row in rows),
     )
+    if not has_written(session):  # parameters this transaction changed may yet be rolled back
+        if len(_parsed) >= _MOST_PARSED:
+            _parsed.clear()
+        _parsed[key] = parsed
+    return parsed
