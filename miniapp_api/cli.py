@@ -257,6 +257,20 @@ def audit_verify() -> None:
     click.echo(f"审计链完整：{verdict.checked} 条记录逐条核对无误")
 
 
+@main.group("read-cache")
+def read_cache() -> None:
+    """Claimants' and employers' cached answers (Redis)."""
+
+
+@read_cache.command("clear")
+def read_cache_clear() -> None:
+    """Drop every cached answer: run it after restoring the database from a backup, whose read
+    versions are older than the answers cached since."""
+    from miniapp_api.reads.cache import clear
+
+    click.echo(f"已清除缓存的查询结果 {clear()} 条")
+
+
 @main.group()
 def objections() -> None:
     """Objection reply clocks."""

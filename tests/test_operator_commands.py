@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from miniapp_api.db import unit_of_work
+from miniapp_api.extensions import redis_store
 from miniapp_api.holidays.service import official_calendar
 from notifications.service import Recipient, send
 from tests.auth_helpers import STAFF_PASSWORD, staff_account
@@ -25,12 +26,19 @@ MINIAPP = [sys.executable, "-c", "from miniapp_api.cli import main; main()"]
 def _miniapp(
     base_settings: dict[str, Any], *args: str, password: str = STAFF_PASSWORD
 ) -> subprocess.CompletedProcess[str]:
+    return _miniapp_with(base_settings, {}, *args, password=password)
+
+
+def _miniapp_with(
+    base_settings: dict[str, Any], extra_env: dict[str, str], *args: str, password: str = STAFF_PASSWORD
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "MINIAPP_ENV": "development",
         "DATABASE_URL": base_settings["DATABASE_URL"],
         "REDIS_URL": "memory://",
         "LOG_LEVEL": "WARNING",
+        **extra_env,
     }
     return subprocess.run(
         [*MINIAPP, *args], env=env, input=f"{password}\n", capture_output=True, text=True, timeout=120, check=False
@@ -235,3 +243,17 @@ def test_the_sweeps_the_audit_check_and_the_message_look_up_run_by_command(
     assert "claim_approved" in looked_up.stdout and "13900139000" not in looked_up.stdout
     unnamed = _miniapp(base_settings, "messages")
     assert unnamed.returncode != 0 and "请提供 --phone 或 --openid" in unnamed.stderr
+
+
+def test_the_read_cache_is_cleared_by_command_after_a_restore(app: Any, base_settings: dict[str, Any]) -> None:
+    real_redis = base_settings["REDIS_URL"] != "memory://"
+    if real_redis:
+        with app.app_context():
+            redis_store().client.set(redis_store().key("read", "person:1", "claims"), "1.1.2026-12-07\n[]")
+    env = {"REDIS_URL": base_settings["REDIS_URL"]} if real_redis else {}
+    done = _miniapp_with(base_settings, env, "read-cache", "clear")
+    assert done.returncode == 0, done.stderr
+    assert f"已清除缓存的查询结果 {1 if real_redis else 0} 条" in done.stdout
+    if real_redis:
+        with app.app_context():
+            assert redis_store().client.get(redis_store().key("read", "person:1", "claims")) is None
