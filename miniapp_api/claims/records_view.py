@@ -62,6 +62,9 @@ class RecordsView:
     facts: ClaimFacts | None = None
     estimate: Estimate | None = None
     review_reasons: list[ReviewReason] = field(default_factory=list)
+    # The person's claims, newest first, when the caller read them already (one statement for
+    # every question asked of them below).
+    claims: Sequence[Claim] | None = None
 
     def needs_review(self, code: str, message: str) -> None:
         if all(reason.code != code for reason in self.review_reasons):
@@ -69,16 +72,24 @@ class RecordsView:
 
 
 def read_records(
-    session: Session, person: Person, application_date: dt.date, *, deciding_again: Claim | None = None
+    session: Session,
+    person: Person,
+    application_date: dt.date,
+    *,
+    deciding_again: Claim | None = None,
+    claims: Sequence[Claim] | None = None,
 ) -> RecordsView:
     """The records as they stand. `deciding_again` is a claim being decided afresh (its record
-    was corrected): the benefit drawn before it counts, not the benefit drawn under it."""
-    previous = _last_drawn_claim(session, person.id, before=deciding_again)
+    was corrected): the benefit drawn before it counts, not the benefit drawn under it. `claims`:
+    the person's claims newest first, if already read."""
+    previous = _last_drawn_claim(session, person.id, before=deciding_again, claims=claims)
     since = previous.separation_date if previous and previous.separation_date else None
     stop = _last_stop_event(session, person.id, after=since)
     periods = session.scalars(select(ContributionPeriod).where(ContributionPeriod.person_id == person.id)).all()
     region_code = _insured_region(person, stop, periods)
-    view = RecordsView(person=person, region=_region(session, region_code), application_date=application_date)
+    view = RecordsView(
+        person=person, region=_region(session, region_code), application_date=application_date, claims=claims
+    )
     view.stop_event = stop
     view.previous_unclaimed_months = _unclaimed_months(session, previous)
     if stop is None:
@@ -96,23 +107,26 @@ def read_records(
     return view
 
 
-def records_for(session: Session, person: Person, claim: Claim | None, today: dt.date) -> RecordsView:
+def records_for(
+    session: Session, person: Person, claim: Claim | None, today: dt.date, *, claims: Sequence[Claim] | None = None
+) -> RecordsView:
     """The records as a claim was decided on them (now corrected, perhaps), or as the e-form
     shows them today when there is no claim."""
     if claim is None:
-        return read_records(session, person, today)
-    return read_records(session, person, claim.application_date, deciding_again=claim)
+        return read_records(session, person, today, claims=claims)
+    return read_records(session, person, claim.application_date, deciding_again=claim, claims=claims)
 
 
 def records_shown(session: Session, person: Person) -> RecordsView:
     """After a decision, the facts that decision used (the months it drew on, the separation it
     was for); else, and once a later separation calls for a new claim, the records as they stand."""
     today = china_today()
-    latest = session.scalar(
-        select(Claim).where(Claim.person_id == person.id).order_by(Claim.submitted_at.desc()).limit(1)
-    )
+    claims = session.scalars(
+        select(Claim).where(Claim.person_id == person.id).order_by(Claim.submitted_at.desc(), Claim.id.desc())
+    ).all()
+    latest = claims[0] if claims else None
     if latest is None or latest.status == "rejected":
-        return read_records(session, person, today)
+        return read_records(session, person, today, claims=claims)
     separated_since = session.scalar(
         select(StopContributionEvent.id)
         .where(
@@ -121,10 +135,19 @@ def records_shown(session: Session, person: Person) -> RecordsView:
         )
         .limit(1)
     )
-    return read_records(session, person, today) if separated_since else records_for(session, person, latest, today)
+    if separated_since:
+        return read_records(session, person, today, claims=claims)
+    return records_for(session, person, latest, today, claims=claims)
 
 
-def _last_drawn_claim(session: Session, person_id: int, *, before: Claim | None) -> Claim | None:
+def _last_drawn_claim(
+    session: Session, person_id: int, *, before: Claim | None, claims: Sequence[Claim] | None = None
+) -> Claim | None:
+    if claims is not None:  # newest first
+        drawn = (claim for claim in claims if claim.status in _DRAWN)
+        if before is not None:
+            drawn = (claim for claim in drawn if claim.id != before.id and claim.submitted_at < before.submitted_at)
+        return next(drawn, None)
     query = select(Claim).where(Claim.person_id == person_id, Claim.status.in_(_DRAWN))
     if before is not None:
         query = query.where(Claim.id != before.id, Claim.submitted_at < before.submitted_at)

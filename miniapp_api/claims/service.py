@@ -70,7 +70,10 @@ def _open_claim(session: Session, person_id: int) -> Claim | None:
 def _form(
     session: Session, person: Person, view: RecordsView, edits: dict[str, Any], draft: dict[str, Any] | None
 ) -> dict[str, Any]:
-    claim = _open_claim(session, person.id)
+    if view.claims is not None:
+        claim = next((claim for claim in view.claims if claim.closed_at is None), None)
+    else:
+        claim = _open_claim(session, person.id)
     return {
         "fields": render(view, edits),
         "field_order": list(FIELDS),
