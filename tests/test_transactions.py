@@ -140,3 +140,58 @@ def test_two_requests_creating_the_same_record_get_a_409_not_a_500(make_app: Cal
     second = client.post("/create-region")
     assert second.status_code == 409
     assert second.get_json()["code"] == "CONFLICT"
+
+
+def test_a_pooled_connection_dropped_while_idle_is_replaced_before_a_request_uses_it(base_settings: Any) -> None:
+    if not base_settings["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("the pool's idle ping is PostgreSQL's (SQLite has no server to drop a connection)")
+    from sqlalchemy import text
+
+    from miniapp_api.db import IDLE_PING_S, Database
+
+    db = Database(base_settings["DATABASE_URL"], pool_size=1)
+    try:
+        with db.engine.connect() as connection:
+            first_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:  # the pool's one connection is idle again: take a second
+            pass
+        killer = Database(base_settings["DATABASE_URL"], pool_size=1)
+        with killer.engine.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+        killer.dispose()
+        for record in list(db.engine.pool._pool.queue):  # type: ignore[attr-defined]
+            record.info["idle_since"] -= IDLE_PING_S + 1  # as if it sat idle past the threshold
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != first_pid
+        del other
+    finally:
+        db.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_before_each_request(
+    base_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not base_settings["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("the pool's idle ping is PostgreSQL's")
+    from sqlalchemy import text
+
+    from miniapp_api.db import IDLE_PING_S, Database
+
+    db = Database(base_settings["DATABASE_URL"], pool_size=1)
+    pings: list[object] = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(
+        db.engine.dialect, "do_ping", lambda connection: pings.append(connection) or real_ping(connection)
+    )
+    try:
+        for _ in range(3):
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        assert pings == []
+        for record in list(db.engine.pool._pool.queue):  # type: ignore[attr-defined]
+            record.info["idle_since"] -= IDLE_PING_S + 1
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        assert len(pings) == 1
+    finally:
+        db.dispose()
