@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.orm import aliased
 
 from auth.caller import Caller, Level
@@ -96,7 +96,10 @@ _CALLER_FACTS = (
         StaffUser.active,
         StaffUser.roles,
         StaffUser.region_code,
-        func.coalesce(_PersonVersion.version, _EmployerVersion.version, 0).label("own_version"),
+        # By the session's kind: an employer's WeChat account may also be bound to a claimant.
+        func.coalesce(
+            case((AuthSession.kind == "employer", _EmployerVersion.version), else_=_PersonVersion.version), 0
+        ).label("own_version"),
         func.coalesce(_REFERENCE_VERSION, 0).label("reference_version"),
     )
     .outerjoin(WeChatAccount, WeChatAccount.id == AuthSession.wechat_account_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Response, current_app
@@ -45,7 +45,7 @@ def read_through(
         if hit is not None:
             return current_app.response_class(hit, mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
     data = compute()
-    response: Response = current_app.json.response(schema.dump(data))  # type: ignore[attr-defined]
+    response = cast(Response, current_app.json.response(schema.dump(data)))
     if ttl and caller.read_version and not has_written(current_session()):
         expires = good_until(data) if good_until else None
         seconds = ttl if expires is None else min(ttl, int((expires - utcnow()).total_seconds()))

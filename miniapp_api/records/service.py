@@ -69,7 +69,7 @@ _REFERENCE_VERSION = select(ReadVersion.version).where(
 def rules_parameters(session: Session, region_code: str) -> RegionParameters | None:
     """Every dated parameter version of the region, for the rules; None if the region is unknown.
     Read and parsed once per version of the reference data."""
-    key = (str(session.get_bind().url), region_code, session.scalar(_REFERENCE_VERSION) or 0)
+    key = (str(session.get_bind().engine.url), region_code, session.scalar(_REFERENCE_VERSION) or 0)
     found = _parsed.get(key)
     if found is not None:
         return found
