@@ -15,5 +15,6 @@ def load_all_models() -> None:
     from miniapp_api.payments import models as payment_models  # noqa: F401
     from miniapp_api.reads import models as read_models  # noqa: F401
     from miniapp_api.records import models  # noqa: F401
+    from miniapp_api.refunds import models as refund_models  # noqa: F401
     from miniapp_api.safety import models as safety_models  # noqa: F401
     from notifications import models as notification_models  # noqa: F401

@@ -15,6 +15,7 @@ from marshmallow import validate
 
 from miniapp_api.rules.deadlines import OBJECTION_CATEGORIES
 from miniapp_api.rules.entitlement import legal_cap
+from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 
 class _Strict(ma.Schema):
@@ -161,6 +162,61 @@ class RegionalRule(_Strict):
     applies = ma.fields.Boolean(required=True)
 
 
+_percent = {"as_string": True, "validate": validate.Range(min=Decimal("0"), max=Decimal("100"))}
+
+
+class RefundShare(_Strict):
+    """稳岗返还: the share of last year's unemployment-insurance contributions actually paid that
+    is refunded, by size class (大型企业 / 中小微企业)."""
+
+    large_percent = ma.fields.Decimal(required=True, **_percent)  # type: ignore[arg-type]
+    small_micro_percent = ma.fields.Decimal(required=True, **_percent)  # type: ignore[arg-type]
+
+
+class RefundConditions(_Strict):
+    """稳岗返还: contributions paid in full for at least `months_paid_in_full` months with no
+    arrears, and the layoff rate (layoffs in the year ÷ the average monthly insured headcount, the
+    layoffs counted as separations for `layoff_reasons`) at most `layoff_rate_percent`, or at most
+    `small_employer_layoff_rate_percent` for an employer insuring `small_employer_headcount` or fewer."""
+
+    months_paid_in_full = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    # Who counts as laid off: people newly drawing benefit whose last employer it was (the national
+    # formula), or separations recorded with one of `layoff_reasons`.
+    layoffs_counted_as = ma.fields.String(
+        required=True, validate=validate.OneOf(["new_benefit_recipients", "separations"])
+    )
+    layoff_reasons = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(list(SEPARATION_REASONS))),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    layoff_rate_percent = ma.fields.Decimal(required=True, **_percent)  # type: ignore[arg-type]
+    small_employer_headcount = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=10000))
+    small_employer_layoff_rate_percent = ma.fields.Decimal(required=True, **_percent)  # type: ignore[arg-type]
+
+
+class FundReserve(_Strict):
+    """稳岗返还: whether the pooling region's fund meets the reserve condition for the year (e.g.
+    a year's spending or more held in reserve), as the region has found it."""
+
+    condition_met = ma.fields.Boolean(required=True)
+    reserve_months = ma.fields.Decimal(as_string=True, validate=validate.Range(min=Decimal("0")))
+
+
+class NoticePeriod(_Strict):
+    """稳岗返还: working days a refund list is publicly noticed (公示) before payment."""
+
+    working_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+
+
+class ConfirmationWindow(_Strict):
+    """稳岗返还: calendar days an eligible enterprise has to confirm its account before the refund
+    is recorded as waived, and how many reminders it gets meanwhile."""
+
+    days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    reminders = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=10))
+
+
 # Each kind's value shape; the kinds' Chinese names live with the rules (PARAMETER_LABELS).
 PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "minimum_wage": MonthlyAmount,
@@ -177,6 +233,11 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "medical_premium": MedicalPremium,
     "resettlement_payment_bar": RegionalRule,
     "stop_reason_prevails": RegionalRule,
+    "refund_share": RefundShare,
+    "refund_conditions": RefundConditions,
+    "refund_fund_reserve": FundReserve,
+    "refund_notice_period": NoticePeriod,
+    "refund_confirmation_window": ConfirmationWindow,
 }
 
 

@@ -37,6 +37,11 @@ PARAMETER_LABELS = {
     "medical_premium": "失业保险基金代缴的基本医疗保险费（月）",
     "resettlement_payment_bar": "企业关闭时领取一次性安置费的不享受失业保险待遇（地区规定）",
     "stop_reason_prevails": "失业原因以停保原因为准（地区规定）",
+    "refund_share": "稳岗返还比例（上年度实际缴纳失业保险费）",
+    "refund_conditions": "稳岗返还条件（足额缴费、裁员率）",
+    "refund_fund_reserve": "稳岗返还基金备付条件",
+    "refund_notice_period": "稳岗返还公示期",
+    "refund_confirmation_window": "稳岗返还确认期限与提醒次数",
 }
 
 
@@ -137,6 +142,55 @@ NATIONAL_DEFAULTS = (
         dt.date(2020, 6, 1),
         {"working_days": 3},
         "人社厅发〔2020〕24号第七条（提醒用人单位履行告知义务；确认送达的期限为地方参数，地区未设定时按3个工作日）",
+    ),
+    # 稳岗返还. The national shares a region applies unless it sets its own; 2021 to 2025 checked
+    # against public copies of the notices, 2019 still to be checked against the official text.
+    # The mid-2025 rise depends on the region's fund reserve, so it is a regional parameter.
+    ParameterVersion(
+        NATIONAL,
+        "refund_share",
+        dt.date(2019, 1, 1),
+        {"large_percent": "50", "small_micro_percent": "50"},
+        "人社部发〔2019〕23号（按不超过企业及其职工上年度实际缴纳失业保险费的50%返还；待与正式文本核对）",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "refund_share",
+        dt.date(2021, 1, 1),
+        {"large_percent": "30", "small_micro_percent": "60"},
+        "人社部发〔2021〕29号（大型企业按不超过上年度实际缴纳失业保险费的30%返还，中小微企业按不超过60%返还）",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "refund_share",
+        dt.date(2022, 1, 1),
+        {"large_percent": "50", "small_micro_percent": "90"},
+        "人社部发〔2022〕23号（大型企业返还比例从30%提至50%，中小微企业从60%最高提至90%，执行至2022年12月31日）",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "refund_share",
+        dt.date(2023, 1, 1),
+        {"large_percent": "30", "small_micro_percent": "60"},
+        "人社部发〔2024〕40号等（大型企业按上年度实际缴纳失业保险费的30%返还，中小微企业按60%返还）。"
+        "2025年年中起基金备付1年以上的统筹地区可提至中小微企业90%、大型企业50%（国办发〔2025〕25号，待与正式文本核对），"
+        "由该地区以本地参数设定",
+    ),
+    ParameterVersion(
+        NATIONAL,
+        "refund_conditions",
+        dt.date(2019, 1, 1),
+        {
+            "months_paid_in_full": 12,
+            "layoffs_counted_as": "new_benefit_recipients",
+            "layoff_reasons": ["economic_layoff"],
+            "layoff_rate_percent": "5.5",
+            "small_employer_headcount": 30,
+            "small_employer_layoff_rate_percent": "20",
+        },
+        "人社部发〔2024〕40号等（足额缴纳失业保险费12个月以上；上年度未裁员或裁员率不高于全国城镇调查失业率控制目标5.5%，"
+        "30人（含）以下的参保企业裁员率不高于参保职工总数20%；裁员率按该企业上年度新增领取失业保险金人数与参保缴费"
+        "月平均人数之比确定）",
     ),
 )
 
