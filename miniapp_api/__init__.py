@@ -88,6 +88,8 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.objections.routes import staff_blp as objections_staff_blp
     from miniapp_api.payments.routes import blp as payments_blp
     from miniapp_api.records.routes import blp as records_blp
+    from miniapp_api.refunds.routes import blp as refunds_blp
+    from miniapp_api.refunds.routes import staff_blp as refunds_staff_blp
     from miniapp_api.safety.routes import blp as safety_blp
     from miniapp_api.safety.routes import checks_blp as safety_checks_blp
     from notifications.routes import blp as notifications_blp
@@ -117,5 +119,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(notifications_blp)
     api.register_blueprint(messages_blp)
     api.register_blueprint(wechat_blp)
+    api.register_blueprint(refunds_blp)
+    api.register_blueprint(refunds_staff_blp)
     app.register_blueprint(mobile_blp)  # pages, not API: outside the OpenAPI document
     app.register_blueprint(console_blp)

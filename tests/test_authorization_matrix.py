@@ -235,6 +235,26 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      "/api/v1/finance/payment-runs/999999/medical-remittance.csv", None, {**STAFF_ONLY, "finance": 404}),
     ("POST", "/api/v1/finance/payment-runs/<int:run_id>/confirmation",
      "/api/v1/finance/payment-runs/999999/confirmation", None, {**STAFF_ONLY, "finance": 422}),
+    # 稳岗返还: an enterprise's own refunds (someone else's id: 404); the region's staff review them.
+    ("GET", "/api/v1/employer/refunds", "/api/v1/employer/refunds", None, EMPLOYER_ONLY),
+    ("GET", "/api/v1/employer/refunds/<int:refund_id>", "/api/v1/employer/refunds/999999", None,
+     {**EMPLOYER_ONLY, "employer": 404}),
+    ("PUT", "/api/v1/employer/refunds/<int:refund_id>/account", "/api/v1/employer/refunds/999999/account",
+     {"bank_name": "中国工商银行", "account_name": "某单位", "account_number": "1611000109000012345"},
+     {**EMPLOYER_ONLY, "employer": 404}),
+    ("POST", "/api/v1/employer/refunds/<int:refund_id>/confirm", "/api/v1/employer/refunds/999999/confirm", None,
+     {**EMPLOYER_ONLY, "employer": 404}),
+    # The records' region has no refund parameters set (422 PARAMETER_MISSING); another region's staff: 403.
+    ("POST", "/api/v1/staff/refunds/screenings", "/api/v1/staff/refunds/screenings",
+     {"policy_year": 2026, "region": "130200"},
+     {**STAFF_ONLY, **dict.fromkeys(("reviewer", "supervisor", "admin"), 422)}),
+    ("GET", "/api/v1/staff/refunds", "/api/v1/staff/refunds?policy_year=2026&region=130200", None,
+     {**STAFF_ONLY, **dict.fromkeys(("handler", "reviewer", "supervisor", "auditor", "admin"), 200)}),
+    ("GET", "/api/v1/staff/refunds/<int:refund_id>", "/api/v1/staff/refunds/999999", None,
+     {**STAFF_ONLY, **dict.fromkeys(("handler", "reviewer", "supervisor", "auditor", "admin"), 404)}),
+    ("POST", "/api/v1/staff/refunds/<int:refund_id>/decision", "/api/v1/staff/refunds/999999/decision",
+     {"decision": "approve"},
+     {**STAFF_ONLY, **dict.fromkeys(("reviewer", "supervisor", "admin"), 404)}),
     ("GET", "/api/v1/staff/recoveries", "/api/v1/staff/recoveries", None,
      {**STAFF_ONLY, "reviewer": 200, "supervisor": 200, "finance": 200, "auditor": 200, "admin": 200}),
     ("POST", "/api/v1/staff/recoveries/<int:item_id>/settlement", "/api/v1/staff/recoveries/999999/settlement",
@@ -272,6 +292,9 @@ REGIONAL: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/staff/audit"): {"auditor": 403, "admin": 403},
     ("POST", "/api/v1/staff/calendar/years/<int:record_id>/approve"): {"supervisor": 403, "admin": 403},
     ("POST", "/api/v1/staff/calendar/years/<int:record_id>/reject"): {"supervisor": 403, "admin": 403},
+    # Asking for the records' region by name: refused (OTHER_REGION).
+    ("POST", "/api/v1/staff/refunds/screenings"): dict.fromkeys(("reviewer", "supervisor", "admin"), 403),
+    ("GET", "/api/v1/staff/refunds"): dict.fromkeys(("handler", "reviewer", "supervisor", "auditor", "admin"), 403),
 }
 
 

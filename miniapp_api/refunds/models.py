@@ -162,4 +162,12 @@ class Assessment(Base):
     share_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # None until the size class is known
     screened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
-    note: Mapped[str | None] = mapped_column(Text)
+    # The application: the enterprise (or its dispatch agency) confirmed the account and applied.
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    applied_by: Mapped[int | None] = mapped_column(ForeignKey("employer_contacts.id"))
+    applied_for_by: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))  # a dispatch agency
+    # The agency's review: approved, or rejected with a coded reason.
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    rejection_code: Mapped[str | None] = mapped_column(String(30))
+    decision_note: Mapped[str | None] = mapped_column(Text)
