@@ -89,6 +89,8 @@ def _register_routes(app: Flask, api: Any) -> None:
     from miniapp_api.payments.routes import blp as payments_blp
     from miniapp_api.records.routes import blp as records_blp
     from miniapp_api.refunds.routes import blp as refunds_blp
+    from miniapp_api.refunds.routes import finance_blp as refunds_finance_blp
+    from miniapp_api.refunds.routes import public_pages as refund_notice_pages
     from miniapp_api.refunds.routes import staff_blp as refunds_staff_blp
     from miniapp_api.safety.routes import blp as safety_blp
     from miniapp_api.safety.routes import checks_blp as safety_checks_blp
@@ -121,5 +123,7 @@ def _register_routes(app: Flask, api: Any) -> None:
     api.register_blueprint(wechat_blp)
     api.register_blueprint(refunds_blp)
     api.register_blueprint(refunds_staff_blp)
+    api.register_blueprint(refunds_finance_blp)
+    app.register_blueprint(refund_notice_pages)  # public pages, outside the OpenAPI document
     app.register_blueprint(mobile_blp)  # pages, not API: outside the OpenAPI document
     app.register_blueprint(console_blp)

@@ -255,6 +255,23 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/staff/refunds/<int:refund_id>/decision", "/api/v1/staff/refunds/999999/decision",
      {"decision": "approve"},
      {**STAFF_ONLY, **dict.fromkeys(("reviewer", "supervisor", "admin"), 404)}),
+    ("POST", "/api/v1/staff/refunds/notices", "/api/v1/staff/refunds/notices",
+     {"policy_year": 2026, "region": "130200"},
+     {**STAFF_ONLY, **dict.fromkeys(("reviewer", "supervisor", "admin"), 422)}),
+    ("POST", "/api/v1/staff/refunds/<int:refund_id>/hold", "/api/v1/staff/refunds/999999/hold", {"reason": "来电反映"},
+     {**STAFF_ONLY, **dict.fromkeys(("reviewer", "supervisor", "admin"), 404)}),
+    # Paying refunds is the finance role's alone (409: nothing is payable yet).
+    ("POST", "/api/v1/finance/refund-batches", "/api/v1/finance/refund-batches",
+     {"policy_year": 2026, "region": "130200"}, {**STAFF_ONLY, "finance": 409}),
+    ("GET", "/api/v1/finance/refund-batches/<int:batch_id>", "/api/v1/finance/refund-batches/999999", None,
+     {**STAFF_ONLY, "finance": 404, "auditor": 404}),
+    ("GET", "/api/v1/finance/refund-batches/<int:batch_id>/bank-file.csv",
+     "/api/v1/finance/refund-batches/999999/bank-file.csv", None, {**STAFF_ONLY, "finance": 404}),
+    ("POST", "/api/v1/finance/refund-batches/<int:batch_id>/confirmation",
+     "/api/v1/finance/refund-batches/999999/confirmation", None, {**STAFF_ONLY, "finance": 422}),
+    # The public notice: anyone (none here: 404).
+    ("GET", "/refund-notices/<int:notice_id>", "/refund-notices/999999", None, dict.fromkeys(CALLERS, 404)),
+    ("GET", "/refund-notices/<int:notice_id>.csv", "/refund-notices/999999.csv", None, dict.fromkeys(CALLERS, 404)),
     ("GET", "/api/v1/staff/recoveries", "/api/v1/staff/recoveries", None,
      {**STAFF_ONLY, "reviewer": 200, "supervisor": 200, "finance": 200, "auditor": 200, "admin": 200}),
     ("POST", "/api/v1/staff/recoveries/<int:item_id>/settlement", "/api/v1/staff/recoveries/999999/settlement",
@@ -295,6 +312,8 @@ REGIONAL: dict[tuple[str, str], dict[str, int]] = {
     # Asking for the records' region by name: refused (OTHER_REGION).
     ("POST", "/api/v1/staff/refunds/screenings"): dict.fromkeys(("reviewer", "supervisor", "admin"), 403),
     ("GET", "/api/v1/staff/refunds"): dict.fromkeys(("handler", "reviewer", "supervisor", "auditor", "admin"), 403),
+    ("POST", "/api/v1/staff/refunds/notices"): dict.fromkeys(("reviewer", "supervisor", "admin"), 403),
+    ("POST", "/api/v1/finance/refund-batches"): {"finance": 403},
 }
 
 

@@ -238,6 +238,7 @@ PARAMETER_KINDS: dict[str, type[ma.Schema]] = {
     "refund_fund_reserve": FundReserve,
     "refund_notice_period": NoticePeriod,
     "refund_confirmation_window": ConfirmationWindow,
+    "refund_without_application": RegionalRule,
 }
 
 

@@ -171,3 +171,50 @@ class Assessment(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     rejection_code: Mapped[str | None] = mapped_column(String(30))
     decision_note: Mapped[str | None] = mapped_column(Text)
+    # The public notice it was listed in, and an objection received during it that holds it.
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("refund_notices.id"), index=True)
+    held_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    # Payment: the batch, the reference the bank file and its answer carry, the outcome.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("refund_payment_batches.id"), index=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Notice(Base):
+    """A public notice (公示) of approved refunds for N working days, counted with the official
+    calendar. What it publishes holds no personal data: enterprise, credit code, amount."""
+
+    __tablename__ = "refund_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    policy_year: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)  # the last day of the notice
+    working_days: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(Text)
+    enterprises: Mapped[int] = mapped_column(Integer)
+    total_amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    published_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class PaymentBatch(Base):
+    """Refunds paid to corporate accounts: prepared, its bank file exported, the bank's answer
+    confirmed; by the finance role only."""
+
+    __tablename__ = "refund_payment_batches"
+    __table_args__ = (CheckConstraint("status IN ('prepared', 'exported', 'confirmed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    policy_year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="prepared")
+    instructions: Mapped[int] = mapped_column(Integer)
+    total_amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    prepared_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    prepared_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    exported_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -22,6 +22,7 @@ STATUS_LABELS = {
     "in_notice": "公示中",
     "held": "公示期间有异议，暂缓发放",
     "payable": "公示无异议，待拨付",
+    "paying": "拨付中",
     "paid": "已拨付",
     "returned": "银行退回，待更正账户",
     "waived": "逾期未确认，视为放弃",
@@ -129,6 +130,10 @@ def describe(session: Session, found: Assessment) -> dict[str, Any]:
         "decided_at": found.decided_at,
         "rejection_code": found.rejection_code,
         "decision_note": found.decision_note,
+        "notice_id": found.notice_id,
+        "hold_reason": found.hold_reason,
+        "paid_at": found.paid_at,
+        "failure_reason": found.failure_reason,
     }
 
 

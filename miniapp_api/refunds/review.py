@@ -29,7 +29,7 @@ REJECTION_CODES = {
 }
 
 
-def _region_for(caller: Caller, asked: str | None) -> str:
+def region_for(caller: Caller, asked: str | None) -> str:
     if caller.staff_region:
         if asked and asked != caller.staff_region:
             raise Forbidden(f"只能处理本地区（{caller.staff_region}）的稳岗返还", code="OTHER_REGION")
@@ -40,7 +40,7 @@ def _region_for(caller: Caller, asked: str | None) -> str:
 
 
 def run_screening(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    region = _region_for(caller, body.get("region"))
+    region = region_for(caller, body.get("region"))
     if session.get(Region, region) is None:
         raise NotFoundError("统筹地区不存在", code="REGION_NOT_FOUND")
     try:
@@ -67,7 +67,7 @@ def run_screening(session: Session, caller: Caller, body: dict[str, Any]) -> dic
 
 
 def queue(session: Session, caller: Caller, query: dict[str, Any]) -> dict[str, Any]:
-    region = _region_for(caller, query.get("region"))
+    region = region_for(caller, query.get("region"))
     conditions = [
         Assessment.region_code == region,
         Assessment.policy_year == query["policy_year"],
@@ -117,9 +117,11 @@ def detail(session: Session, caller: Caller, refund_id: int) -> dict[str, Any]:
 
 def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any]) -> dict[str, Any]:
     found = staff_refund(session, caller, refund_id, for_update=True)
-    if found.status != "applied":
+    if found.status not in ("applied", "held"):
         raise ConflictError(
-            "只能审核已确认申请的稳岗返还", code="REFUND_NOT_UNDER_REVIEW", details={"status": found.status}
+            "只能审核已确认申请、或公示期间因异议暂缓的稳岗返还",
+            code="REFUND_NOT_UNDER_REVIEW",
+            details={"status": found.status},
         )
     approve = body["decision"] == "approve"
     note = (body.get("note") or "").strip() or None
@@ -134,12 +136,14 @@ def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any
         if code == "OTHER" and not note:
             raise ValidationFailed("选择“其他原因”时请填写说明", code="NOTE_REQUIRED", details={"field": "note"})
         found.rejection_code = code
-    found.status = "approved" if approve else "rejected"
+    # An objection looked into and found wanting: the refund goes back on the notice it was held from.
+    back_on_notice = approve and found.status == "held"
+    found.status = ("in_notice" if back_on_notice else "approved") if approve else "rejected"
     found.decided_at = utcnow()
     found.decided_by = caller.staff_user_id
     found.decision_note = note
     audit(
-        f"refund.{found.status}",
+        "refund.approved" if approve else "refund.rejected",
         actor=caller.audit_actor,
         subject=("refund_assessment", found.id),
         detail={"rejection_code": found.rejection_code},

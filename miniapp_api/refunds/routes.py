@@ -5,18 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Blueprint as PageBlueprint
+from flask import Response
 from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
-from miniapp_api.api import Blueprint, ErrorEnvelope
+from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit, file_body, uploaded_file
 from miniapp_api.db import current_session
-from miniapp_api.refunds import enterprise, review, schemas
+from miniapp_api.errors import ValidationFailed
+from miniapp_api.extensions import settings
+from miniapp_api.refunds import enterprise, notices, payouts, review, schemas
 
 blp = Blueprint(
     "refunds", __name__, url_prefix="/api/v1/employer/refunds", description="稳岗返还（用人单位、派遣机构）"
 )
 staff_blp = Blueprint("refunds_staff", __name__, url_prefix="/api/v1/staff/refunds", description="稳岗返还（经办机构）")
+finance_blp = Blueprint(
+    "refunds_finance", __name__, url_prefix="/api/v1/finance/refund-batches", description="稳岗返还拨付（财务）"
+)
+# The public notice, for anyone: a page and a CSV with no personal data.
+public_pages = PageBlueprint("refund_notices", __name__, url_prefix="/refund-notices")
+_FINANCE = ("finance",)
+_BATCH_ANSWER = file_body("file", "回盘 CSV：业务编号,结果,原因")
 # Business roles screen and review; finance pays (kept apart: no role does both).
 _REVIEWERS = ("reviewer", "supervisor", "admin")
 _READERS = ("handler", "reviewer", "supervisor", "auditor", "admin")
@@ -108,3 +119,98 @@ class Decision(MethodView):
     def post(self, body: dict[str, Any], refund_id: int, caller: Caller) -> Any:
         """审核：通过，或以原因代码不予通过"""
         return review.decide(current_session(), caller, refund_id, body)
+
+
+@staff_blp.route("/notices")
+class Notices(MethodView):
+    @requires(staff_blp, "staff", roles=_REVIEWERS)
+    @staff_blp.arguments(schemas.RefundRegionYearIn)
+    @staff_blp.response(201, schemas.RefundNoticeOut)
+    @staff_blp.alt_response(403, schema=ErrorEnvelope, description="不是本地区")
+    @staff_blp.alt_response(409, schema=ErrorEnvelope, description="没有待公示的（NOTHING_TO_PUBLISH）")
+    @staff_blp.alt_response(422, schema=ErrorEnvelope, description="缺少公示期参数，或节假日安排尚未公布")
+    def post(self, body: dict[str, Any], caller: Caller) -> Any:
+        """公示：本地区本年度审核通过的稳岗返还，公示期按工作日计算"""
+        return notices.publish(current_session(), caller, body)
+
+
+@staff_blp.route("/<int:refund_id>/hold")
+class Hold(MethodView):
+    @requires(staff_blp, "staff", roles=_REVIEWERS)
+    @staff_blp.arguments(schemas.RefundHoldIn)
+    @staff_blp.response(200, schemas.RefundOut)
+    @staff_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不是本地区")
+    @staff_blp.alt_response(409, schema=ErrorEnvelope, description="不在公示期内（NOT_IN_NOTICE）")
+    def post(self, body: dict[str, Any], refund_id: int, caller: Caller) -> Any:
+        """公示期内收到异议：暂缓该单位的拨付（核实后再审核：通过则回到公示，或不予通过）"""
+        return notices.hold(current_session(), caller, refund_id, body)
+
+
+@finance_blp.route("")
+class Batches(MethodView):
+    @requires(finance_blp, "staff", roles=_FINANCE)
+    @finance_blp.arguments(schemas.RefundRegionYearIn)
+    @finance_blp.response(201, schemas.RefundBatchOut)
+    @finance_blp.alt_response(403, schema=ErrorEnvelope, description="不是本地区")
+    @finance_blp.alt_response(409, schema=ErrorEnvelope, description="没有公示期满待拨付的（NOTHING_TO_PAY）")
+    def post(self, body: dict[str, Any], caller: Caller) -> Any:
+        """生成拨付批次：公示期满无异议、已登记对公账户的稳岗返还"""
+        return payouts.prepare(current_session(), caller, body)
+
+
+@finance_blp.route("/<int:batch_id>")
+class OneBatch(MethodView):
+    @requires(finance_blp, "staff", roles=(*_FINANCE, "auditor"))
+    @finance_blp.response(200, schemas.RefundBatchOut)
+    @finance_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不是本地区")
+    def get(self, batch_id: int, caller: Caller) -> Any:
+        """拨付批次及各笔的状态"""
+        session = current_session()
+        return payouts.describe_batch(session, payouts.batch_of(session, caller, batch_id))
+
+
+@finance_blp.route("/<int:batch_id>/bank-file.csv")
+class BankFile(MethodView):
+    @requires(finance_blp, "staff", roles=_FINANCE)
+    @finance_blp.response(200, content_type="text/csv", description="银行代发文件（对公账户）")
+    @finance_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不是本地区")
+    def get(self, batch_id: int, caller: Caller) -> Any:
+        """导出银行文件"""
+        content = payouts.bank_file(current_session(), caller, batch_id)
+        return _csv(content, f"refund-batch-{batch_id}.csv")
+
+
+@finance_blp.route("/<int:batch_id>/confirmation")
+class BatchConfirmation(MethodView):
+    @requires(finance_blp, "staff", roles=_FINANCE)
+    @body_limit(lambda: settings().PAYMENT_CONFIRMATION_MAX_BYTES + 64 * 1024)
+    @accepts("multipart/form-data")
+    @finance_blp.doc(requestBody=_BATCH_ANSWER)
+    @finance_blp.response(200, schemas.RefundBatchOut)
+    @finance_blp.alt_response(404, schema=ErrorEnvelope, description="不存在或不是本地区")
+    @finance_blp.alt_response(409, schema=ErrorEnvelope, description="未导出银行文件，或与已处理结果矛盾")
+    @finance_blp.alt_response(422, schema=ErrorEnvelope, description="回盘文件格式不对或编号不属于本批次")
+    def post(self, batch_id: int, caller: Caller) -> Any:
+        """导入银行回盘：成功的标记为已拨付；退回的通知单位更正账户，下一批次再拨付"""
+        upload = uploaded_file("file")
+        if upload is None:
+            raise ValidationFailed("请在 file 字段上传回盘文件", code="FILE_REQUIRED")
+        return payouts.confirm(current_session(), caller, batch_id, upload[1])
+
+
+@public_pages.get("/<int:notice_id>")
+def notice_page(notice_id: int) -> Response:
+    return Response(notices.public_page(current_session(), notice_id), mimetype="text/html")
+
+
+@public_pages.get("/<int:notice_id>.csv")
+def notice_csv(notice_id: int) -> Response:
+    return _csv(notices.public_csv(current_session(), notice_id), f"refund-notice-{notice_id}.csv")
+
+
+def _csv(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

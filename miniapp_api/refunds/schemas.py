@@ -117,3 +117,42 @@ class RefundDecisionIn(Schema):
         metadata={"label": "不予通过原因", "description": "、".join(f"{k}（{v}）" for k, v in REJECTION_CODES.items())},
     )
     note = ma.fields.String(validate=validate.Length(max=500), metadata={"label": "说明"})
+
+
+class RefundRegionYearIn(Schema):
+    policy_year = ma.fields.Integer(
+        required=True, validate=validate.Range(min=2019, max=2100), metadata={"label": "政策年度"}
+    )
+    region = ma.fields.String(validate=validate.Length(equal=6), metadata={"label": "统筹地区"})
+
+
+class RefundNoticeOut(Schema):
+    id = ma.fields.Integer()
+    region_code = ma.fields.String()
+    policy_year = ma.fields.Integer()
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date(metadata={"description": "公示期最后一天（按工作日计算）"})
+    working_days = ma.fields.Integer()
+    basis = ma.fields.String()
+    enterprises = ma.fields.Integer()
+    total_amount = Money()
+    page_url = ma.fields.String()
+    csv_url = ma.fields.String()
+
+
+class RefundHoldIn(Schema):
+    reason = f.Text(required=True, validate=validate.Length(max=500), metadata={"label": "异议情况"})
+
+
+class RefundBatchOut(Schema):
+    id = ma.fields.Integer()
+    region_code = ma.fields.String()
+    policy_year = ma.fields.Integer()
+    status = ma.fields.String()
+    instructions = ma.fields.Integer()
+    total_amount = Money()
+    by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    prepared_at = ma.fields.DateTime()
+    exported_at = ma.fields.DateTime(allow_none=True)
+    confirmed_at = ma.fields.DateTime(allow_none=True)
+    settled = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())

@@ -100,9 +100,11 @@ WITH ledger AS (
 INSERT INTO refund_assessments (
     employer_id, region_code, policy_year, screening_id, status, eligible, refusals, blockers, size_class,
     months_paid_in_full, arrears_months, arrears_amount, paid_last_year, average_headcount, layoffs,
-    layoff_rate, layoff_rate_limit, credit_listings, share_percent, amount, screened_at)
+    layoff_rate, layoff_rate_limit, credit_listings, share_percent, amount, screened_at, applied_at)
 SELECT j.employer_id, :region, :policy_year, :screening_id,
-    CASE WHEN j.refusals = '' THEN 'eligible' ELSE 'ineligible' END,
+    CASE WHEN j.refusals <> '' THEN 'ineligible'
+        WHEN :without_application AND j.share IS NOT NULL AND j.has_account = 1 THEN 'applied'
+        ELSE 'eligible' END,
     j.refusals = '',
     j.refusals,
     CASE WHEN j.refusals = '' THEN RTRIM(
@@ -116,7 +118,8 @@ SELECT j.employer_id, :region, :policy_year, :screening_id,
         || CASE WHEN j.revoked = 1 THEN 'revoked,' ELSE '' END, ','),
     CASE WHEN j.refusals = '' THEN j.share END,
     CASE WHEN j.refusals = '' AND j.share IS NOT NULL THEN ROUND(j.paid_last_year * j.share / 100, 2) END,
-    :now
+    :now,
+    CASE WHEN j.refusals = '' AND :without_application AND j.share IS NOT NULL AND j.has_account = 1 THEN :now END
 FROM judged j WHERE true
 ON CONFLICT (employer_id, policy_year) DO UPDATE SET
     screening_id = excluded.screening_id, status = excluded.status, eligible = excluded.eligible,
@@ -126,7 +129,7 @@ ON CONFLICT (employer_id, policy_year) DO UPDATE SET
     average_headcount = excluded.average_headcount, layoffs = excluded.layoffs,
     layoff_rate = excluded.layoff_rate, layoff_rate_limit = excluded.layoff_rate_limit,
     credit_listings = excluded.credit_listings, share_percent = excluded.share_percent,
-    amount = excluded.amount, screened_at = excluded.screened_at
+    amount = excluded.amount, screened_at = excluded.screened_at, applied_at = excluded.applied_at
 WHERE refund_assessments.status IN ('eligible', 'ineligible')
 """
 
@@ -196,6 +199,7 @@ def _values(policy: RefundPolicy, region: str, year: int, as_of: dt.date, screen
         "small_share": str(policy.small_micro_percent),
         "reserve_met": policy.fund_reserve_met,
         "months_paid": policy.months_paid_in_full,
+        "without_application": policy.without_application,
         "now": utcnow(),
     }
     if policy.layoffs_counted_as == "new_benefit_recipients":
@@ -216,5 +220,6 @@ def _used(policy: RefundPolicy) -> dict[str, Any]:
         "small_employer_layoff_rate_percent": str(policy.small_employer_layoff_rate_percent),
         "fund_reserve_met": policy.fund_reserve_met,
         "notice_working_days": policy.notice_working_days,
+        "without_application": policy.without_application,
         "citations": policy.citations,
     }

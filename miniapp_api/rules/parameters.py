@@ -42,6 +42,7 @@ PARAMETER_LABELS = {
     "refund_fund_reserve": "稳岗返还基金备付条件",
     "refund_notice_period": "稳岗返还公示期",
     "refund_confirmation_window": "稳岗返还确认期限与提醒次数",
+    "refund_without_application": "稳岗返还免申即享（资料齐全的企业无需申请）",
 }
 
 

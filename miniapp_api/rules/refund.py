@@ -48,6 +48,9 @@ class RefundPolicy:
     notice_working_days: int
     confirmation_days: int
     reminders: int
+    # 免申即享: an eligible enterprise whose size and account are on record is put forward
+    # without applying; where the region has not said so, the enterprise confirms.
+    without_application: bool
     citations: dict[str, str]
 
     def share_for(self, size_class: str | None) -> Decimal | None:
@@ -70,6 +73,7 @@ def policy_on(parameters: RegionParameters, day: dt.date) -> RefundPolicy:
     reserve = parameters.in_force("refund_fund_reserve", day)
     notice = parameters.in_force("refund_notice_period", day)
     window = parameters.in_force("refund_confirmation_window", day)
+    automatic = parameters.optional("refund_without_application", day)
     rules = conditions.value
     return RefundPolicy(
         large_percent=Decimal(str(share.value["large_percent"])),
@@ -84,7 +88,12 @@ def policy_on(parameters: RegionParameters, day: dt.date) -> RefundPolicy:
         notice_working_days=int(notice.value["working_days"]),
         confirmation_days=int(window.value["days"]),
         reminders=int(window.value["reminders"]),
-        citations={version.kind: version.citation for version in (share, conditions, reserve, notice, window)},
+        without_application=bool(automatic and automatic.value["applies"]),
+        citations={
+            version.kind: version.citation
+            for version in (share, conditions, reserve, notice, window, automatic)
+            if version is not None
+        },
     )
 
 

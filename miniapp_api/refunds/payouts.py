@@ -1,0 +1,172 @@
+"""Paying refunds after their notice: a batch of the region's payable refunds, its bank file of
+corporate accounts, the bank's answer (回盘) settling each once. The finance role only: the
+business roles that approved them never pay them."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from auth.caller import Caller
+from miniapp_api.audit.service import record as audit
+from miniapp_api.clock import china_today
+from miniapp_api.db import MAX_ID, chunks, utcnow
+from miniapp_api.documents.tables import csv_bytes
+from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.payments.answers import read_answers
+from miniapp_api.records.models import Employer
+from miniapp_api.refunds.models import Assessment, CorporateAccount, PaymentBatch
+from miniapp_api.refunds.notices import close_ended
+from miniapp_api.refunds.review import region_for
+
+BANK_FILE_COLUMNS = ("业务编号", "单位名称", "开户银行", "账户名称", "对公账号", "金额")
+
+
+def prepare(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    region = region_for(caller, body.get("region"))
+    close_ended(session, region, china_today())
+    payable = session.scalars(
+        select(Assessment)
+        .join(CorporateAccount, CorporateAccount.employer_id == Assessment.employer_id)
+        .where(
+            Assessment.region_code == region,
+            Assessment.policy_year == body["policy_year"],
+            Assessment.status == "payable",
+        )
+        .order_by(Assessment.id)
+        .with_for_update(of=Assessment)
+    ).all()
+    if not payable:
+        raise ConflictError("没有公示期满、待拨付的稳岗返还", code="NOTHING_TO_PAY")
+    batch = PaymentBatch(
+        region_code=region,
+        policy_year=body["policy_year"],
+        instructions=len(payable),
+        total_amount=sum((found.amount or Decimal("0.00") for found in payable), Decimal("0.00")),
+        prepared_by=caller.staff_user_id,
+    )
+    session.add(batch)
+    session.flush()
+    for found in payable:
+        found.status, found.batch_id, found.failure_reason = "paying", batch.id, None
+        found.payment_reference = f"WG{batch.id:06d}{found.id:010d}"
+    audit(
+        "refund.batch_prepared",
+        actor=caller.audit_actor,
+        subject=("refund_payment_batch", batch.id),
+        detail={"instructions": batch.instructions, "total": str(batch.total_amount)},
+    )
+    return describe_batch(session, batch)
+
+
+def describe_batch(session: Session, batch: PaymentBatch) -> dict[str, Any]:
+    counts = dict(
+        session.execute(
+            select(Assessment.status, func.count()).where(Assessment.batch_id == batch.id).group_by(Assessment.status)
+        ).all()
+    )
+    return {
+        "id": batch.id,
+        "region_code": batch.region_code,
+        "policy_year": batch.policy_year,
+        "status": batch.status,
+        "instructions": batch.instructions,
+        "total_amount": str(batch.total_amount),
+        "by_status": counts,
+        "prepared_at": batch.prepared_at,
+        "exported_at": batch.exported_at,
+        "confirmed_at": batch.confirmed_at,
+    }
+
+
+def batch_of(session: Session, caller: Caller, batch_id: int, *, for_update: bool = False) -> PaymentBatch:
+    query = select(PaymentBatch).where(PaymentBatch.id == batch_id)
+    if caller.staff_region:
+        query = query.where(PaymentBatch.region_code == caller.staff_region)
+    found = session.scalar(query.with_for_update() if for_update else query) if 0 < batch_id <= MAX_ID else None
+    if found is None:
+        raise NotFoundError("没有找到这个拨付批次", code="BATCH_NOT_FOUND")
+    return found
+
+
+def bank_file(session: Session, caller: Caller, batch_id: int) -> bytes:
+    batch = batch_of(session, caller, batch_id, for_update=True)
+    rows = session.execute(
+        select(Assessment, Employer.name, CorporateAccount)
+        .join(Employer, Employer.id == Assessment.employer_id)
+        .join(CorporateAccount, CorporateAccount.employer_id == Assessment.employer_id)
+        .where(Assessment.batch_id == batch.id, Assessment.status == "paying")
+        .order_by(Assessment.id)
+    )
+    content = csv_bytes(
+        BANK_FILE_COLUMNS,
+        (
+            [
+                found.payment_reference,
+                name,
+                account.bank_name,
+                account.account_name,
+                account.account_number,
+                f"{found.amount:.2f}",
+            ]
+            for found, name, account in rows
+        ),
+    )
+    if batch.status == "prepared":
+        batch.status, batch.exported_at = "exported", utcnow()
+    audit(
+        "refund.bank_file_exported",
+        actor=caller.audit_actor,
+        subject=("refund_payment_batch", batch.id),
+        detail={"sha256": hashlib.sha256(content).hexdigest()},
+    )
+    return content
+
+
+def confirm(session: Session, caller: Caller, batch_id: int, content: bytes) -> dict[str, Any]:
+    """Settle each refund of the batch from the bank's answer, once: paid, or returned to the
+    enterprise to correct its account (it is paid in a later batch)."""
+    batch = batch_of(session, caller, batch_id, for_update=True)
+    if batch.status == "prepared":
+        raise ConflictError("请先导出银行文件，再导入银行回盘", code="BANK_FILE_NOT_EXPORTED")
+    answers = read_answers(content)
+    found = {
+        item.payment_reference: item
+        for chunk in chunks(list(answers))
+        for item in session.scalars(
+            select(Assessment).where(Assessment.batch_id == batch.id, Assessment.payment_reference.in_(chunk))
+        )
+    }
+    unknown = sorted(set(answers) - set(found))
+    if unknown:
+        raise ValidationFailed(
+            f"回盘文件中有{len(unknown)}个业务编号不属于本批次（如{unknown[0]}），未做任何处理",
+            code="UNKNOWN_REFERENCE",
+            details={"references": unknown[:50]},
+        )
+    settled = {"paid": 0, "returned": 0, "unchanged": 0}
+    for reference, (result, reason) in answers.items():
+        item = found[reference]
+        outcome = "paid" if result == "paid" else "returned"
+        if item.status == outcome:
+            settled["unchanged"] += 1
+            continue
+        if item.status != "paying":
+            raise ConflictError(
+                f"业务编号{reference}已按“{item.status}”处理，与本次回盘的结果不一致，未做任何处理",
+                code="RESULT_CONFLICT",
+            )
+        item.status = outcome
+        item.paid_at = utcnow() if outcome == "paid" else None
+        item.failure_reason = reason or None if outcome == "returned" else None
+        settled[outcome] += 1
+    if not session.scalar(select(func.count()).where(Assessment.batch_id == batch.id, Assessment.status == "paying")):
+        batch.status, batch.confirmed_at = "confirmed", batch.confirmed_at or utcnow()
+    audit(
+        "refund.batch_confirmed", actor=caller.audit_actor, subject=("refund_payment_batch", batch.id), detail=settled
+    )
+    return {**describe_batch(session, batch), "settled": settled}
