@@ -138,3 +138,66 @@ class PersonEventRow(Row):
 def blank_to_missing(row: dict[str, Any]) -> dict[str, Any]:
     """CSV has no null: an empty cell means "not given"."""
     return {key: value for key, value in row.items() if not (isinstance(value, str) and value.strip() == "")}
+
+
+# 稳岗返还's records.
+
+_AMOUNT = {"as_string": False, "places": 2, "validate": validate.Range(min=0, error="金额不能为负数")}
+
+
+class LedgerRow(Row):
+    """One month of an employer's unemployment-insurance account."""
+
+    credit_code = f.CreditCode(required=True)
+    month = f.Month(required=True)
+    amount_due = ma.fields.Decimal(required=True, **_AMOUNT)  # type: ignore[arg-type]
+    amount_paid = ma.fields.Decimal(required=True, **_AMOUNT)  # type: ignore[arg-type]
+    arrears = ma.fields.Decimal(required=True, **_AMOUNT)  # type: ignore[arg-type]
+    insured_headcount = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+
+
+class EmployerSizeRow(Row):
+    """An employer's size class (划型) as the classification says, and whether it is a public body."""
+
+    credit_code = f.CreditCode(required=True)
+    size_class = f.Text(load_default=None, validate=_one_of(["large", "small_micro"]))
+    size_source = f.Text(load_default=None, validate=validate.Length(max=100))
+    public_body = ma.fields.Boolean(load_default=False, truthy={"1", "true", "是"}, falsy={"0", "false", "否", ""})
+
+
+class CreditListingRow(Row):
+    credit_code = f.CreditCode(required=True)
+    list_kind = f.Text(
+        required=True, validate=_one_of(["serious_dishonesty", "abnormal_operations", "deregistered", "revoked"])
+    )
+    listed_on = f.Day(required=True)
+    removed_on = f.Day(load_default=None)
+    source = f.Text(required=True, validate=validate.Length(max=200))
+
+    @ma.post_load
+    def _removed_after_listed(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data["removed_on"] is not None and data["removed_on"] < data["listed_on"]:
+            raise ma.ValidationError("移出日期早于列入日期", "removed_on")
+        return data
+
+
+class DispatchRow(Row):
+    agency_credit_code = f.CreditCode(required=True)
+    user_credit_code = f.CreditCode(required=True)
+    from_month = f.Month(required=True)
+    to_month = f.Month(load_default=None)
+
+    @ma.post_load
+    def _sensible(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data["agency_credit_code"] == data["user_credit_code"]:
+            raise ma.ValidationError("派遣机构与用工单位不能是同一单位", "user_credit_code")
+        if data["to_month"] is not None and data["to_month"] < data["from_month"]:
+            raise ma.ValidationError("结束月份早于开始月份", "to_month")
+        return data
+
+
+class CorporateAccountRow(Row):
+    credit_code = f.CreditCode(required=True)
+    bank_name = f.BankName(required=True)
+    account_name = f.Text(required=True, validate=validate.Length(max=200))
+    account_number = f.Text(required=True, validate=validate.Regexp(r"^[0-9]{8,32}$", error="对公账号应为8至32位数字"))

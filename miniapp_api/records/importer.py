@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from miniapp_api.audit.service import record as audit
 from miniapp_api.db import chunks
 from miniapp_api.errors import translate_field_message
+from miniapp_api.pii import cipher
 from miniapp_api.records import import_rows as rows
 from miniapp_api.records.models import (
     ContributionPeriod,
@@ -38,6 +39,13 @@ from miniapp_api.records.models import (
     StopContributionEvent,
 )
 from miniapp_api.records.service import id_number_hash, phone_hash
+from miniapp_api.refunds.models import (
+    CorporateAccount,
+    CreditListing,
+    DispatchRelation,
+    EmployerProfile,
+    LedgerMonth,
+)
 
 MAX_ERRORS_REPORTED = 200
 
@@ -200,6 +208,50 @@ def _write_person_event(ctx: _Context, data: dict[str, Any]) -> bool:
     return _upsert(ctx.session, PersonEvent, key, {"source": data["source"]})
 
 
+def _write_ledger(ctx: _Context, data: dict[str, Any]) -> bool:
+    key = {"employer_id": ctx.employers[data.pop("credit_code")], "month": data.pop("month")}
+    return _upsert(ctx.session, LedgerMonth, key, data)
+
+
+def _write_size(ctx: _Context, data: dict[str, Any]) -> bool:
+    key = {"employer_id": ctx.employers[data.pop("credit_code")]}
+    return _upsert(ctx.session, EmployerProfile, key, data)
+
+
+def _write_listing(ctx: _Context, data: dict[str, Any]) -> bool:
+    key = {name: data[name] for name in ("credit_code", "list_kind", "listed_on")}
+    return _upsert(ctx.session, CreditListing, key, {"removed_on": data["removed_on"], "source": data["source"]})
+
+
+def _write_dispatch(ctx: _Context, data: dict[str, Any]) -> bool:
+    key = {
+        "agency_id": ctx.employers[data["agency_credit_code"]],
+        "user_employer_id": ctx.employers[data["user_credit_code"]],
+        "from_month": data["from_month"],
+    }
+    return _upsert(ctx.session, DispatchRelation, key, {"to_month": data["to_month"]})
+
+
+def _write_account(ctx: _Context, data: dict[str, Any]) -> bool:
+    number = data["account_number"]
+    values = {
+        "bank_name": data["bank_name"],
+        "account_name": data["account_name"],
+        "account_number": number,
+        "account_hash": cipher().keyed_hash(number, "corporate_account.number"),
+        "source": "records",
+    }
+    return _upsert(ctx.session, CorporateAccount, {"employer_id": ctx.employers[data["credit_code"]]}, values)
+
+
+def _dispatch_needs(ctx: _Context, data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (column, "用人单位不存在，请先导入 employers")
+        for column in ("agency_credit_code", "user_credit_code")
+        if data[column] not in ctx.employers
+    ]
+
+
 # In dependency order: a directory import walks this list.
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -253,6 +305,42 @@ KINDS: dict[str, Kind] = {
             lambda d: (d["id_number"], d["kind"], d["event_date"]),
             lambda c, d: _needs(c, d, "id_number"),
             _write_person_event,
+        ),
+        Kind(
+            "employer_ledger",
+            rows.LedgerRow,
+            lambda d: (d["credit_code"], d["month"]),
+            lambda c, d: _needs(c, d, "credit_code"),
+            _write_ledger,
+        ),
+        Kind(
+            "employer_sizes",
+            rows.EmployerSizeRow,
+            lambda d: (d["credit_code"],),
+            lambda c, d: _needs(c, d, "credit_code"),
+            _write_size,
+        ),
+        # The lists name enterprises wherever they are insured, or not at all: no reference to check.
+        Kind(
+            "credit_listings",
+            rows.CreditListingRow,
+            lambda d: (d["credit_code"], d["list_kind"], d["listed_on"]),
+            lambda c, d: [],
+            _write_listing,
+        ),
+        Kind(
+            "dispatch_relations",
+            rows.DispatchRow,
+            lambda d: (d["agency_credit_code"], d["user_credit_code"], d["from_month"]),
+            _dispatch_needs,
+            _write_dispatch,
+        ),
+        Kind(
+            "corporate_accounts",
+            rows.CorporateAccountRow,
+            lambda d: (d["credit_code"],),
+            lambda c, d: _needs(c, d, "credit_code"),
+            _write_account,
         ),
     )
 }
