@@ -58,6 +58,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "medical_premium": {"monthly": "250.00"},
     "resettlement_payment_bar": {"applies": False},
     "stop_reason_prevails": {"applies": False},
+    "refund_fund_reserve": {"condition_met": True, "reserve_months": "12"},
+    "refund_notice_period": {"working_days": 5},
+    "refund_confirmation_window": {"days": 30, "reminders": 3},
+    "refund_without_application": {"applies": False},
 }
 
 
