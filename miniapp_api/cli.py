@@ -257,6 +257,39 @@ def audit_verify() -> None:
     click.echo(f"审计链完整：{verdict.checked} 条记录逐条核对无误")
 
 
+@main.group()
+def refunds() -> None:
+    """稳岗返还 (job-retention refund)."""
+
+
+@refunds.command("screen")
+@click.option("--region", required=True, help="统筹地区代码，如 371500")
+@click.option("--year", "policy_year", type=int, default=None, help="政策年度（默认今年）")
+@click.option("--operator", default=None, help="who runs it (recorded); default: the OS user")
+def refunds_screen(region: str, policy_year: int | None, operator: str | None) -> None:
+    """Screen every insured enterprise of a region for a policy year (免申即享 and applications alike)."""
+    from miniapp_api.audit.service import record as audit
+    from miniapp_api.records.models import Region
+    from miniapp_api.refunds.screening import screen
+    from miniapp_api.rules.errors import RulesError
+
+    year = policy_year or china_today().year
+    who = operator or getpass.getuser()
+    try:
+        with unit_of_work() as session:
+            if session.get(Region, region) is None:
+                raise click.ClickException(f"统筹地区 {region} 不存在")
+            done = screen(session, region, year, today=china_today(), started_by=f"operator:{who}")
+            audit("refund.screened", actor=("operator", who), subject=("refund_screening", done.id))
+            enterprises, eligible, total = done.enterprises, done.eligible, done.total_amount
+    except RulesError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(
+        f"{region} {year}年度稳岗返还比对完成：参保企业 {enterprises} 家，"
+        f"符合条件 {eligible} 家，返还金额合计 {total} 元"
+    )
+
+
 @main.group("read-cache")
 def read_cache() -> None:
     """Claimants' and employers' cached answers (Redis)."""
@@ -386,7 +419,8 @@ def seed_demo_command(persons: int, seed: int, as_of: str | None, reset: bool) -
     click.echo(
         f"演示数据已生成（种子 {seed}，基准日 {reference}）：{stats.regions} 个统筹地区、{stats.parameters} 项参数、"
         f"{stats.employers} 家单位、{stats.persons} 名人员、{stats.contributions} 段缴费、"
-        f"{stats.stop_events} 条停保、{stats.person_events} 条其他事件，用时 {elapsed:.1f} 秒"
+        f"{stats.stop_events} 条停保、{stats.person_events} 条其他事件、{stats.ledger_months} 个单位缴费月，"
+        f"用时 {elapsed:.1f} 秒"
     )
     claimant, employer, contact = demo.WALKTHROUGH_CLAIMANT, demo.WALKTHROUGH_EMPLOYER, demo.WALKTHROUGH_CONTACT
     click.echo(

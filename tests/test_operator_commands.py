@@ -257,3 +257,17 @@ def test_the_read_cache_is_cleared_by_command_after_a_restore(app: Any, base_set
     if real_redis:
         with app.app_context():
             assert redis_store().client.get(redis_store().key("read", "person:1", "claims")) is None
+
+
+def test_an_operator_screens_a_region_for_the_refund_by_command(app: Any, base_settings: dict[str, Any]) -> None:
+    from tests.refunds_helpers import demo_regions, enterprise
+
+    with unit_of_work() as session:
+        demo_regions(session)
+        enterprise(session)
+        enterprise(session, unpaid_months=1)
+    done = _miniapp(base_settings, "refunds", "screen", "--region", "371500", "--year", "2026")
+    assert done.returncode == 0, done.stderr
+    assert "371500 2026年度稳岗返还比对完成：参保企业 2 家，符合条件 1 家，返还金额合计 7200.00 元" in done.stdout
+    unknown = _miniapp(base_settings, "refunds", "screen", "--region", "999999")
+    assert (unknown.returncode, "统筹地区 999999 不存在" in unknown.stderr) == (1, True)
