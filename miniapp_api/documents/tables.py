@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from flask import Response
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,3 +30,12 @@ def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
     for row in rows:
         writer.writerow([neutral(cell) for cell in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def csv_download(content: bytes, filename: str) -> Response:
+    """A CSV answer the browser saves as `filename`, never kept by a cache."""
+    return Response(
+        content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

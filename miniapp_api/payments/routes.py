@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 
 from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, Money, Schema, accepts, body_limit, file_body, uploaded_file
 from miniapp_api.db import current_session
+from miniapp_api.documents.tables import csv_download
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.payments import service
@@ -95,7 +95,7 @@ class BankFile(MethodView):
     def get(self, run_id: int, caller: Caller) -> Any:
         """导出银行代发文件（导出留痕）"""
         content = service.bank_file(current_session(), caller, run_id)
-        return _csv_download(content, f"payment-run-{run_id}.csv")
+        return csv_download(content, f"payment-run-{run_id}.csv")
 
 
 @blp.route("/payment-runs/<int:run_id>/medical-remittance.csv")
@@ -108,7 +108,7 @@ class MedicalRemittance(MethodView):
     def get(self, run_id: int, caller: Caller) -> Any:
         """导出本批次代缴基本医疗保险费清单（每人每月一行，重发月份不重复列出；导出留痕）"""
         content = service.medical_remittance(current_session(), caller, run_id)
-        return _csv_download(content, f"medical-remittance-{run_id}.csv")
+        return csv_download(content, f"medical-remittance-{run_id}.csv")
 
 
 @blp.route("/payment-runs/<int:run_id>/confirmation")
@@ -126,11 +126,3 @@ class Confirmation(MethodView):
         if upload is None:
             raise ValidationFailed("请在 file 字段上传回盘文件", code="FILE_REQUIRED")
         return service.confirm(current_session(), caller, run_id, upload[1])
-
-
-def _csv_download(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )

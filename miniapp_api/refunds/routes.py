@@ -13,6 +13,7 @@ from auth.caller import Caller
 from auth.guard import requires
 from miniapp_api.api import Blueprint, ErrorEnvelope, accepts, body_limit, file_body, uploaded_file
 from miniapp_api.db import current_session
+from miniapp_api.documents.tables import csv_download
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
 from miniapp_api.refunds import enterprise, notices, payouts, review, schemas
@@ -79,7 +80,7 @@ class Confirm(MethodView):
 @staff_blp.route("/screenings")
 class Screenings(MethodView):
     @requires(staff_blp, "staff", roles=_REVIEWERS)
-    @staff_blp.arguments(schemas.RefundScreeningIn)
+    @staff_blp.arguments(schemas.RefundRegionYearIn)
     @staff_blp.response(201, schemas.RefundScreeningOut)
     @staff_blp.alt_response(403, schema=ErrorEnvelope, description="不是本地区")
     @staff_blp.alt_response(422, schema=ErrorEnvelope, description="缺少稳岗返还参数（PARAMETER_MISSING）等")
@@ -177,7 +178,7 @@ class BankFile(MethodView):
     def get(self, batch_id: int, caller: Caller) -> Any:
         """导出银行文件"""
         content = payouts.bank_file(current_session(), caller, batch_id)
-        return _csv(content, f"refund-batch-{batch_id}.csv")
+        return csv_download(content, f"refund-batch-{batch_id}.csv")
 
 
 @finance_blp.route("/<int:batch_id>/confirmation")
@@ -205,12 +206,4 @@ def notice_page(notice_id: int) -> Response:
 
 @public_pages.get("/<int:notice_id>.csv")
 def notice_csv(notice_id: int) -> Response:
-    return _csv(notices.public_csv(current_session(), notice_id), f"refund-notice-{notice_id}.csv")
-
-
-def _csv(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return csv_download(notices.public_csv(current_session(), notice_id), f"refund-notice-{notice_id}.csv")

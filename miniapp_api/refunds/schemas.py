@@ -69,13 +69,6 @@ class CorporateAccountIn(Schema):
     )
 
 
-class RefundScreeningIn(Schema):
-    policy_year = ma.fields.Integer(
-        required=True, validate=validate.Range(min=2019, max=2100), metadata={"label": "政策年度"}
-    )
-    region = ma.fields.String(validate=validate.Length(equal=6), metadata={"label": "统筹地区"})
-
-
 class RefundScreeningOut(Schema):
     id = ma.fields.Integer()
     region_code = ma.fields.String()
