@@ -299,9 +299,18 @@ def read_cache() -> None:
 def read_cache_clear() -> None:
     """Drop every cached answer: run it after restoring the database from a backup, whose read
     versions are older than the answers cached since."""
+    import redis
+
     from miniapp_api.reads.cache import clear
 
-    click.echo(f"已清除缓存的查询结果 {clear()} 条")
+    if settings().uses_memory_redis:
+        click.echo("REDIS_URL 未设置（进程内 Redis）：缓存只在服务进程里，重启服务即清除，此命令无从清除")
+        return
+    try:
+        removed = clear()
+    except redis.RedisError as error:
+        raise click.ClickException(f"无法连接 Redis（{error}），未清除任何缓存") from None
+    click.echo(f"已清除缓存的查询结果 {removed} 条")
 
 
 @main.group()

@@ -34,7 +34,10 @@ def current_request_id() -> str:
 
 def set_request_id(value: str | None = None) -> str:
     """Adopt `value` when it is a sane token, else a fresh one; tasks call this with their own."""
-    request_id = value if value and _SANE_ID.match(value) else uuid.uuid4().hex
+    # A caller's id that would need masking (an ID number or a phone in it) is not adopted: ids
+    # are logged and echoed as they are.
+    sane = value is not None and _SANE_ID.match(value) is not None and mask_text(value) == value
+    request_id = value if value and sane else uuid.uuid4().hex
     _request_id.set(request_id)
     return request_id
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, make_url, text
 from werkzeug.serving import make_server
 
 from auth.limits import reset_limits
@@ -43,7 +43,34 @@ def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+# The suite empties the database and the Redis database it is given. So that a shell that sourced
+# a deployment's environment (instance/stack/stack.env) cannot wipe that deployment by running the
+# tests, it refuses a PostgreSQL database whose name does not say "test", and a Redis database that
+# holds keys but not the mark an earlier test run left there.
+_TEST_REDIS_MARK = "miniapp-test-suite:owns-this-db"
+
+
+def refuse_unless_a_test_database(url: str) -> None:
+    name = make_url(url).database or ""
+    if "test" not in name.lower():
+        pytest.exit(
+            f"DATABASE_URL 指向的数据库 {name!r} 名称中没有 test：测试会清空它，已拒绝运行。"
+            "请为测试另建数据库（如 test 或 miniapp_test）",
+            returncode=4,
+        )
+
+
+def refuse_unless_a_test_redis(client: redis.Redis[bytes]) -> None:
+    if client.dbsize() and not client.exists(_TEST_REDIS_MARK):
+        pytest.exit(
+            "REDIS_URL 指向的 Redis 数据库里有数据且不是测试用的：测试会清空它，已拒绝运行。"
+            "请换一个空的 Redis 数据库（如 redis://127.0.0.1:6379/15）",
+            returncode=4,
+        )
+
+
 def reset_postgres(url: str) -> None:
+    refuse_unless_a_test_database(url)
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -66,7 +93,9 @@ def redis_url() -> str:
     if url != MEMORY_REDIS_URL:
         # Start from an empty database: an interrupted earlier run may have left limits and locks.
         client = redis.Redis.from_url(url)
+        refuse_unless_a_test_redis(client)
         client.flushdb()
+        client.set(_TEST_REDIS_MARK, "1")
         client.close()
     return url
 
@@ -177,6 +206,7 @@ def _empty_everything(app: Flask) -> None:
     with app.app_context(), contextlib.suppress(redis.ConnectionError):
         reset_limits(app)
         redis_store().client.flushdb()
+        redis_store().client.set(_TEST_REDIS_MARK, "1")
 
 
 @pytest.fixture

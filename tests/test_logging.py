@@ -31,7 +31,14 @@ def test_the_plain_format_is_masked_too() -> None:
     assert "13800138000" not in line and "138****8000" in line
 
 
-def test_the_request_id_is_logged_as_it_is_even_when_it_is_all_digits() -> None:
-    set_request_id("1234567890123456")
+def test_a_gateways_request_id_is_logged_as_it_is() -> None:
+    set_request_id("req-7f3a9c1e2b44")
     entry = json.loads(MaskingJsonFormatter().format(_record("hello")))
-    assert entry["request_id"] == "1234567890123456"
+    assert entry["request_id"] == "req-7f3a9c1e2b44"
+
+
+def test_a_request_id_that_carries_an_id_number_phone_or_card_is_not_adopted() -> None:
+    for carried in ("130203197506150374-13800138000", "1234567890123456", "x-13800138000"):
+        adopted = set_request_id(carried)
+        assert adopted != carried
+        assert len(adopted) == 32  # one of the service's own

@@ -30,6 +30,7 @@ from sqlalchemy import event, select
 from miniapp_api.clock import CHINA
 from miniapp_api.db import unit_of_work
 from miniapp_api.extensions import database, redis_store, settings
+from miniapp_api.reads.cache import cache_key
 from miniapp_api.reads.models import REFERENCE_OWNER, ReadVersion
 from miniapp_api.records.models import Employer, ParameterChange, Person, StopContributionEvent
 from notifications.standins.sms_server import SmsStandIn
@@ -62,12 +63,12 @@ def _ten_in_the_morning_in_china() -> Iterator[None]:
 
 def _cached(owner: str) -> list[str]:
     """The names of the answers cached for `owner` ("person:7", "employer:3")."""
-    prefix = redis_store().key("read", owner, "")
+    prefix = cache_key(owner, "")
     return sorted(key.removeprefix(prefix) for key in redis_store().client.scan_iter(match=f"{prefix}*"))
 
 
 def _every_cached_answer() -> list[str]:
-    return sorted(redis_store().client.scan_iter(match=redis_store().key("read", "*")))
+    return sorted(redis_store().client.scan_iter(match=cache_key("*")))
 
 
 def _version(scope: str, owner_id: int) -> int:
@@ -395,7 +396,7 @@ def test_a_duty_acknowledged_and_a_workers_name_corrected_show_on_the_employers_
     tokens = _duties_filed(client, sms_standin, firm)
     pending = _pending_duties(client, tokens)
     assert [name for _, name in pending] == ["张三", "李四"]
-    assert _cached(f"employer:{firm['id']}") == ["duties:pending:100"]
+    assert _cached(f"employer:{firm['id']}") == ["duties:pending"]
 
     done = client.post(f"/api/v1/employer/duties/{pending[0][0]}/acknowledge", headers=bearer(tokens))
     assert done.status_code == 200, done.get_json()
@@ -436,7 +437,7 @@ def test_a_contact_whose_wechat_is_also_a_claimants_sees_the_employers_duties_ch
 
     pending = _pending_duties(client, tokens)
     assert len(pending) == 2
-    assert _cached(f"employer:{firm['id']}") == ["duties:pending:100"]
+    assert _cached(f"employer:{firm['id']}") == ["duties:pending"]
     done = client.post(f"/api/v1/employer/duties/{pending[0][0]}/acknowledge", headers=bearer(tokens))
     assert done.status_code == 200, done.get_json()
     # The employer's answers stand under the employer's version, whoever's WeChat signed in.
@@ -555,3 +556,17 @@ def test_with_the_cache_off_an_employers_duties_are_not_stored_either(
     tokens = _duties_filed(uncached, sms_standin, firm)
     assert len(_pending_duties(uncached, tokens)) == 1
     assert _every_cached_answer() == []
+
+
+def test_a_cached_answer_is_encrypted_in_redis_and_tied_to_this_database(client: Any, wechat_standin: Any) -> None:
+    tokens = claimant(client, wechat_standin)
+    form = client.get("/api/v1/claims/prefill", headers=bearer(tokens))
+    assert form.status_code == 200
+    [key] = redis_store().client.scan_iter(match=cache_key(f"person:{tokens['person_id']}", "prefill"))
+    stored = redis_store().client.get(key)
+    assert stored is not None
+    assert form.get_json()["fields"]["name"]["value"] not in stored  # the name, in the clear, nowhere
+    again = client.get("/api/v1/claims/prefill", headers=bearer(tokens))
+    assert again.get_json() == form.get_json()
+    redis_store().client.set(key, stored.split("\n")[0] + "\nbm90IGEgc2VhbGVkIGJvZHk=")  # damaged in Redis
+    assert client.get("/api/v1/claims/prefill", headers=bearer(tokens)).get_json() == form.get_json()

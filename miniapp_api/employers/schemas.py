@@ -58,9 +58,12 @@ class FormResultOut(Schema):
     problems = ma.fields.List(ma.fields.Nested(RowProblemOut))
 
 
+DEFAULT_DUTIES_LIMIT = 100
+
+
 class DutiesQuery(Schema):
     state = ma.fields.String(load_default="pending", validate=validate.OneOf(["pending", "acknowledged", "overdue"]))
-    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    limit = ma.fields.Integer(load_default=DEFAULT_DUTIES_LIMIT, validate=validate.Range(min=1, max=500))
 
 
 class DutyOut(Schema):

@@ -10,21 +10,30 @@ an answer computed after its transaction wrote something (it might yet be rolled
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, cast
 
 import redis
+from cryptography.exceptions import InvalidTag
 from flask import Response, current_app
 from marshmallow import Schema
+from sqlalchemy import make_url
 
 from auth.caller import Caller
 from miniapp_api.clock import china_today
 from miniapp_api.db import current_session, has_written, utcnow
 from miniapp_api.extensions import redis_store, settings
+from miniapp_api.pii import cipher
 
 log = logging.getLogger(__name__)
+# Answers hold what the database keeps encrypted (an objection's claimed bank account, a draft's
+# address): in Redis they are encrypted too, with the same key.
+_FIELD = "read_cache.answer"
 
 
 def read_through(
@@ -56,7 +65,19 @@ def read_through(
 
 def _key(caller: Caller, name: str) -> str:
     owner = f"person:{caller.person_id}" if caller.kind == "claimant" else f"employer:{caller.employer_id}"
-    return redis_store().key("read", owner, name)
+    return cache_key(owner, name)
+
+
+def cache_key(*parts: str) -> str:
+    """Under the database's own name: two deployments sharing a Redis (a staging copy of
+    production, say) never read each other's answers, whose owners' ids and versions may match."""
+    return redis_store().key("read", _deployment(settings().DATABASE_URL), *parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _deployment(database_url: str) -> str:
+    without_secrets = make_url(database_url).render_as_string(hide_password=True)
+    return hashlib.sha256(without_secrets.encode()).hexdigest()[:12]
 
 
 def _tag(caller: Caller) -> str:
@@ -71,13 +92,20 @@ def _get(key: str, tag: str) -> str | None:
         return None
     if entry is None:
         return None
-    stored_tag, _, body = str(entry).partition("\n")
-    return body if stored_tag == tag else None
+    stored_tag, _, sealed = str(entry).partition("\n")
+    if stored_tag != tag:
+        return None
+    try:
+        return cipher().decrypt(base64.b64decode(sealed), _FIELD)
+    except (InvalidTag, ValueError):  # written with another key, or damaged: computed afresh
+        log.warning("read cache entry unreadable: %s", key)
+        return None
 
 
 def _set(key: str, tag: str, body: str, seconds: int) -> None:
     try:
-        redis_store().client.set(key, f"{tag}\n{body}", ex=seconds)
+        sealed = base64.b64encode(cipher().encrypt(body, _FIELD)).decode()
+        redis_store().client.set(key, f"{tag}\n{sealed}", ex=seconds)
     except redis.RedisError:
         log.warning("read cache unavailable", exc_info=True)
 
@@ -87,7 +115,7 @@ def clear() -> int:
     older than the cache's); returns how many."""
     client = redis_store().client
     removed = 0
-    for batch in _batches(client.scan_iter(match=redis_store().key("read", "*"), count=1000)):
+    for batch in _batches(client.scan_iter(match=cache_key("*"), count=1000)):
         removed += int(client.delete(*batch))
     return removed
 
