@@ -27,7 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
+try:
+    import psutil
+except ModuleNotFoundError:  # the load extras are not installed by default
+    raise SystemExit("psutil is missing: run EXTRAS=dev,load ./scripts/bootstrap.sh first") from None
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent

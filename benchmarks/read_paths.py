@@ -78,7 +78,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
+try:
+    import psutil
+except ModuleNotFoundError:  # the load extras are not installed by default
+    raise SystemExit("psutil is missing: run EXTRAS=dev,load ./scripts/bootstrap.sh first") from None
 import requests
 from sqlalchemy.engine import make_url
 
