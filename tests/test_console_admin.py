@@ -207,3 +207,12 @@ def test_every_kind_of_parameter_starts_the_administrator_from_a_value_that_pass
         assert start, kind
         validate_parameter_value(kind, start)  # raises if the example is not a value the rules accept
     assert set(EXAMPLES) | set(national) == set(PARAMETER_KINDS)
+
+
+def test_every_key_of_a_refund_parameter_is_shown_in_words() -> None:
+    from miniapp_api.console.parameters import EXAMPLES, VALUE_WORDS
+    from miniapp_api.rules.parameters import NATIONAL_DEFAULTS
+
+    values = [dict(v.value) for v in NATIONAL_DEFAULTS if v.kind.startswith("refund")]
+    values += [value for kind, value in EXAMPLES.items() if kind.startswith("refund")]
+    assert sorted({key for value in values for key in value} - set(VALUE_WORDS)) == []

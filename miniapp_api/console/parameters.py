@@ -42,6 +42,19 @@ VALUE_WORDS = {
     "enabled": "适用",
     "min_months": "连续月数",
     "applies": "适用",
+    "large_percent": "大型企业返还比例（%）",
+    "small_micro_percent": "中小微企业返还比例（%）",
+    "months_paid_in_full": "足额缴费满（月）",
+    "layoffs_counted_as": "裁员人数口径",
+    "new_benefit_recipients": "上年度新增领取失业保险金人数",
+    "separations": "按所列原因停保的人数",
+    "layoff_reasons": "计入裁员的停保原因",
+    "layoff_rate_percent": "裁员率上限（%）",
+    "small_employer_headcount": "小规模企业参保人数上限",
+    "small_employer_layoff_rate_percent": "小规模企业裁员率上限（%）",
+    "condition_met": "符合备付条件",
+    "reserve_months": "基金备付月数",
+    "reminders": "提醒次数",
 }
 
 
