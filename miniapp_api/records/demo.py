@@ -13,7 +13,6 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -21,7 +20,6 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.identifiers import luhn_check_digit, make_credit_code, make_id_number
-from miniapp_api.pii import cipher
 from miniapp_api.records.models import (
     ContributionPeriod,
     Employer,
@@ -36,6 +34,7 @@ from miniapp_api.records.models import (
 )
 from miniapp_api.records.parameters import validate_parameter_value
 from miniapp_api.records.service import id_number_hash, phone_hash
+from miniapp_api.refunds.demo import seed_refund_records
 from miniapp_api.refunds.models import CorporateAccount, EmployerProfile, LedgerMonth
 from miniapp_api.rules.months import add_months, month_number
 from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
@@ -297,59 +296,9 @@ def seed_demo(
         stats.stop_events += len(stops)
         stats.person_events += len(events)
         progress(batch)
-    _seed_refund_records(session, random.Random(seed + 3), as_of, stats)
-    return stats
-
-
-_LEDGER_MONTHS = 24
-_MONTHLY_WAGE = Decimal("4800")  # the contribution base a head, for the demo's ledger
-_RATE = Decimal("0.01")  # unemployment insurance, unit and staff together (1 %)
-
-
-def _seed_refund_records(session: Session, rng: random.Random, as_of: dt.date, stats: DemoStats) -> None:
-    """稳岗返还's records of every employer: size class, 24 months of ledger up to last December,
-    a corporate account for most. A few have no size on record, owe a month, or have no account;
-    the walkthrough employer has everything but its account, which its contact enters."""
     walkthrough = session.scalar(select(Employer.id).where(Employer.credit_code == WALKTHROUGH_EMPLOYER["credit_code"]))
-    last_december = dt.date(as_of.year - 1, 12, 1)
-    profiles, ledger, accounts = [], [], []
-    for employer_id, name in session.execute(select(Employer.id, Employer.name).order_by(Employer.id)):
-        size = (
-            "small_micro" if employer_id == walkthrough else rng.choices(["small_micro", "large", None], [90, 8, 2])[0]
-        )
-        profiles.append(
-            {"employer_id": employer_id, "size_class": size, "size_source": "演示数据", "public_body": False}
-        )
-        headcount = rng.randint(320, 900) if size == "large" else rng.randint(5, 120)
-        owes = employer_id != walkthrough and rng.random() < 0.03
-        for back in range(_LEDGER_MONTHS):
-            due = (headcount * _MONTHLY_WAGE * _RATE).quantize(Decimal("0.01"))
-            unpaid = owes and back == 0
-            ledger.append(
-                {
-                    "employer_id": employer_id,
-                    "month": add_months(last_december, -back),
-                    "amount_due": due,
-                    "amount_paid": Decimal("0.00") if unpaid else due,
-                    "arrears": due if unpaid else Decimal("0.00"),
-                    "insured_headcount": headcount,
-                }
-            )
-        if employer_id != walkthrough and rng.random() < 0.85:
-            number = "".join(rng.choice("0123456789") for _ in range(19))
-            accounts.append(
-                {
-                    "employer_id": employer_id,
-                    "bank_name": rng.choice(["中国工商银行", "中国建设银行", "中国农业银行", "中国银行"]),
-                    "account_name": name,
-                    "account_number": number,
-                    "account_hash": cipher().keyed_hash(number, "corporate_account.number"),
-                    "source": "records",
-                }
-            )
-    for model, rows in ((EmployerProfile, profiles), (LedgerMonth, ledger), (CorporateAccount, accounts)):
-        session.execute(insert(model), rows)
-    stats.ledger_months += len(ledger)
+    stats.ledger_months += seed_refund_records(session, random.Random(seed + 3), as_of, walkthrough)
+    return stats
 
 
 def seed_regions(session: Session) -> DemoStats:

@@ -24,8 +24,6 @@ from miniapp_api.rules.refund import RefundPolicy, policy_on
 
 # Claims under which benefit was drawn: their claimants count as "newly drawing benefit".
 _DRAWN = ("approved", "suspended", "settled", "stopped", "completed")
-# What a screening may still change: an assessment nobody has acted on.
-UNTOUCHED = ("eligible", "ineligible")
 
 _NEW_BENEFIT_RECIPIENTS = """
     SELECT c.employer_id, COUNT(DISTINCT c.person_id) AS layoffs

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from miniapp_api.rules.parameters import ParameterVersion, RegionParameters
+from miniapp_api.rules.parameters import RegionParameters
 
 # Why an enterprise is not eligible, in the order they are listed.
 REFUSALS = {
@@ -95,10 +95,6 @@ def policy_on(parameters: RegionParameters, day: dt.date) -> RefundPolicy:
             if version is not None
         },
     )
-
-
-def describe_policy(versions: list[ParameterVersion]) -> list[dict[str, object]]:
-    return [version.describe() for version in versions]
 
 
 @dataclass(frozen=True)
