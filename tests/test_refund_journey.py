@@ -125,6 +125,17 @@ def test_screening_to_the_banks_answer_with_an_objection_holding_one_enterprise(
         assert not_for_business.status_code == 403  # business and finance roles kept apart
         batch = client.post("/api/v1/finance/refund-batches", json=YEAR, headers=bearer(finance)).get_json()
         assert (batch["instructions"], batch["total_amount"]) == (2, "14400.00")
+        # Finance staff of another region see nothing of it and cannot pay this region.
+        elsewhere = staff_login(client, "ts_finance", "finance", region="130200")
+        for path in (
+            f"/api/v1/finance/refund-batches/{batch['id']}",
+            f"/api/v1/finance/refund-batches/{batch['id']}/bank-file.csv",
+        ):
+            assert client.get(path, headers=bearer(elsewhere)).status_code == 404
+        other = client.post(
+            "/api/v1/finance/refund-batches", json={**YEAR, "region": "371500"}, headers=bearer(elsewhere)
+        )
+        assert (other.status_code, other.get_json()["code"]) == (403, "OTHER_REGION")
         assert _statuses(ids) == ["paying", "paying", "held"]
         bank_file = client.get(f"/api/v1/finance/refund-batches/{batch['id']}/bank-file.csv", headers=bearer(finance))
         rows = list(csv.reader(io.StringIO(bank_file.get_data(as_text=True).lstrip("\ufeff"))))
