@@ -33,6 +33,7 @@ MOMENTS: dict[str, tuple[str, ...]] = {
     "identity_bound": ("account-security-subscribe", "claim-progress-subscribe"),
     "employer_wechat_bound": ("employer-duty-subscribe",),
     "employer_duty_acknowledged": ("employer-duty-subscribe",),
+    "employer_refund_confirmed": ("employer-refund-subscribe",),
     "staff_wechat_bound": ("staff-task-subscribe",),
 }
 
@@ -40,7 +41,7 @@ MOMENTS: dict[str, tuple[str, ...]] = {
 # Which moments are whose: a claimant is not asked for (nor may report) an employer's reminders.
 MOMENTS_OF = {
     "claimant": ("claim_submitted", "objection_filed", "identity_bound"),
-    "employer": ("employer_wechat_bound", "employer_duty_acknowledged"),
+    "employer": ("employer_wechat_bound", "employer_duty_acknowledged", "employer_refund_confirmed"),
     "staff": ("staff_wechat_bound",),
 }
 

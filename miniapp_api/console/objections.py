@@ -43,12 +43,17 @@ def objection(caller: Caller, objection_id: int) -> Any:
     session = current_session()
     item = handling.detail(session, caller, objection_id)
     person_id = handling.staff_objection_of(session, caller, objection_id).person_id
-    periods = session.execute(
-        select(ContributionPeriod, Employer.name)
-        .join(Employer, Employer.id == ContributionPeriod.employer_id)
-        .where(ContributionPeriod.person_id == person_id)
-        .order_by(ContributionPeriod.start_month)
-    ).all()
+    # A claimant's contribution history, to check a record against (an enterprise has none).
+    periods = (
+        session.execute(
+            select(ContributionPeriod, Employer.name)
+            .join(Employer, Employer.id == ContributionPeriod.employer_id)
+            .where(ContributionPeriod.person_id == person_id)
+            .order_by(ContributionPeriod.start_month)
+        ).all()
+        if person_id is not None
+        else []
+    )
     named = {e["detail"].get("to") for e in item["events"] if e["kind"] == "assigned"} | {
         e["actor_id"] for e in item["events"] if e["actor"] == "staff" and e["actor_id"]
     }

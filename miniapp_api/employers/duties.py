@@ -210,10 +210,10 @@ def remind_group(session: Session, employer: Employer, group: list[EmployerDuty]
         values |= {"checked_on": china_today().isoformat()}
     separations = sorted(duty.stop_event_id for duty in group)
     key = f"separations:{separations[0]}-{separations[-1]}:{len(group)}:{kind}:{head.reminders_sent}"
-    return _to_contacts(session, employer, kind, values, key)
+    return to_contacts(session, employer, kind, values, key)
 
 
-def _to_contacts(session: Session, employer: Employer, kind: str, values: dict[str, Any], key: str) -> int:
+def to_contacts(session: Session, employer: Employer, kind: str, values: dict[str, Any], key: str) -> int:
     """Each contact by WeChat where they signed in with it and allowed the reminder, else by SMS."""
     sent = 0
     contacts = session.scalars(select(EmployerContact).where(EmployerContact.employer_id == employer.id)).all()
@@ -340,7 +340,7 @@ def tell_of_overdue_filings(session: Session, employer: Employer, group: list[Em
         "separated_on": _dates_text(group),
         "due_on": min(d.due_on for d in group if d.due_on).isoformat(),
     }
-    _to_contacts(session, employer, "employer_filing_overdue", values, f"duties:{head.id}:filing_overdue")
+    to_contacts(session, employer, "employer_filing_overdue", values, f"duties:{head.id}:filing_overdue")
 
 
 def escalate_to_agency(session: Session, employer: Employer, group: list[EmployerDuty]) -> None:

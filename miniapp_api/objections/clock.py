@@ -22,6 +22,7 @@ from miniapp_api.db import chunks, utcnow
 from miniapp_api.holidays import alerts as calendar_alerts
 from miniapp_api.holidays.service import official_calendar
 from miniapp_api.objections import history, staff_notices
+from miniapp_api.objections.filers import notify_filer
 from miniapp_api.objections.models import Objection, ObjectionDeadline
 from miniapp_api.records.models import Person
 from miniapp_api.records.service import rules_parameters
@@ -154,11 +155,16 @@ def date_waiting(session: Session) -> int:
 
 
 def _tell_due_dates(session: Session, told: list[tuple[Objection, str]]) -> None:
-    """One message each, on WeChat where the claimant uses the mini-program, else by SMS."""
-    person_ids = [objection.person_id for objection, _due in told]
+    """One message each, on WeChat where the claimant uses the mini-program, else by SMS; an
+    enterprise's through its contacts."""
+    for objection, due in told:
+        if objection.employer_id is not None:
+            values = {"objection_no": objection.objection_no, "due_on": due}
+            notify_filer(session, objection, "objection_due_date_set", values, f"objection:{objection.id}:due_set")
+    people = [(objection.person_id, objection, due) for objection, due in told if objection.person_id is not None]
     openids: dict[int, str] = {}
     phones: dict[int, str | None] = {}
-    for ids in chunks(person_ids):
+    for ids in chunks([person_id for person_id, _o, _d in people]):
         accounts = session.execute(
             select(WeChatAccount.person_id, WeChatAccount.openid).where(WeChatAccount.person_id.in_(ids))
         )
@@ -168,11 +174,10 @@ def _tell_due_dates(session: Session, told: list[tuple[Objection, str]]) -> None
         "objection_due_date_set",
         [
             (
-                notify.Recipient("person", objection.person_id, phone=phones.get(objection.person_id),
-                                 openid=openids.get(objection.person_id)),
+                notify.Recipient("person", person_id, phone=phones.get(person_id), openid=openids.get(person_id)),
                 {"objection_no": objection.objection_no, "due_on": due},
             )
-            for objection, due in told
+            for person_id, objection, due in people
         ],
     )  # fmt: skip
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import reevaluation
-from miniapp_api.claims.decisions import notify_person
 from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import Claim
 from miniapp_api.claims.records_view import records_for, records_shown
@@ -31,8 +30,10 @@ from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.objections import clock, history
+from miniapp_api.objections.filers import notify_filer
 from miniapp_api.objections.models import Objection, ObjectionDeadline, RecordCorrection
 from miniapp_api.objections.presenting import describe_correction
+from miniapp_api.objections.vocabulary import subject_label
 from miniapp_api.pii import mask_bank_account, mask_text
 from miniapp_api.records.models import ContributionPeriod, Employer, Person, StopContributionEvent
 
@@ -342,11 +343,11 @@ def answer(
     if rejection is not None:
         objection.rejection_code, objection.legal_basis = rejection
     history.append(objection.id, "answered", actor, outcome=outcome, on_time=deadline.on_time)
-    label = FIELDS[objection.field].label if objection.field else "申领决定"
+    label = subject_label(objection.category, objection.field) or "申领决定"
     text = f"异议成立，{label}已处理" if outcome == "accepted" else "经核实异议不成立，可查看原因及后续途径"
-    notify_person(
+    notify_filer(
         session,
-        objection.person_id,
+        objection,
         "objection_answered",
         {"objection_no": objection.objection_no, "outcome": text},
         f"objection:{objection.id}:answered",

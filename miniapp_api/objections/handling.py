@@ -13,14 +13,13 @@ from auth.caller import Caller
 from auth.models import StaffUser
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims import reevaluation
-from miniapp_api.claims.decisions import notify_person
-from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import Claim
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.objections import attachments, clock, corrections, history
+from miniapp_api.objections.filers import notify_filer
 from miniapp_api.objections.models import Objection, ObjectionAttachment, ObjectionDeadline, ObjectionEvent
 from miniapp_api.objections.presenting import describe_for_staff
 from miniapp_api.objections.vocabulary import (
@@ -28,10 +27,12 @@ from miniapp_api.objections.vocabulary import (
     REJECTION_CATEGORIES,
     REJECTION_REASONS,
     STAFF_STATUS_LABELS,
+    subject_label,
 )
 from miniapp_api.pii import mask_name, mask_text
-from miniapp_api.records.models import Person
+from miniapp_api.records.models import Employer, Person
 from miniapp_api.records.service import rules_parameters
+from miniapp_api.refunds.models import Assessment, Screening
 
 _WORKABLE = ("received", "in_progress")
 
@@ -39,9 +40,10 @@ _WORKABLE = ("received", "in_progress")
 def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dict[str, Any]]:
     """Soonest due first (a due date the calendar could not give yet comes first of all)."""
     query = (
-        select(Objection, ObjectionDeadline, Person.name)
+        select(Objection, ObjectionDeadline, Person.name, Employer.name)
         .join(ObjectionDeadline, ObjectionDeadline.objection_id == Objection.id)
-        .join(Person, Person.id == Objection.person_id)
+        .join(Person, Person.id == Objection.person_id, isouter=True)
+        .join(Employer, Employer.id == Objection.employer_id, isouter=True)
     )
     if filters.get("status"):
         query = query.where(Objection.status == filters["status"])
@@ -61,7 +63,7 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
     query = query.order_by(ObjectionDeadline.due_on.is_not(None), ObjectionDeadline.due_on, Objection.id)
     today = china_today()
     rows = session.execute(query.offset(filters.get("offset", 0)).limit(filters.get("limit", 50))).all()
-    handlers = staff_names(session, {objection.assigned_to for objection, _d, _n in rows if objection.assigned_to})
+    handlers = staff_names(session, {row[0].assigned_to for row in rows if row[0].assigned_to})
     return [
         {
             "id": objection.id,
@@ -69,11 +71,12 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
             "category": objection.category,
             "category_label": CATEGORY_LABELS[objection.category],
             "field": objection.field,
-            "field_label": FIELDS[objection.field].label if objection.field else None,
+            "field_label": subject_label(objection.category, objection.field),
             "status": objection.status,
             "status_label": STAFF_STATUS_LABELS[objection.status],
             "region_code": objection.region_code,
-            "claimant": mask_name(name),
+            # A person masked; an enterprise (稳岗返还) by its name, a public fact.
+            "claimant": mask_name(name) if name is not None else enterprise,
             "assigned_to": objection.assigned_to,
             "assigned_name": handlers.get(objection.assigned_to) if objection.assigned_to else None,
             "filed_on": objection.filed_on,
@@ -82,7 +85,7 @@ def queue(session: Session, caller: Caller, filters: dict[str, Any]) -> list[dic
             "clock": deadline.state,
             "overdue": deadline.state == "running" and deadline.due_on is not None and deadline.due_on < today,
         }
-        for objection, deadline, name in rows
+        for objection, deadline, name, enterprise in rows
     ]
 
 
@@ -196,9 +199,9 @@ def request_info(session: Session, caller: Caller, objection_id: int, request: s
     objection.info_request = text
     history.append(objection.id, "info_requested", actor_of(caller), request=text, working_days_left=deadline.days_left)
     audit("objection.info_requested", actor=caller.audit_actor, subject=("objection", objection.id))
-    notify_person(
+    notify_filer(
         session,
-        objection.person_id,
+        objection,
         "objection_info_requested",
         {"objection_no": objection.objection_no, "request": text},
         f"objection:{objection.id}:info:{_requests_so_far(session, objection.id)}",
@@ -242,6 +245,13 @@ def accept(session: Session, caller: Caller, objection_id: int, body: dict[str, 
         raise ValidationFailed(
             "对决定或暂停发放的异议不更正记录；记录有误请对申领表的相应项目提出异议", code="NO_CORRECTION_HERE"
         )
+    if objection.category == "refund":
+        # The refund is judged again from corrected records: the ledger or lists are re-imported
+        # and the region re-screened, which updates a refund not yet applied for.
+        history.append(objection.id, "refund_rescreen_due", actor, refund_id=objection.refund_id)
+        audit("objection.accepted", actor=caller.audit_actor, subject=("objection", objection.id))
+        corrections.answer(session, objection, "accepted", actor)
+        return describe_for_staff(session, objection)
     claim = session.get(Claim, objection.claim_id, with_for_update=True) if objection.claim_id else None
     assert claim is not None  # decision and suspension objections name their claim
     reevaluation.send_back_to_review(
@@ -271,7 +281,7 @@ def reject(session: Session, caller: Caller, objection_id: int, body: dict[str, 
             code="REJECTION_REASON_NOT_FOR_CATEGORY",
         )
     wording, basis = REJECTION_REASONS[code]
-    basis = _with_regional_citation(session, code, objection.region_code, basis)
+    basis = _with_regional_citation(session, code, objection, basis)
     explanation = mask_text(body["answer"].strip())
     if not explanation:
         raise ValidationFailed("请填写给申领人的答复", code="ANSWER_REQUIRED")
@@ -281,11 +291,16 @@ def reject(session: Session, caller: Caller, objection_id: int, body: dict[str, 
     return describe_for_staff(session, objection)
 
 
-def _with_regional_citation(session: Session, code: str, region_code: str, basis: str) -> str:
+def _with_regional_citation(session: Session, code: str, objection: Objection, basis: str) -> str:
     """The rejection's basis, with the region's own document where it has one: a claimant never
-    reads another province's document."""
+    reads another province's document. A refund's, with the conditions its screening applied."""
+    if code == "REFUND_RECORDS_VERIFIED" and objection.refund_id is not None:
+        refund = session.get(Assessment, objection.refund_id)
+        screening = session.get(Screening, refund.screening_id) if refund else None
+        cited = screening.parameters["citations"].get("refund_conditions") if screening else None
+        return f"{basis}；{cited}" if cited else basis
     if code != "STOP_REASON_PREVAILS":
         return basis
-    parameters = rules_parameters(session, region_code)
+    parameters = rules_parameters(session, objection.region_code)
     rule = parameters.optional("stop_reason_prevails", china_today()) if parameters else None
     return f"{basis}；{rule.citation}" if rule is not None and rule.value.get("applies") else basis

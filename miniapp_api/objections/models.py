@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from miniapp_api.db import Base, TimestampMixin, UtcDateTime, utcnow
 from miniapp_api.pii import EncryptedText
 
+CATEGORIES = ("record", "decision", "suspension", "refund")
 STATUSES = ("received", "in_progress", "awaiting_claimant", "correction_pending", "answered")
 OUTCOMES = ("accepted", "rejected")
 CLOCK_STATES = ("running", "paused", "calendar_pending", "closed")
@@ -57,15 +58,28 @@ class Objection(TimestampMixin, Base):
             postgresql_where=_OPEN,
             sqlite_where=_OPEN,
         ),
+        # An enterprise's objections to its refund (稳岗返还), one open per refund and condition.
+        Index(
+            "uq_objections_one_open_per_employer_subject",
+            "employer_id",
+            "subject_key",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
         Index("ix_objections_person_id_filed_at", "person_id", "filed_at"),
-        CheckConstraint(_in("category", ("record", "decision", "suspension")), name="category"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        # Filed by a person (a claimant) or by an enterprise, never both.
+        CheckConstraint("(person_id IS NULL) <> (employer_id IS NULL)", name="one_filer"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     objection_no: Mapped[str] = mapped_column(String(24), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refund_assessments.id"), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     category: Mapped[str] = mapped_column(String(12))
     field: Mapped[str | None] = mapped_column(String(40))  # the e-form field, for category "record"

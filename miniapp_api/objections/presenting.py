@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.models import StaffUser
-from miniapp_api.claims.form import FIELDS
 from miniapp_api.claims.models import ServiceRating
 from miniapp_api.claims.status import STATUS_LABELS as CLAIM_STATUS_LABELS
 from miniapp_api.clock import china_today
 from miniapp_api.holidays.service import undated_note
+from miniapp_api.objections.filers import filer_for_staff
 from miniapp_api.objections.models import (
     Objection,
     ObjectionAttachment,
@@ -28,9 +28,10 @@ from miniapp_api.objections.vocabulary import (
     STAFF_STATUS_LABELS,
     STATUS_LABELS,
     next_steps,
+    subject_label,
 )
-from miniapp_api.pii import mask_bank_account, mask_id_number, mask_name, mask_phone, mask_text
-from miniapp_api.records.models import Person, Region
+from miniapp_api.pii import mask_bank_account, mask_text
+from miniapp_api.records.models import Region
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 # Values of a correction that are shown masked, even to staff.
@@ -65,7 +66,8 @@ def summary(objection: Objection, deadline: ObjectionDeadline) -> dict[str, Any]
         "category": objection.category,
         "category_label": CATEGORY_LABELS[objection.category],
         "field": objection.field,
-        "field_label": FIELDS[objection.field].label if objection.field else None,
+        "field_label": subject_label(objection.category, objection.field),
+        "refund_id": objection.refund_id,
         "claim_id": objection.claim_id,
         "status": objection.status,
         "status_label": STATUS_LABELS[objection.status],
@@ -164,8 +166,6 @@ def _value_label(field: str | None, value: Any) -> Any:
 
 
 def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]:
-    person = session.get(Person, objection.person_id)
-    assert person is not None
     handler = session.get(StaffUser, objection.assigned_to) if objection.assigned_to else None
     corrections = session.scalars(
         select(RecordCorrection).where(RecordCorrection.objection_id == objection.id).order_by(RecordCorrection.id)
@@ -181,11 +181,7 @@ def describe_for_staff(session: Session, objection: Objection) -> dict[str, Any]
         "description": mask_text(seen["description"]),
         "claimed_value": mask_text(seen["claimed_value"]) if isinstance(seen["claimed_value"], str) else None,
         "region_code": objection.region_code,
-        "claimant": {
-            "name": mask_name(person.name),
-            "id_number": mask_id_number(person.id_number),
-            "phone": mask_phone(person.phone),
-        },
+        "claimant": filer_for_staff(session, objection),
         "assigned_to": {"id": handler.id, "name": handler.display_name} if handler else None,
         "info_request": objection.info_request,
         "rejection_code": objection.rejection_code,

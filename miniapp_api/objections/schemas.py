@@ -8,7 +8,7 @@ from miniapp_api.db import MAX_ID
 from miniapp_api.objections.models import STATUSES
 from miniapp_api.objections.vocabulary import REJECTION_REASONS
 from miniapp_api.records import fields as f
-from miniapp_api.rules.deadlines import OBJECTION_CATEGORIES
+from miniapp_api.rules.deadlines import CLAIMANT_CATEGORIES, OBJECTION_CATEGORIES
 from miniapp_api.rules.separation_reasons import SEPARATION_REASONS
 
 _IDS = ma.fields.List(
@@ -23,7 +23,7 @@ _IDS = ma.fields.List(
 class ObjectionIn(Schema):
     category = ma.fields.String(
         required=True,
-        validate=validate.OneOf(OBJECTION_CATEGORIES),
+        validate=validate.OneOf(CLAIMANT_CATEGORIES),
         metadata={
             "label": "异议类别",
             "description": "record 申领表信息；decision 审核决定；suspension 暂停或停止发放",

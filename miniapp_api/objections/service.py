@@ -85,7 +85,7 @@ def file_objection(session: Session, caller: Caller, body: dict[str, Any]) -> di
         filed_on=today,
         **subject,
     )
-    _insert_numbered(session, objection)
+    insert_numbered(session, objection)
     attachments.claim_for_objection(session, person.id, objection.id, body.get("attachment_ids") or [])
     deadline = clock.start(session, objection)
     actor = actor_of(caller)
@@ -181,7 +181,7 @@ def _refuse_second_open(session: Session, person_id: int, subject_key: str) -> N
         )
 
 
-def _insert_numbered(session: Session, objection: Objection) -> None:
+def insert_numbered(session: Session, objection: Objection) -> None:
     for _attempt in range(_NUMBER_ATTEMPTS):
         objection.objection_no = f"YY{objection.region_code}{objection.filed_on:%Y%m%d}{secrets.randbelow(10**6):06d}"
         try:
@@ -210,7 +210,7 @@ def own_objection(session: Session, caller: Caller, objection_id: int, *, for_up
         raise NotFoundError("没有找到这条异议", code="OBJECTION_NOT_FOUND")
     query = select(Objection).where(Objection.id == objection_id, Objection.person_id == caller.person_id)
     objection = session.scalar(query.with_for_update() if for_update else query)
-    if objection is None:
+    if objection is None or objection.person_id is None:
         raise NotFoundError("没有找到这条异议", code="OBJECTION_NOT_FOUND")
     return objection
 
@@ -231,6 +231,7 @@ def supplement(session: Session, caller: Caller, objection_id: int, body: dict[s
     already = attachments.count_for(session, objection.id)
     if already + len(set(ids)) > settings().OBJECTION_MAX_IMAGES:
         raise ValidationFailed(f"每条异议最多上传{settings().OBJECTION_MAX_IMAGES}张图片", code="TOO_MANY_IMAGES")
+    assert objection.person_id is not None  # a claimant's own (own_objection)
     attachments.claim_for_objection(session, objection.person_id, objection.id, ids)
     deadline = session.get(ObjectionDeadline, objection.id, with_for_update=True)
     assert deadline is not None
@@ -252,6 +253,7 @@ def rate(session: Session, caller: Caller, objection_id: int, score: int, commen
     objection = own_objection(session, caller, objection_id, for_update=True)
     if objection.status != "answered":
         raise ConflictError("异议答复后才能评价", code="NOT_YET_ANSWERED")
+    assert objection.person_id is not None  # a claimant's own (own_objection)
     save_rating(
         session,
         subject=("objection", objection.id),

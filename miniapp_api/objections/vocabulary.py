@@ -5,9 +5,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from miniapp_api.claims.form import FIELDS
 from miniapp_api.records.models import Region
 
-CATEGORY_LABELS = {"record": "申领表信息有误", "decision": "对审核决定有异议", "suspension": "对暂停或停止发放有异议"}
+CATEGORY_LABELS = {
+    "record": "申领表信息有误",
+    "decision": "对审核决定有异议",
+    "suspension": "对暂停或停止发放有异议",
+    "refund": "对稳岗返还比对结果有异议",
+}
+
+# What an enterprise may object to in its refund (稳岗返还): each condition compared, its size
+# class and the amount (last year's contributions paid).
+REFUND_SUBJECTS = {
+    "FUND_RESERVE": "统筹地区基金备付条件",
+    "MONTHS_PAID": "足额缴纳失业保险费月数",
+    "ARREARS": "欠缴失业保险费",
+    "LAYOFF_RATE": "上年度裁员率",
+    "CREDIT": "信用记录（严重失信、经营异常、注销吊销）",
+    "PUBLIC_BODY": "机关事业单位认定",
+    "SIZE_CLASS": "企业划型",
+    "AMOUNT": "上年度实缴失业保险费及返还金额",
+}
+
+
+def subject_label(category: str, field: str | None) -> str | None:
+    """The e-form field, or the refund's condition, an objection is about, in words."""
+    if field is None:
+        return None
+    if category == "refund":
+        return REFUND_SUBJECTS.get(field, field)
+    return FIELDS[field].label
+
 
 STATUS_LABELS = {
     "received": "已受理，待分派",
@@ -31,6 +60,7 @@ EVENT_LABELS = {
     "due_date_set": "确定答复期限",
     "rated": "服务评价",
     "filer_lost_identity": "提出人的微信身份绑定已被解除（身份由本人找回）",
+    "refund_rescreen_due": "异议成立，经办机构更正记录后重新比对稳岗返还",
 }
 # The same statuses as staff read them (the claimant's read "待您补充").
 STAFF_STATUS_LABELS = {**STATUS_LABELS, "awaiting_claimant": "待申领人补充材料（答复期限暂停计算）"}
@@ -61,6 +91,11 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
         "所提事项属于与用人单位之间的劳动争议，经办机构无权认定",
         "劳动争议调解仲裁法第二条、第五条",
     ),
+    "REFUND_RECORDS_VERIFIED": (
+        "经与单位缴费台账、参保人数、企业划型和信用名单核对，比对结果无误",
+        # The refund's own conditions document is added from the screening that judged it.
+        "聊人社函〔2021〕38号（稳岗返还经办，依据缴费、裁员率和征信情况比对）",
+    ),
 }
 
 
@@ -71,6 +106,7 @@ REJECTION_CATEGORIES: dict[str, tuple[str, ...]] = {
     "DECISION_LAWFUL": ("decision",),
     "SUSPENSION_LAWFUL": ("suspension",),
     "LABOUR_DISPUTE": ("record", "decision", "suspension"),
+    "REFUND_RECORDS_VERIFIED": ("refund",),
 }
 
 

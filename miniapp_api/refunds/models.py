@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -129,6 +130,9 @@ class Screening(Base):
     started_by: Mapped[str] = mapped_column(String(60))
 
 
+_UNCONFIRMED = text("status = 'eligible'")
+
+
 class Assessment(Base):
     """An enterprise's refund for a policy year: each condition with its values, the amount, and
     where it stands. One per enterprise and year (one refund a year); a later screening updates
@@ -138,6 +142,13 @@ class Assessment(Base):
     __table_args__ = (
         UniqueConstraint("employer_id", "policy_year"),
         Index("ix_refund_assessments_region_year_status", "region_code", "policy_year", "status"),
+        # The reminder sweep reads only refunds still waiting for the enterprise's confirmation.
+        Index(
+            "ix_refund_assessments_unconfirmed",
+            "next_step_on",
+            postgresql_where=_UNCONFIRMED,
+            sqlite_where=_UNCONFIRMED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,6 +191,13 @@ class Assessment(Base):
     payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     failure_reason: Mapped[str | None] = mapped_column(String(200))
+    # Waiting for the enterprise: when it was told it may confirm, by when, the reminders since,
+    # the day the sweep looks again, and the waiver when the window closed unconfirmed.
+    told_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    confirm_by: Mapped[dt.date | None] = mapped_column(Date)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_step_on: Mapped[dt.date | None] = mapped_column(Date)
+    waived_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Notice(Base):

@@ -6,8 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from miniapp_api.objections.models import Objection, ObjectionDeadline
+from miniapp_api.objections.vocabulary import REFUND_SUBJECTS
+from miniapp_api.objections.vocabulary import STATUS_LABELS as OBJECTION_STATUS_LABELS
 from miniapp_api.pii import mask_bank_account
 from miniapp_api.records.models import Employer
 from miniapp_api.refunds.models import Assessment, CorporateAccount, Screening
@@ -28,6 +32,8 @@ STATUS_LABELS = {
     "waived": "逾期未确认，视为放弃",
 }
 SIZE_LABELS = {"large": "大型企业", "small_micro": "中小微企业"}
+# The enterprise's own wording of the objection status it waits in.
+_OBJECTION_STATUS_LABELS = {**OBJECTION_STATUS_LABELS, "awaiting_claimant": "待贵单位补充材料（答复期限暂停计算）"}
 
 
 def _codes(value: str) -> list[str]:
@@ -134,6 +140,9 @@ def describe(session: Session, found: Assessment) -> dict[str, Any]:
         "hold_reason": found.hold_reason,
         "paid_at": found.paid_at,
         "failure_reason": found.failure_reason,
+        "confirm_by": found.confirm_by,
+        "waived_at": found.waived_at,
+        "objections": objections_of(session, found.id),
     }
 
 
@@ -143,3 +152,32 @@ def _blockers(found: Assessment, account: CorporateAccount | None) -> list[str]:
         return []
     codes = [code for code in _codes(found.blockers) if code != "ACCOUNT_MISSING"]
     return codes + ([] if account else ["ACCOUNT_MISSING"])
+
+
+def objections_of(session: Session, refund_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Objection, ObjectionDeadline)
+        .join(ObjectionDeadline, ObjectionDeadline.objection_id == Objection.id)
+        .where(Objection.refund_id == refund_id)
+        .order_by(Objection.id)
+    ).all()
+    return [describe_objection(objection, deadline) for objection, deadline in rows]
+
+
+def describe_objection(objection: Objection, deadline: ObjectionDeadline) -> dict[str, Any]:
+    return {
+        "id": objection.id,
+        "objection_no": objection.objection_no,
+        "condition": objection.field,
+        "condition_label": REFUND_SUBJECTS.get(objection.field or "", objection.field),
+        "status": objection.status,
+        "status_label": _OBJECTION_STATUS_LABELS[objection.status],
+        "filed_on": objection.filed_on,
+        "due_on": deadline.due_on,
+        "working_days": deadline.working_days,
+        "basis": deadline.basis,
+        "info_request": objection.info_request if objection.status == "awaiting_claimant" else None,
+        "outcome": objection.outcome,
+        "answer": objection.answer,
+        "legal_basis": objection.legal_basis,
+    }

@@ -16,7 +16,7 @@ from miniapp_api.db import current_session
 from miniapp_api.documents.tables import csv_download
 from miniapp_api.errors import ValidationFailed
 from miniapp_api.extensions import settings
-from miniapp_api.refunds import enterprise, notices, payouts, review, schemas
+from miniapp_api.refunds import enterprise, notices, objections, payouts, review, schemas
 
 blp = Blueprint(
     "refunds", __name__, url_prefix="/api/v1/employer/refunds", description="稳岗返还（用人单位、派遣机构）"
@@ -75,6 +75,30 @@ class Confirm(MethodView):
     def post(self, refund_id: int, caller: Caller) -> Any:
         """确认对公账户，即完成申请（重复确认不产生新的申请）"""
         return enterprise.confirm(current_session(), caller, refund_id)
+
+
+@blp.route("/<int:refund_id>/objections")
+class RefundObjections(MethodView):
+    @requires(blp, "employer")
+    @blp.arguments(schemas.RefundObjectionIn)
+    @blp.response(201, schemas.RefundObjectionOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="不是本单位的稳岗返还")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="同一事项已有异议在办理（OBJECTION_ALREADY_OPEN）")
+    def post(self, body: dict[str, Any], refund_id: int, caller: Caller) -> Any:
+        """对比对结果的某一项提出异议：按工作日计算答复期限，经办机构在期限内答复"""
+        return objections.file(current_session(), caller, refund_id, body)
+
+
+@blp.route("/<int:refund_id>/objections/<int:objection_id>/supplement")
+class RefundObjectionSupplement(MethodView):
+    @requires(blp, "employer")
+    @blp.arguments(schemas.RefundSupplementIn)
+    @blp.response(200, schemas.RefundObjectionOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="不是本单位的异议")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="这条异议目前不需要补充（NOT_AWAITING_CLAIMANT）")
+    def post(self, body: dict[str, Any], refund_id: int, objection_id: int, caller: Caller) -> Any:
+        """按经办机构的要求补充说明，答复期限继续计算"""
+        return objections.supplement(current_session(), caller, refund_id, objection_id, body["text"])
 
 
 @staff_blp.route("/screenings")

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from miniapp_api.api import Money, Schema
+from miniapp_api.objections.vocabulary import REFUND_SUBJECTS
 from miniapp_api.records import fields as f
 from miniapp_api.refunds.presenting import STATUS_LABELS
 from miniapp_api.refunds.review import REJECTION_CODES
@@ -35,6 +36,37 @@ class CorporateAccountOut(Schema):
     account_number = ma.fields.String(metadata={"description": "脱敏显示"})
 
 
+class RefundObjectionOut(Schema):
+    id = ma.fields.Integer()
+    objection_no = ma.fields.String()
+    condition = ma.fields.String(metadata={"description": "异议事项代码"})
+    condition_label = ma.fields.String()
+    status = ma.fields.String()
+    status_label = ma.fields.String()
+    filed_on = ma.fields.Date()
+    due_on = ma.fields.Date(allow_none=True, metadata={"description": "答复期限（工作日计算；节假日安排未公布时为空）"})
+    working_days = ma.fields.Integer()
+    basis = ma.fields.String()
+    info_request = ma.fields.String(allow_none=True, metadata={"description": "经办机构请单位补充的内容"})
+    outcome = ma.fields.String(allow_none=True)
+    answer = ma.fields.String(allow_none=True)
+    legal_basis = ma.fields.String(allow_none=True)
+
+
+class RefundObjectionIn(Schema):
+    condition = f.Text(
+        required=True,
+        validate=validate.OneOf(list(REFUND_SUBJECTS), error="异议事项应为：" + "、".join(REFUND_SUBJECTS)),
+        metadata={"label": "异议事项", "description": "、".join(f"{k}（{v}）" for k, v in REFUND_SUBJECTS.items())},
+    )
+    claimed_value = f.Text(validate=validate.Length(max=200), metadata={"label": "单位认为的正确情况"})
+    description = f.Text(required=True, validate=validate.Length(min=5, max=500), metadata={"label": "异议说明"})
+
+
+class RefundSupplementIn(Schema):
+    text = f.Text(required=True, validate=validate.Length(min=1, max=500), metadata={"label": "补充说明"})
+
+
 class RefundOut(Schema):
     id = ma.fields.Integer()
     policy_year = ma.fields.Integer()
@@ -57,6 +89,13 @@ class RefundOut(Schema):
     decided_at = ma.fields.DateTime(allow_none=True)
     rejection_code = ma.fields.String(allow_none=True)
     decision_note = ma.fields.String(allow_none=True)
+    notice_id = ma.fields.Integer(allow_none=True, metadata={"description": "列入的公示"})
+    hold_reason = ma.fields.String(allow_none=True)
+    paid_at = ma.fields.DateTime(allow_none=True)
+    failure_reason = ma.fields.String(allow_none=True, metadata={"description": "银行退回原因"})
+    confirm_by = ma.fields.Date(allow_none=True, metadata={"description": "确认申请的最后日期，逾期视为放弃"})
+    waived_at = ma.fields.DateTime(allow_none=True)
+    objections = ma.fields.List(ma.fields.Nested(RefundObjectionOut))
 
 
 class CorporateAccountIn(Schema):

@@ -22,8 +22,10 @@ from miniapp_api.rules.working_days import (
     working_days_between,
 )
 
-# What an objection is against: a field of the e-form (the records), a decision, a suspension.
-OBJECTION_CATEGORIES = ("record", "decision", "suspension")
+# What a claimant's objection is against: a field of the e-form (the records), a decision, a
+# suspension; and an enterprise's, its job-retention refund (稳岗返还).
+CLAIMANT_CATEGORIES = ("record", "decision", "suspension")
+OBJECTION_CATEGORIES = (*CLAIMANT_CATEGORIES, "refund")
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ const TEMPLATE_TITLES = {
   "objection-progress-subscribe": "异议办理进度通知",
   "account-security-subscribe": "账号安全通知",
   "employer-duty-subscribe": "告知书送达与备案提醒",
+  "employer-refund-subscribe": "稳岗返还办理进度",
   "staff-task-subscribe": "经办工作提醒",
 };
 

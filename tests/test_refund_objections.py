@@ -1,0 +1,121 @@
+"""An enterprise objects to its refund's result through the objection channel: numbered, with
+a reply date in working days, in the region's staff queue beside claimants' objections, asked
+for more and answered with a coded reason — the enterprise told at each step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from miniapp_api.db import unit_of_work
+from miniapp_api.objections.models import ObjectionDeadline
+from miniapp_api.refunds.models import Assessment
+from notifications.models import Message
+from notifications.standins.sms_server import SmsStandIn
+from tests.auth_helpers import bearer, employer_login, staff_login
+from tests.objections_helpers import act, staff
+from tests.refunds_helpers import POLICY_YEAR, enterprise_with_contact
+
+
+def _screened(client: Any) -> None:
+    tokens = staff_login(client, "screener", "reviewer", region="371500")
+    answer = client.post("/api/v1/staff/refunds/screenings", json={"policy_year": POLICY_YEAR}, headers=bearer(tokens))
+    assert answer.status_code == 201, answer.get_json()
+
+
+def _refused_for_months(client: Any, sms: SmsStandIn) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    firm = enterprise_with_contact(months=8)  # 8 months on the ledger: MONTHS_PAID not met
+    _screened(client)
+    tokens = employer_login(client, sms, firm["credit_code"], firm["phone"])
+    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
+    assert refund["status"] == "ineligible"
+    return firm, tokens, refund
+
+
+def _object(client: Any, tokens: dict[str, Any], refund_id: int, **body: Any) -> Any:
+    body = {"condition": "MONTHS_PAID", "description": "本单位自2023年起足额缴费，台账漏记了前期月份", **body}
+    return client.post(f"/api/v1/employer/refunds/{refund_id}/objections", json=body, headers=bearer(tokens))
+
+
+def test_an_enterprise_objects_to_a_condition_and_gets_a_reply_date_in_working_days(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm, tokens, refund = _refused_for_months(client, sms_standin)
+    filed = _object(client, tokens, refund["id"], claimed_value="已足额缴费24个月")
+    assert filed.status_code == 201, filed.get_json()
+    body = filed.get_json()
+    assert body["objection_no"].startswith("YY371500")
+    assert (body["condition"], body["status"]) == ("MONTHS_PAID", "received")
+    with unit_of_work() as session:
+        clock = session.get(ObjectionDeadline, body["id"])
+        assert clock is not None and clock.category == "refund" and clock.due_on is not None
+        assert body["due_on"] == clock.due_on.isoformat()
+        # The message names the enterprise and the reply date.
+        kinds = session.scalars(select(Message.kind).where(Message.recipient_kind == "employer_contact")).all()
+    assert "employer_objection_received" in kinds
+    (text,) = [r for r in sms_standin.accepted if firm["phone"] in r["phone"] and body["objection_no"] in r["params"]]
+    assert firm["name"] in text["params"] and body["due_on"] in text["params"]
+    again = _object(client, tokens, refund["id"])
+    assert (again.status_code, again.get_json()["code"]) == (409, "OBJECTION_ALREADY_OPEN")
+    unknown = _object(client, tokens, refund["id"], condition="WEATHER")
+    assert unknown.status_code == 422
+    shown = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()
+    assert [(o["objection_no"], o["condition_label"]) for o in shown["objections"]] == [
+        (body["objection_no"], "足额缴纳失业保险费月数")
+    ]
+
+
+def test_staff_of_the_region_ask_for_more_and_answer_the_enterprise_with_a_coded_reason(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm, tokens, refund = _refused_for_months(client, sms_standin)
+    filed = _object(client, tokens, refund["id"]).get_json()
+    handler = staff(client, "refund-handler", "handler", region="371500")
+    queue = client.get("/api/v1/staff/objections?category=refund", headers=bearer(handler)).get_json()
+    assert [(item["objection_no"], item["claimant"]) for item in queue] == [(filed["objection_no"], firm["name"])]
+    seen = client.get(f"/api/v1/staff/objections/{filed['id']}", headers=bearer(handler)).get_json()
+    assert seen["claimant"]["name"] == firm["name"] and seen["recorded_value"]["months_paid_in_full"] == 8
+    asked = act(client, handler, filed["id"], "request-info", request="请上传2023年1月至8月的缴费凭证编号")
+    assert asked.status_code == 200, asked.get_json()
+    waiting = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()["objections"]
+    assert waiting[0]["status"] == "awaiting_claimant" and "缴费凭证" in waiting[0]["info_request"]
+    supplied = client.post(
+        f"/api/v1/employer/refunds/{refund['id']}/objections/{filed['id']}/supplement",
+        json={"text": "凭证编号 PZ2023-001 至 PZ2023-008"},
+        headers=bearer(tokens),
+    )
+    assert (supplied.status_code, supplied.get_json()["status"]) == (200, "in_progress")
+    wrong = act(client, handler, filed["id"], "reject", reason_code="DECISION_LAWFUL", answer="核实")
+    assert wrong.get_json()["code"] == "REJECTION_REASON_NOT_FOR_CATEGORY"
+    answered = act(
+        client, handler, filed["id"], "reject", reason_code="REFUND_RECORDS_VERIFIED", answer="所列凭证为2024年缴费"
+    )
+    assert answered.status_code == 200, answered.get_json()
+    final = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()["objections"][0]
+    assert final["outcome"] == "rejected" and "比对结果无误" in final["answer"]
+    assert "人社部发〔2024〕40号" in final["legal_basis"]  # the conditions the screening applied
+    kinds = [r["params"] for r in sms_standin.accepted if firm["phone"] in r["phone"]]
+    assert any("需要补充材料" in str(p) or "缴费凭证" in str(p) for p in kinds)
+    assert any("已办结" in str(p) or "异议不成立" in str(p) for p in kinds)
+
+
+def test_another_enterprise_and_staff_of_another_region_cannot_reach_the_objection(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    _firm, tokens, refund = _refused_for_months(client, sms_standin)
+    filed = _object(client, tokens, refund["id"]).get_json()
+    other = enterprise_with_contact(name="聊城市另一家有限公司")
+    other_tokens = employer_login(client, sms_standin, other["credit_code"], other["phone"])
+    assert _object(client, other_tokens, refund["id"]).status_code == 404
+    supplement = client.post(
+        f"/api/v1/employer/refunds/{refund['id']}/objections/{filed['id']}/supplement",
+        json={"text": "冒充"},
+        headers=bearer(other_tokens),
+    )
+    assert supplement.status_code == 404
+    elsewhere = staff(client, "handler-elsewhere", "handler", region="130200")
+    assert client.get(f"/api/v1/staff/objections/{filed['id']}", headers=bearer(elsewhere)).status_code == 404
+    assert client.get("/api/v1/staff/objections?category=refund", headers=bearer(elsewhere)).get_json() == []
+    with unit_of_work() as session:
+        assert session.scalar(select(Assessment.status).where(Assessment.id == refund["id"])) == "ineligible"
