@@ -29,6 +29,7 @@ TASK_MODULES = [
     "miniapp_api.claims.tasks",
     "miniapp_api.objections.tasks",
     "miniapp_api.employers.tasks",
+    "miniapp_api.refunds.tasks",
     "miniapp_api.audit.tasks",
     "miniapp_api.safety.tasks",
     "miniapp_api.holidays.tasks",
@@ -57,6 +58,9 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "objection-deadlines": {"task": "objections.sweep_deadlines", "schedule": 900.0, "options": {"expires": 840}},
     # Employers' duties move in working days: hourly is early enough for each morning's step.
     "employer-duties": {"task": "employers.sweep_duties", "schedule": 3600.0, "options": {"expires": 3000}},
+    # Refunds count calendar days to their confirm-by date: hourly tells a new screening's
+    # enterprises the same morning (the screening also starts it right after its commit).
+    "refund-reminders": {"task": "refunds.sweep_reminders", "schedule": 3600.0, "options": {"expires": 3000}},
     "objection-images-purge": {
         "task": "objections.purge_unattached_images",
         "schedule": 3600.0,

@@ -6,6 +6,7 @@ miniapp db upgrade       bring the schema to the newest migration
 miniapp import PATH      import the provincial system's CSV/JSON exports
 miniapp seed-demo        generate the synthetic demo population
 miniapp objections sweep reminders and escalations of objection replies (also a beat task)
+miniapp refunds …        稳岗返还: screen a region's enterprises, send reminders and waivers
 miniapp calendar …       enter and approve a year's holiday arrangement; the calendar's state
 """
 
@@ -288,6 +289,17 @@ def refunds_screen(region: str, policy_year: int | None, operator: str | None) -
         f"{region} {year}年度稳岗返还比对完成：参保企业 {enterprises} 家，"
         f"符合条件 {eligible} 家，返还金额合计 {total} 元"
     )
+    click.echo("符合条件的企业将由 `miniapp refunds remind`（也是每小时的定时任务）通知确认。")
+
+
+@refunds.command("remind")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="count as this day")
+def refunds_remind(today: dt.datetime | None) -> None:
+    """Tell eligible enterprises they may confirm, remind them, record waivers (the hourly beat task)."""
+    from miniapp_api.refunds.reminders import sweep as sweep_refunds
+
+    result = sweep_refunds(today.date() if today else None)
+    click.echo(f"首次通知 {result.told} 家，再次提醒 {result.reminded} 家，逾期视为放弃 {result.waived} 家")
 
 
 @main.group("read-cache")

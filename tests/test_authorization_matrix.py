@@ -244,6 +244,10 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {**EMPLOYER_ONLY, "employer": 404}),
     ("POST", "/api/v1/employer/refunds/<int:refund_id>/confirm", "/api/v1/employer/refunds/999999/confirm", None,
      {**EMPLOYER_ONLY, "employer": 404}),
+    ("POST", "/api/v1/employer/refunds/<int:refund_id>/objections", "/api/v1/employer/refunds/999999/objections",
+     {"condition": "MONTHS_PAID", "description": "台账漏记了月份"}, {**EMPLOYER_ONLY, "employer": 404}),
+    ("POST", "/api/v1/employer/refunds/<int:refund_id>/objections/<int:objection_id>/supplement",
+     "/api/v1/employer/refunds/999999/objections/1/supplement", {"text": "补充"}, {**EMPLOYER_ONLY, "employer": 404}),
     # The records' region has no refund parameters set (422 PARAMETER_MISSING); another region's staff: 403.
     ("POST", "/api/v1/staff/refunds/screenings", "/api/v1/staff/refunds/screenings",
      {"policy_year": 2026, "region": "130200"},

@@ -272,3 +272,9 @@ def test_an_operator_screens_a_region_for_the_refund_by_command(app: Any, base_s
     assert "371500 2026年度稳岗返还比对完成：参保企业 2 家，符合条件 1 家，返还金额合计 7200.00 元" in done.stdout
     unknown = _miniapp(base_settings, "refunds", "screen", "--region", "999999")
     assert (unknown.returncode, "统筹地区 999999 不存在" in unknown.stderr) == (1, True)
+    # The eligible one is told by the reminder sweep, run here by hand as the hourly task would.
+    told = _miniapp(base_settings, "refunds", "remind")
+    assert told.returncode == 0, told.stderr
+    assert "首次通知 1 家，再次提醒 0 家，逾期视为放弃 0 家" in told.stdout
+    again = _miniapp(base_settings, "refunds", "remind")
+    assert "首次通知 0 家" in again.stdout

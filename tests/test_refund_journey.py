@@ -16,10 +16,9 @@ from miniapp_api.db import unit_of_work
 from miniapp_api.records.models import RegionParameter
 from miniapp_api.refunds.models import Assessment
 from notifications.standins.sms_server import SmsStandIn
-from tests import factories
 from tests.auth_helpers import bearer, employer_login, staff_login
 from tests.objections_helpers import relogin
-from tests.refunds_helpers import POLICY_YEAR, demo_regions, enterprise
+from tests.refunds_helpers import POLICY_YEAR, enterprise_with_contact
 
 YEAR = {"policy_year": POLICY_YEAR}
 # Monday 2 March 2026, 10:00 in China; five working days of notice end on Monday 9 March.
@@ -28,14 +27,7 @@ AFTER_THE_NOTICE = dt.datetime(2026, 3, 11, 2, 0, tzinfo=dt.UTC)
 
 
 def _firms(*names: str, **fields: Any) -> list[dict[str, Any]]:
-    firms = []
-    with unit_of_work() as session:
-        demo_regions(session)
-        for name in names:
-            firm = enterprise(session, name=name, **fields)
-            contact = factories.contact(session, firm)
-            firms.append({"id": firm.id, "name": name, "credit_code": firm.credit_code, "phone": contact.phone})
-    return firms
+    return [enterprise_with_contact(name=name, **fields) for name in names]
 
 
 def _refund_of(client: Any, tokens: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +37,11 @@ def _refund_of(client: Any, tokens: dict[str, Any]) -> dict[str, Any]:
 def _bank_answer(rows: list[tuple[str, str, str]]) -> dict[str, Any]:
     text = "业务编号,结果,原因\n" + "".join(f"{ref},{result},{reason}\n" for ref, result, reason in rows)
     return {"file": (io.BytesIO(text.encode("utf-8")), "answer.csv")}
+
+
+def _sent(sms: SmsStandIn, phone: str, templates: set[str]) -> list[str]:
+    """The values of the messages of these templates (either provider's) a phone received."""
+    return [str(r["params"]) for r in sms.accepted if phone in r["phone"] and r["template"] in templates]
 
 
 def _statuses(ids: list[int]) -> list[str]:
@@ -153,6 +150,11 @@ def test_screening_to_the_banks_answer_with_an_objection_holding_one_enterprise(
         ).get_json()
         assert settled["settled"] == {"paid": 1, "returned": 1, "unchanged": 0}
         assert _statuses(ids) == ["paid", "returned", "held"]
+        # Each is told: paid to its account (the tail only), or returned with the bank's reason.
+        paid = _sent(sms_standin, unaccounted["phone"], {"SMS_REFUND_PAID_V1", "2100033"})
+        assert len(paid) == 1 and "2345" in paid[0] and "12345" not in paid[0]
+        returned = _sent(sms_standin, steady["phone"], {"SMS_REFUND_RETURNED_V1", "2100034"})
+        assert len(returned) == 1 and "账户已销户" in returned[0]
 
         # The returned one corrects its account and is paid in the next batch.
         tokens = employer_login(client, sms_standin, steady["credit_code"], steady["phone"])

@@ -114,6 +114,12 @@ def confirm(session: Session, caller: Caller, refund_id: int) -> dict[str, Any]:
         raise ConflictError(
             "这笔稳岗返还目前不能确认申请", code="REFUND_NOT_CONFIRMABLE", details={"status": found.status}
         )
+    if found.confirm_by is not None and china_today() > found.confirm_by:
+        raise ConflictError(
+            f"确认期限已于{found.confirm_by.isoformat()}届满，逾期未确认视为放弃；如有异议请联系经办机构",
+            code="REFUND_WINDOW_CLOSED",
+            details={"confirm_by": found.confirm_by.isoformat()},
+        )
     missing = [code for code in ("SIZE_MISSING",) if code in found.blockers.split(",")]
     if session.get(CorporateAccount, found.employer_id) is None:
         missing.append("ACCOUNT_MISSING")

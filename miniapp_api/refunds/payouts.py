@@ -19,6 +19,7 @@ from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.payments.answers import read_answers
 from miniapp_api.records.models import Employer
+from miniapp_api.refunds import telling
 from miniapp_api.refunds.models import Assessment, CorporateAccount, PaymentBatch
 from miniapp_api.refunds.notices import close_ended
 from miniapp_api.refunds.review import region_for
@@ -164,6 +165,7 @@ def confirm(session: Session, caller: Caller, batch_id: int, content: bytes) -> 
         item.paid_at = utcnow() if outcome == "paid" else None
         item.failure_reason = reason or None if outcome == "returned" else None
         settled[outcome] += 1
+        (telling.paid if outcome == "paid" else telling.returned)(session, item)
     if not session.scalar(select(func.count()).where(Assessment.batch_id == batch.id, Assessment.status == "paying")):
         batch.status, batch.confirmed_at = "confirmed", batch.confirmed_at or utcnow()
     audit(

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
+from miniapp_api.celery_app import task
 from miniapp_api.clock import china_today
-from miniapp_api.db import MAX_ID, utcnow
+from miniapp_api.db import MAX_ID, after_commit, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.records.models import Employer, Region
 from miniapp_api.refunds.models import Assessment
@@ -49,6 +50,8 @@ def run_screening(session: Session, caller: Caller, body: dict[str, Any]) -> dic
         )
     except RulesError as error:  # a refund parameter the region has not set
         raise ValidationFailed(error.message, code=error.code) from None
+    # The enterprises found eligible are told now, not at the next hourly sweep.
+    after_commit(lambda: task("refunds.sweep_reminders").delay())
     audit(
         "refund.screened",
         actor=caller.audit_actor,

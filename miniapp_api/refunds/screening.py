@@ -218,6 +218,8 @@ def _used(policy: RefundPolicy) -> dict[str, Any]:
         "small_employer_layoff_rate_percent": str(policy.small_employer_layoff_rate_percent),
         "fund_reserve_met": policy.fund_reserve_met,
         "notice_working_days": policy.notice_working_days,
+        "confirmation_days": policy.confirmation_days,
+        "reminders": policy.reminders,
         "without_application": policy.without_application,
         "citations": policy.citations,
     }

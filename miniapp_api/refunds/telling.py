@@ -1,0 +1,86 @@
+"""What the enterprise is told of its refund (稳岗返还), by WeChat or SMS to each of its contacts:
+that it may confirm (or what it still has to supply), that it waived it, that it was paid or
+that the bank returned it. One message per refund and step (the dedup key names both)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from miniapp_api.clock import china_today
+from miniapp_api.employers.duties import to_contacts
+from miniapp_api.records.models import Employer, Region
+from miniapp_api.refunds.models import Assessment, CorporateAccount
+from miniapp_api.rules.refund import BLOCKERS
+
+
+def missing(session: Session, refund: Assessment) -> list[str]:
+    """What the enterprise still has to supply before it can confirm (the account may have come
+    since the screening; the size class only from the records)."""
+    codes = ["SIZE_MISSING"] if refund.amount is None else []
+    if session.get(CorporateAccount, refund.employer_id) is None:
+        codes.append("ACCOUNT_MISSING")
+    return codes
+
+
+def may_confirm(session: Session, refund: Assessment, step: str) -> None:
+    employer = session.get(Employer, refund.employer_id)
+    assert employer is not None
+    assert refund.confirm_by is not None
+    values = {
+        "employer_name": employer.name,
+        "year": str(refund.policy_year),
+        "confirm_by": refund.confirm_by.isoformat(),
+    }
+    lacking = missing(session, refund)
+    if lacking:
+        kind = "refund_details_missing"
+        values["missing"] = "、".join(BLOCKERS[code].split("，")[0] for code in lacking)
+    else:
+        kind = "refund_eligible"
+        values["amount"] = str(refund.amount)
+    to_contacts(session, employer, kind, values, f"refund:{refund.id}:{step}")
+
+
+def waived(session: Session, refund: Assessment, basis: str) -> None:
+    employer = session.get(Employer, refund.employer_id)
+    region = session.get(Region, refund.region_code)
+    assert employer is not None
+    assert region is not None
+    assert refund.confirm_by is not None
+    values = {
+        "employer_name": employer.name,
+        "year": str(refund.policy_year),
+        "confirm_by": refund.confirm_by.isoformat(),
+        "basis": basis,
+        "agency_name": region.agency_name,
+        "agency_phone": region.agency_phone,
+    }
+    to_contacts(session, employer, "refund_waived", values, f"refund:{refund.id}:waived")
+
+
+def paid(session: Session, refund: Assessment) -> None:
+    employer = session.get(Employer, refund.employer_id)
+    account = session.get(CorporateAccount, refund.employer_id)
+    assert employer is not None
+    assert account is not None  # paid to it
+    values = {
+        "employer_name": employer.name,
+        "year": str(refund.policy_year),
+        "amount": str(refund.amount),
+        "paid_on": china_today().isoformat(),
+        "bank_name": account.bank_name,
+        "account_tail": account.account_number[-4:],
+    }
+    to_contacts(session, employer, "refund_paid", values, f"refund:{refund.id}:paid:{refund.payment_reference}")
+
+
+def returned(session: Session, refund: Assessment) -> None:
+    employer = session.get(Employer, refund.employer_id)
+    assert employer is not None
+    values = {
+        "employer_name": employer.name,
+        "year": str(refund.policy_year),
+        "amount": str(refund.amount),
+        "reason": refund.failure_reason or "银行未说明原因",
+    }
+    to_contacts(session, employer, "refund_returned", values, f"refund:{refund.id}:returned:{refund.payment_reference}")
