@@ -95,6 +95,7 @@ def test_staff_of_the_region_ask_for_more_and_answer_the_enterprise_with_a_coded
     final = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()["objections"][0]
     assert final["outcome"] == "rejected" and "比对结果无误" in final["answer"]
     assert "人社部发〔2024〕40号" in final["legal_basis"]  # the conditions the screening applied
+    assert "申请行政复议" in [step["title"] for step in final["next_steps"]]
     kinds = [r["params"] for r in sms_standin.accepted if firm["phone"] in r["phone"]]
     assert any("需要补充材料" in str(p) or "缴费凭证" in str(p) for p in kinds)
     assert any("已办结" in str(p) or "异议不成立" in str(p) for p in kinds)

@@ -22,6 +22,7 @@ from miniapp_api.objections.models import Objection, ObjectionDeadline
 from miniapp_api.objections.service import insert_numbered
 from miniapp_api.objections.vocabulary import REFUND_SUBJECTS
 from miniapp_api.pii import mask_text
+from miniapp_api.records.models import Region
 from miniapp_api.refunds.enterprise import own_refund
 from miniapp_api.refunds.models import Assessment, Screening
 from miniapp_api.refunds.presenting import conditions, describe_objection
@@ -76,7 +77,7 @@ def file(session: Session, caller: Caller, refund_id: int, body: dict[str, Any])
             "year": str(deadline.pending_year),
         }
     notify_filer(session, objection, kind, values, f"objection:{objection.id}:received")
-    return describe_objection(objection, deadline)
+    return describe_objection(objection, deadline, _region(session, objection))
 
 
 def supplement(session: Session, caller: Caller, refund_id: int, objection_id: int, text: str) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def supplement(session: Session, caller: Caller, refund_id: int, objection_id: i
     due = deadline.due_on.isoformat() if deadline.due_on else None
     history.append(objection.id, "info_supplied", actor_of(caller), text=text, images=0, due_on=due)
     audit("objection.info_supplied", actor=caller.audit_actor, subject=("objection", objection.id))
-    return describe_objection(objection, deadline)
+    return describe_objection(objection, deadline, _region(session, objection))
 
 
 def open_on(session: Session, refund_id: int) -> bool:
@@ -138,3 +139,9 @@ def _refuse_second_open(session: Session, employer_id: int, subject_key: str) ->
             code="OBJECTION_ALREADY_OPEN",
             details={"objection_id": open_one.id, "objection_no": open_one.objection_no},
         )
+
+
+def _region(session: Session, objection: Objection) -> Region:
+    region = session.get(Region, objection.region_code)
+    assert region is not None  # a foreign key
+    return region

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.objections.models import Objection, ObjectionDeadline
-from miniapp_api.objections.vocabulary import REFUND_SUBJECTS
+from miniapp_api.objections.vocabulary import REFUND_SUBJECTS, next_steps
 from miniapp_api.objections.vocabulary import STATUS_LABELS as OBJECTION_STATUS_LABELS
 from miniapp_api.pii import mask_bank_account
-from miniapp_api.records.models import Employer
+from miniapp_api.records.models import Employer, Region
 from miniapp_api.refunds.models import Assessment, CorporateAccount, Screening
 from miniapp_api.rules.refund import BLOCKERS, REFUSALS
 
@@ -161,10 +161,15 @@ def objections_of(session: Session, refund_id: int) -> list[dict[str, Any]]:
         .where(Objection.refund_id == refund_id)
         .order_by(Objection.id)
     ).all()
-    return [describe_objection(objection, deadline) for objection, deadline in rows]
+    if not rows:
+        return []
+    region = session.get(Region, rows[0][0].region_code)
+    assert region is not None  # a foreign key
+    return [describe_objection(objection, deadline, region) for objection, deadline in rows]
 
 
-def describe_objection(objection: Objection, deadline: ObjectionDeadline) -> dict[str, Any]:
+def describe_objection(objection: Objection, deadline: ObjectionDeadline, region: Region) -> dict[str, Any]:
+    """One objection as the enterprise follows it; after a rejection, what it can do next."""
     return {
         "id": objection.id,
         "objection_no": objection.objection_no,
@@ -180,4 +185,5 @@ def describe_objection(objection: Objection, deadline: ObjectionDeadline) -> dic
         "outcome": objection.outcome,
         "answer": objection.answer,
         "legal_basis": objection.legal_basis,
+        "next_steps": next_steps(objection.rejection_code, region) if objection.outcome == "rejected" else [],
     }

@@ -51,6 +51,7 @@ class RefundObjectionOut(Schema):
     outcome = ma.fields.String(allow_none=True)
     answer = ma.fields.String(allow_none=True)
     legal_basis = ma.fields.String(allow_none=True)
+    next_steps = ma.fields.List(ma.fields.Dict(), metadata={"description": "异议不成立时可以采取的途径及依据"})
 
 
 class RefundObjectionIn(Schema):
