@@ -13,8 +13,8 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.audit.service import record as audit
-from miniapp_api.db import chunks
 from miniapp_api.errors import translate_field_message
-from miniapp_api.pii import cipher
 from miniapp_api.records import import_rows as rows
+from miniapp_api.records.import_context import Context, Kind, needs, upsert
 from miniapp_api.records.models import (
     ContributionPeriod,
     Employer,
@@ -39,13 +38,7 @@ from miniapp_api.records.models import (
     StopContributionEvent,
 )
 from miniapp_api.records.service import id_number_hash, phone_hash
-from miniapp_api.refunds.models import (
-    CorporateAccount,
-    CreditListing,
-    DispatchRelation,
-    EmployerProfile,
-    LedgerMonth,
-)
+from miniapp_api.refunds.import_kinds import REFUND_KINDS
 
 MAX_ERRORS_REPORTED = 200
 
@@ -76,84 +69,18 @@ class ImportResult:
     updated: int = 0
 
 
-@dataclass
-class _Context:
-    """What the rows of one import refer to, loaded once per file rather than once per row."""
-
-    session: Session
-    regions: set[str] = field(default_factory=set)
-    employers: dict[str, int] = field(default_factory=dict)
-    persons: dict[str, int] = field(default_factory=dict)
-
-    def load(self, loaded: list[dict[str, Any]]) -> None:
-        self.regions = set(self.session.scalars(select(Region.code)))
-        self.employers = dict(self.session.execute(select(Employer.credit_code, Employer.id)).all())
-        hashes = sorted({id_number_hash(r["id_number"]) for r in loaded if "id_number" in r})
-        self.persons = {}
-        for chunk in chunks(hashes):
-            found = self.session.execute(
-                select(Person.id_number_hash, Person.id).where(Person.id_number_hash.in_(chunk))
-            )
-            self.persons.update(found.all())
-
-    def person_id(self, id_number: str) -> int | None:
-        return self.persons.get(id_number_hash(id_number))
-
-
-Reference = Callable[[_Context, dict[str, Any]], list[tuple[str, str]]]
-Writer = Callable[[_Context, dict[str, Any]], bool]  # True when a new row was inserted
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    schema: type[ma.Schema]
-    key: Callable[[dict[str, Any]], tuple[Any, ...]]
-    references: Reference
-    write: Writer
-
-
-def _needs(ctx: _Context, data: dict[str, Any], *columns: str) -> list[tuple[str, str]]:
-    problems = []
-    if "region_code" in columns and data["region_code"] not in ctx.regions:
-        problems.append(("region_code", "统筹地区不存在，请先导入 regions"))
-    if "credit_code" in columns and data["credit_code"] not in ctx.employers:
-        problems.append(("credit_code", "用人单位不存在，请先导入 employers"))
-    if "id_number" in columns and ctx.person_id(data["id_number"]) is None:
-        problems.append(("id_number", "参保人员不存在，请先导入 persons"))
-    return problems
-
-
-def _upsert(
-    session: Session,
-    model: Any,
-    key: dict[str, Any],
-    values: dict[str, Any],
-    *,
-    on_insert: dict[str, Any] | None = None,
-) -> bool:
-    """Update the row with `key`, or insert one (with `on_insert` too); True when inserted."""
-    row = session.scalars(select(model).filter_by(**key)).one_or_none()
-    if row is None:
-        session.add(model(**key, **values, **(on_insert or {})))
-        return True
-    for name, value in values.items():
-        setattr(row, name, value)
-    return False
-
-
-def _write_region(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_region(ctx: Context, data: dict[str, Any]) -> bool:
     ctx.regions.add(data["code"])
-    return _upsert(ctx.session, Region, {"code": data["code"]}, {k: v for k, v in data.items() if k != "code"})
+    return upsert(ctx.session, Region, {"code": data["code"]}, {k: v for k, v in data.items() if k != "code"})
 
 
-def _write_parameter(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_parameter(ctx: Context, data: dict[str, Any]) -> bool:
     key = {name: data[name] for name in ("region_code", "kind", "effective_from")}
-    return _upsert(ctx.session, RegionParameter, key, {"value": data["value"], "citation": data["citation"]})
+    return upsert(ctx.session, RegionParameter, key, {"value": data["value"], "citation": data["citation"]})
 
 
-def _write_employer(ctx: _Context, data: dict[str, Any]) -> bool:
-    inserted = _upsert(
+def _write_employer(ctx: Context, data: dict[str, Any]) -> bool:
+    inserted = upsert(
         ctx.session,
         Employer,
         {"credit_code": data["credit_code"]},
@@ -167,89 +94,45 @@ def _write_employer(ctx: _Context, data: dict[str, Any]) -> bool:
     return inserted
 
 
-def _write_contact(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_contact(ctx: Context, data: dict[str, Any]) -> bool:
     key = {"employer_id": ctx.employers[data["credit_code"]], "phone_hash": phone_hash(data["phone"])}
-    return _upsert(ctx.session, EmployerContact, key, {"name": data["name"], "phone": data["phone"]})
+    return upsert(ctx.session, EmployerContact, key, {"name": data["name"], "phone": data["phone"]})
 
 
-def _write_person(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_person(ctx: Context, data: dict[str, Any]) -> bool:
     hashed = id_number_hash(data["id_number"])
     values = {**data, "phone_hash": phone_hash(data["phone"]) if data["phone"] else None}
-    inserted = _upsert(ctx.session, Person, {"id_number_hash": hashed}, values)
+    inserted = upsert(ctx.session, Person, {"id_number_hash": hashed}, values)
     if inserted:
         ctx.session.flush()
         ctx.persons[hashed] = ctx.session.scalars(select(Person.id).filter_by(id_number_hash=hashed)).one()
     return inserted
 
 
-def _write_contribution(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_contribution(ctx: Context, data: dict[str, Any]) -> bool:
     key = {
         "person_id": ctx.person_id(data["id_number"]),
         "employer_id": ctx.employers[data["credit_code"]],
         "start_month": data["start_month"],
     }
     values = {"end_month": data["end_month"], "region_code": data["region_code"]}
-    return _upsert(ctx.session, ContributionPeriod, key, values)
+    return upsert(ctx.session, ContributionPeriod, key, values)
 
 
-def _write_stop_event(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_stop_event(ctx: Context, data: dict[str, Any]) -> bool:
     key = {
         "person_id": ctx.person_id(data["id_number"]),
         "employer_id": ctx.employers[data["credit_code"]],
         "stop_date": data["stop_date"],
     }
-    return _upsert(
+    return upsert(
         ctx.session, StopContributionEvent, key, {"reason_code": data["reason_code"], "source": "records_feed"}
     )
 
 
-def _write_person_event(ctx: _Context, data: dict[str, Any]) -> bool:
+def _write_person_event(ctx: Context, data: dict[str, Any]) -> bool:
     key = {"person_id": ctx.person_id(data["id_number"]), "kind": data["kind"], "event_date": data["event_date"]}
-    return _upsert(ctx.session, PersonEvent, key, {"source": data["source"]})
-
-
-def _write_ledger(ctx: _Context, data: dict[str, Any]) -> bool:
-    key = {"employer_id": ctx.employers[data.pop("credit_code")], "month": data.pop("month")}
-    return _upsert(ctx.session, LedgerMonth, key, data)
-
-
-def _write_size(ctx: _Context, data: dict[str, Any]) -> bool:
-    key = {"employer_id": ctx.employers[data.pop("credit_code")]}
-    return _upsert(ctx.session, EmployerProfile, key, data)
-
-
-def _write_listing(ctx: _Context, data: dict[str, Any]) -> bool:
-    key = {name: data[name] for name in ("credit_code", "list_kind", "listed_on")}
-    return _upsert(ctx.session, CreditListing, key, {"removed_on": data["removed_on"], "source": data["source"]})
-
-
-def _write_dispatch(ctx: _Context, data: dict[str, Any]) -> bool:
-    key = {
-        "agency_id": ctx.employers[data["agency_credit_code"]],
-        "user_employer_id": ctx.employers[data["user_credit_code"]],
-        "from_month": data["from_month"],
-    }
-    return _upsert(ctx.session, DispatchRelation, key, {"to_month": data["to_month"]})
-
-
-def _write_account(ctx: _Context, data: dict[str, Any]) -> bool:
-    number = data["account_number"]
-    values = {
-        "bank_name": data["bank_name"],
-        "account_name": data["account_name"],
-        "account_number": number,
-        "account_hash": cipher().keyed_hash(number, "corporate_account.number"),
-        "source": "records",
-    }
-    return _upsert(ctx.session, CorporateAccount, {"employer_id": ctx.employers[data["credit_code"]]}, values)
-
-
-def _dispatch_needs(ctx: _Context, data: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
-        (column, "用人单位不存在，请先导入 employers")
-        for column in ("agency_credit_code", "user_credit_code")
-        if data[column] not in ctx.employers
-    ]
+    return upsert(ctx.session, PersonEvent, key, {"source": data["source"]})
 
 
 # In dependency order: a directory import walks this list.
@@ -261,87 +144,52 @@ KINDS: dict[str, Kind] = {
             "region_parameters",
             rows.RegionParameterRow,
             lambda d: (d["region_code"], d["kind"], d["effective_from"]),
-            lambda c, d: _needs(c, d, "region_code"),
+            lambda c, d: needs(c, d, "region_code"),
             _write_parameter,
         ),
         Kind(
             "employers",
             rows.EmployerRow,
             lambda d: (d["credit_code"],),
-            lambda c, d: _needs(c, d, "region_code"),
+            lambda c, d: needs(c, d, "region_code"),
             _write_employer,
         ),
         Kind(
             "employer_contacts",
             rows.EmployerContactRow,
             lambda d: (d["credit_code"], d["phone"]),
-            lambda c, d: _needs(c, d, "credit_code"),
+            lambda c, d: needs(c, d, "credit_code"),
             _write_contact,
         ),
         Kind(
             "persons",
             rows.PersonRow,
             lambda d: (d["id_number"],),
-            lambda c, d: _needs(c, d, "region_code"),
+            lambda c, d: needs(c, d, "region_code"),
             _write_person,
         ),
         Kind(
             "contributions",
             rows.ContributionRow,
             lambda d: (d["id_number"], d["credit_code"], d["start_month"]),
-            lambda c, d: _needs(c, d, "id_number", "credit_code", "region_code"),
+            lambda c, d: needs(c, d, "id_number", "credit_code", "region_code"),
             _write_contribution,
         ),
         Kind(
             "stop_events",
             rows.StopEventRow,
             lambda d: (d["id_number"], d["credit_code"], d["stop_date"]),
-            lambda c, d: _needs(c, d, "id_number", "credit_code"),
+            lambda c, d: needs(c, d, "id_number", "credit_code"),
             _write_stop_event,
         ),
         Kind(
             "person_events",
             rows.PersonEventRow,
             lambda d: (d["id_number"], d["kind"], d["event_date"]),
-            lambda c, d: _needs(c, d, "id_number"),
+            lambda c, d: needs(c, d, "id_number"),
             _write_person_event,
         ),
-        Kind(
-            "employer_ledger",
-            rows.LedgerRow,
-            lambda d: (d["credit_code"], d["month"]),
-            lambda c, d: _needs(c, d, "credit_code"),
-            _write_ledger,
-        ),
-        Kind(
-            "employer_sizes",
-            rows.EmployerSizeRow,
-            lambda d: (d["credit_code"],),
-            lambda c, d: _needs(c, d, "credit_code"),
-            _write_size,
-        ),
-        # The lists name enterprises wherever they are insured, or not at all: no reference to check.
-        Kind(
-            "credit_listings",
-            rows.CreditListingRow,
-            lambda d: (d["credit_code"], d["list_kind"], d["listed_on"]),
-            lambda c, d: [],
-            _write_listing,
-        ),
-        Kind(
-            "dispatch_relations",
-            rows.DispatchRow,
-            lambda d: (d["agency_credit_code"], d["user_credit_code"], d["from_month"]),
-            _dispatch_needs,
-            _write_dispatch,
-        ),
-        Kind(
-            "corporate_accounts",
-            rows.CorporateAccountRow,
-            lambda d: (d["credit_code"],),
-            lambda c, d: _needs(c, d, "credit_code"),
-            _write_account,
-        ),
+        *REFUND_KINDS,
     )
 }
 
@@ -406,7 +254,7 @@ def _flatten_errors(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]
         yield prefix, translate_field_message(str(messages))
 
 
-def check_file(kind: Kind, path: Path, content: bytes, ctx: _Context) -> list[dict[str, Any]]:
+def check_file(kind: Kind, path: Path, content: bytes, ctx: Context) -> list[dict[str, Any]]:
     """Every row validated and resolved, or ImportRejected listing every bad row."""
     schema = kind.schema()
     errors: list[RowError] = []
@@ -448,7 +296,7 @@ def import_file(session: Session, path: Path, *, kind_name: str | None = None, o
         raise ImportRejected(path.name, [RowError(0, "", f"无法从文件名判断数据类别，应为：{known}")])
     kind = KINDS[kind_name]
     content = path.read_bytes()
-    ctx = _Context(session)
+    ctx = Context(session)
     checked = check_file(kind, path, content, ctx)
     result = ImportResult(kind.name, path.name)
     with session.no_autoflush:
