@@ -120,3 +120,34 @@ def test_another_enterprise_and_staff_of_another_region_cannot_reach_the_objecti
     assert client.get("/api/v1/staff/objections?category=refund", headers=bearer(elsewhere)).get_json() == []
     with unit_of_work() as session:
         assert session.scalar(select(Assessment.status).where(Assessment.id == refund["id"])) == "ineligible"
+
+
+def test_a_handler_answers_an_enterprises_objection_in_the_console(
+    app: Any, client: Any, sms_standin: SmsStandIn
+) -> None:
+    from tests.auth_helpers import staff_account
+    from tests.test_console_access import _token, console_client
+
+    firm, tokens, refund = _refused_for_months(client, sms_standin)
+    filed = _object(client, tokens, refund["id"]).get_json()
+    staff_account("console-handler", "handler", region="371500")
+    console = console_client(app, "console-handler")
+    listed = console.get("/console/objections?category=refund").data.decode()
+    assert filed["objection_no"] in listed and firm["name"] in listed
+    page = console.get(f"/console/objections/{filed['id']}").data.decode()
+    assert "提出单位" in page and firm["name"] in page and "足额缴纳失业保险费月数" in page
+    assert "比对结果无误" in page  # the refund's own rejection reason is offered, a claimant's are not
+    assert "原审核决定事实清楚" not in page
+    answered = console.post(
+        f"/console/objections/{filed['id']}/reject",
+        data={
+            "csrf_token": _token(page.encode()),
+            "confirmed": "1",
+            "reason_code": "REFUND_RECORDS_VERIFIED",
+            "answer": "台账所列月份与税务部门征收记录一致",
+        },
+        follow_redirects=True,
+    )
+    assert answered.status_code == 200 and "已答复：异议不成立" in answered.data.decode()
+    final = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()["objections"][0]
+    assert final["outcome"] == "rejected" and "税务部门征收记录" in final["answer"]
