@@ -25,7 +25,7 @@ _CATEGORIES = "category IN ('record', 'decision', 'suspension', 'refund')"
 _OLD_CATEGORIES = "category IN ('record', 'decision', 'suspension')"
 # SQLite rebuilds the objections table for the change, and a trigger naming it (its own and its
 # children's) stops the rebuild: they are taken down first and put back after.
-_TRIGGERED = {
+_TRIGGERED: dict[str, tuple[triggers.Owner, ...]] = {
     "objections": (triggers.PERSON,),
     "objection_deadlines": (triggers.OBJECTIONS_PERSON,),
     "objection_events": (triggers.OBJECTIONS_PERSON,),
