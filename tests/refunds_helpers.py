@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from miniapp_api.db import unit_of_work
 from miniapp_api.records.demo import seed_regions
 from miniapp_api.records.models import Employer, Region
 from miniapp_api.records.service import id_number_hash
@@ -67,6 +68,16 @@ def enterprise(
         )
     session.flush()
     return firm
+
+
+def enterprise_with_contact(**fields: Any) -> dict[str, Any]:
+    """An `enterprise` (same arguments) with a contact who signs in with an SMS code, committed:
+    its id, name, credit code and the contact's phone."""
+    with unit_of_work() as session:
+        demo_regions(session)
+        firm = enterprise(session, **fields)
+        contact = factories.contact(session, firm)
+        return {"id": firm.id, "name": firm.name, "credit_code": firm.credit_code, "phone": contact.phone}
 
 
 def laid_off_workers(session: Session, firm: Employer, count: int, reason: str = "economic_layoff") -> None:

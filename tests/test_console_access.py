@@ -16,12 +16,18 @@ from miniapp_api.db import unit_of_work
 from notifications.standins.wechat_server import WeChatStandIn
 from tests.auth_helpers import STAFF_PASSWORD, staff_account
 from tests.claims_helpers import claimant, submit
+from tests.console_refunds_helpers import refund_world
 from tests.objections_helpers import objection
 
 ROLES = ("handler", "reviewer", "supervisor", "finance", "auditor", "admin")
 # Staff of 兴安盟 (152200) in the roles whose pages name 唐山's (130200) records.
-ELSEWHERE = ("handler@elsewhere", "reviewer@elsewhere", "supervisor@elsewhere", "admin@elsewhere")
+ELSEWHERE = ("handler@elsewhere", "reviewer@elsewhere", "supervisor@elsewhere", "admin@elsewhere", "finance@elsewhere")
 EVERYONE = dict.fromkeys((*ROLES, *ELSEWHERE), 200)
+# 稳岗返还: the business roles read (as the API's _READERS), reviewers act, finance alone pays.
+REFUND_READERS = ("handler", "reviewer", "supervisor", "auditor", "admin")
+REFUND_REVIEWERS = ("reviewer", "supervisor", "admin")
+# What the matrix names when no refund records exist (the routes' list only needs their shapes).
+NO_REFUNDS = {"refund": 999999, "notice": 999999, "batch": 999999}
 
 
 def only(*allowed: str, ok: int = 200, others: int = 403) -> dict[str, int]:
@@ -63,10 +69,14 @@ def world(app: Flask, client: Any, wechat_standin: WeChatStandIn) -> dict[str, A
         role = caller.split("@")[0]
         staff_account(f"elsewhere.{role}", role, region="152200")
         clients[caller] = console_client(app, f"elsewhere.{role}")
-    return {"clients": clients, "objection": filed["id"]}
+    refunds = refund_world("130200", "console.reviewer", "console.finance")
+    return {"clients": clients, "objection": filed["id"], "refunds": refunds}
 
 
-def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
+def matrix(objection_id: int, refunds: dict[str, int] = NO_REFUNDS) -> list[tuple[str, str, str, dict[str, int]]]:
+    elsewhere_readers = dict.fromkeys(
+        (f"{role}@elsewhere" for role in REFUND_READERS if f"{role}@elsewhere" in EVERYONE), 404
+    )
     return [
         ("GET", "/console/", "/console/", EVERYONE),
         ("GET", "/console/objections", "/console/objections", only("handler", "supervisor")),
@@ -201,6 +211,55 @@ def matrix(objection_id: int) -> list[tuple[str, str, str, dict[str, int]]]:
             "/console/payment-runs/999999/confirmation",
             only("finance", ok=302),
         ),
+        ("GET", "/console/refunds", "/console/refunds", only(*REFUND_READERS)),
+        (
+            "GET",
+            "/console/refunds/<int:refund_id>",
+            f"/console/refunds/{refunds['refund']}",
+            {**only(*REFUND_READERS), **elsewhere_readers},  # another region's refund is not found
+        ),
+        (
+            "POST",
+            "/console/refunds/<int:refund_id>/decision",
+            f"/console/refunds/{refunds['refund']}/decision",
+            only(*REFUND_REVIEWERS, ok=302),  # refused (another region's, not ticked): told on the page
+        ),
+        (
+            "POST",
+            "/console/refunds/<int:refund_id>/hold",
+            f"/console/refunds/{refunds['refund']}/hold",
+            only(*REFUND_REVIEWERS, ok=302),
+        ),
+        ("GET", "/console/refund-screenings", "/console/refund-screenings", only(*REFUND_READERS)),
+        ("POST", "/console/refund-screenings", "/console/refund-screenings", only(*REFUND_REVIEWERS, ok=302)),
+        ("GET", "/console/refund-notices", "/console/refund-notices", only(*REFUND_READERS)),
+        ("POST", "/console/refund-notices", "/console/refund-notices", only(*REFUND_REVIEWERS, ok=302)),
+        (
+            "GET",
+            "/console/refund-notices/<int:notice_id>",
+            f"/console/refund-notices/{refunds['notice']}",
+            {**only(*REFUND_READERS), **elsewhere_readers},
+        ),
+        ("GET", "/console/refund-batches", "/console/refund-batches", only("finance", "auditor")),
+        ("POST", "/console/refund-batches", "/console/refund-batches", only("finance", ok=302)),
+        (
+            "GET",
+            "/console/refund-batches/<int:batch_id>",
+            f"/console/refund-batches/{refunds['batch']}",
+            {**only("finance", "auditor"), "finance@elsewhere": 404},
+        ),
+        (
+            "GET",
+            "/console/refund-batches/<int:batch_id>/bank-file.csv",
+            f"/console/refund-batches/{refunds['batch']}/bank-file.csv",
+            {**only("finance"), "finance@elsewhere": 404},
+        ),
+        (
+            "POST",
+            "/console/refund-batches/<int:batch_id>/confirmation",
+            f"/console/refund-batches/{refunds['batch']}/confirmation",
+            only("finance", ok=302),
+        ),
     ]
 
 
@@ -214,7 +273,7 @@ def test_every_console_route_is_in_the_matrix(app: Flask) -> None:
 
 def test_each_role_and_region_gets_what_the_matrix_says(world: dict[str, Any]) -> None:
     failures = []
-    for method, _rule, path, expected in matrix(world["objection"]):
+    for method, _rule, path, expected in matrix(world["objection"], world["refunds"]):
         for caller, status in expected.items():
             client = world["clients"][caller]
             if method == "GET":
@@ -306,3 +365,45 @@ def test_no_console_route_fails_on_an_id_too_large_for_the_database(world: dict[
     assert audit.status_code < 500
     for listing in ("/console/objections", "/console/alerts", "/console/employer-duties"):
         assert world["clients"]["supervisor"].get(f"{listing}?page={huge}").status_code == 200, listing
+
+
+def test_another_regions_staff_learn_nothing_of_a_regions_refunds_and_cannot_act_on_them(
+    world: dict[str, Any],
+) -> None:
+    from miniapp_api.refunds.models import Assessment, PaymentBatch
+
+    refunds, clients = world["refunds"], world["clients"]
+    reviewer, finance = clients["reviewer@elsewhere"], clients["finance@elsewhere"]
+    refused = reviewer.get(f"/console/refunds/{refunds['refund']}")
+    assert refused.status_code == 404 and "没有找到这笔稳岗返还" in refused.data.decode()
+    assert "没有这一状态的稳岗返还" in reviewer.get("/console/refunds?policy_year=2026&status=applied").data.decode()
+    assert "还没有发布公示" in reviewer.get("/console/refund-notices").data.decode()
+    token = _token(reviewer.get("/console/refund-screenings").data)
+    for action, form in (("decision", {"decision": "approve"}), ("hold", {"reason": "来电反映"})):
+        told = reviewer.post(
+            f"/console/refunds/{refunds['refund']}/{action}",
+            data={"csrf_token": token, "confirmed": "1", **form},
+            follow_redirects=True,
+        ).data.decode()
+        assert "没有找到这笔稳岗返还" in told, action
+    for path in ("/console/refund-screenings", "/console/refund-notices"):
+        told = reviewer.post(
+            path, data={"csrf_token": token, "policy_year": "2026", "region": "130200", "confirmed": "1"},
+            follow_redirects=True,
+        ).data.decode()  # fmt: skip
+        assert "只能处理本地区（152200）的稳岗返还" in told, path
+    assert finance.get(f"/console/refund-batches/{refunds['batch']}").status_code == 404
+    assert finance.get(f"/console/refund-batches/{refunds['batch']}/bank-file.csv").status_code == 404
+    assert "还没有拨付批次" in finance.get("/console/refund-batches").data.decode()
+    token = _token(finance.get("/console/refund-batches").data)
+    told = finance.post(
+        "/console/refund-batches",
+        data={"csrf_token": token, "policy_year": "2026", "region": "130200", "confirmed": "1"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "只能处理本地区（152200）的稳岗返还" in told
+    with unit_of_work() as session:
+        refund = session.get(Assessment, refunds["refund"])
+        batch = session.get(PaymentBatch, refunds["batch"])
+        assert refund is not None and (refund.status, refund.decided_at) == ("applied", None)
+        assert batch is not None and (batch.status, batch.exported_at) == ("prepared", None)

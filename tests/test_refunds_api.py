@@ -12,19 +12,13 @@ from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.refunds.models import Assessment, CorporateAccount, DispatchRelation
 from notifications.standins.sms_server import SmsStandIn
-from tests import factories
 from tests.auth_helpers import bearer, employer_login, staff_login
-from tests.refunds_helpers import POLICY_YEAR, demo_regions, enterprise
+from tests.refunds_helpers import POLICY_YEAR, demo_regions, enterprise_with_contact
 
 SCREEN = {"policy_year": POLICY_YEAR}
 
 
-def _firm(**fields: Any) -> dict[str, Any]:
-    with unit_of_work() as session:
-        demo_regions(session)
-        firm = enterprise(session, **fields)
-        contact = factories.contact(session, firm)
-        return {"id": firm.id, "name": firm.name, "credit_code": firm.credit_code, "phone": contact.phone}
+_firm = enterprise_with_contact
 
 
 def _screened(client: Any, region: str = "371500") -> None:

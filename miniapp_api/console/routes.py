@@ -251,5 +251,6 @@ from miniapp_api.console import (  # noqa: E402, F401
     finance,
     objections,
     parameters,
+    refunds,
     supervision,
 )
