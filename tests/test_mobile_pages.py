@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import defaultdict
+from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -35,7 +37,7 @@ def test_every_module_the_pages_import_is_served(client: Any) -> None:
         folder = posixpath.dirname(name)
         for imported in re.findall(r'from "(\.\.?/[^"]+)"', answer.data.decode()):
             pending.append(posixpath.normpath(posixpath.join(folder, imported)))
-    assert {"api.js", "ui.js", "pages/claimant.js", "pages/face.js", "pages/employer.js"} <= seen
+    assert {"api.js", "ui.js", "pages/claimant.js", "pages/face.js", "pages/employer.js", "pages/refunds.js"} <= seen
 
 
 def test_nothing_outside_the_pages_folder_is_served(client: Any) -> None:
@@ -72,3 +74,36 @@ def test_the_employer_page_lists_the_filing_forms_columns_as_the_service_reads_t
     page = client.get("/m/pages/employer.js").data.decode()
     listed = re.search(r"const COLUMNS = \[([^\]]+)\]", page)
     assert listed and [item.strip().strip('"') for item in listed.group(1).split(",")] == list(COLUMNS)
+
+
+def _keys(page: str, name: str) -> set[str]:
+    """The keys of the object literal `const name = {…};` in a page module."""
+    block = re.search(rf"const {name} = \{{(.*?)\}};\n", page, re.S)
+    assert block, name
+    return set(re.findall(r"(?:^|[\s{,])([A-Za-z_]+): ", block.group(1)))
+
+
+def test_the_refund_page_words_every_status_figure_listing_reason_and_subject_the_service_has(client: Any) -> None:
+    from miniapp_api.objections.vocabulary import OUTCOME_LABELS, REFUND_SUBJECTS
+    from miniapp_api.records.import_rows import CreditListingRow
+    from miniapp_api.refunds.presenting import STATUS_LABELS, conditions
+    from miniapp_api.refunds.review import REJECTION_CODES
+    from miniapp_api.rules.refund import BLOCKERS
+
+    page = client.get("/m/pages/refunds.js").data.decode()
+    assert _keys(page, "FOLLOW") == set(STATUS_LABELS)
+    assert _keys(page, "TODO") <= set(STATUS_LABELS)
+    assert _keys(page, "REJECTIONS") == set(REJECTION_CODES)
+    assert _keys(page, "BLOCKER_STEPS") == set(BLOCKERS)
+    assert _keys(page, "CLAIMED_HINTS") == set(REFUND_SUBJECTS)  # what an enterprise may object to
+    assert _keys(page, "OUTCOMES") == set(OUTCOME_LABELS)
+    list_kind = CreditListingRow().fields["list_kind"].validators[0]
+    assert _keys(page, "LISTED") == set(cast(Any, list_kind).choices)
+    found = SimpleNamespace(
+        refusals="", credit_listings="", months_paid_in_full=24, arrears_months=0, arrears_amount=Decimal("0.00"),
+        layoffs=0, average_headcount=Decimal("50.00"), layoff_rate=Decimal("0.00"), layoff_rate_limit=Decimal("5.5"),
+    )  # fmt: skip
+    parameters = {"months_paid_in_full": 12, "fund_reserve_met": True, "layoffs_counted_as": "separations"}
+    screening = SimpleNamespace(parameters={**parameters, "citations": defaultdict(str)})
+    reported = {key for condition in conditions(cast(Any, found), cast(Any, screening)) for key in condition["values"]}
+    assert reported <= _keys(page, "VALUES"), reported - _keys(page, "VALUES")

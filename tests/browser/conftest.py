@@ -91,6 +91,23 @@ def click(driver: Any, text: str) -> None:
     ).click()
 
 
+def employer_sms_login_filled(driver: Any, url: str, credit_code: str, phone: str, sms: Any) -> str:
+    """Open `url` (an employer page: it asks to sign in) and fill the employer contact's login
+    form: the credit code, the phone, and the code the SMS stand-in delivered (shown under the
+    form in development). Returns the code; the caller taps "登录"."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as seen
+
+    driver.get(url)
+    wait_for(driver).until(seen.presence_of_element_located((By.ID, "emp-credit"))).send_keys(credit_code)
+    driver.find_element(By.ID, "emp-phone").send_keys(phone)
+    click(driver, "获取验证码")
+    code = str(wait_for(driver).until(seen.visibility_of_element_located((By.ID, "dev-code"))).text.rsplit(" ", 1)[1])
+    assert any(code in str(record["params"]) for record in sms.accepted), (code, sms.accepted)
+    driver.find_element(By.ID, "emp-code").send_keys(code)
+    return code
+
+
 def answer_wechat_sheet(driver: Any, button: str) -> str:
     """Answer the page's stand-in for one of WeChat's own sheets (the subscribe popup, the phone
     number, 人脸核身); returns the sheet's title."""

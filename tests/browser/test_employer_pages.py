@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 
 from notifications.standins.sms_server import SmsStandIn
-from tests.browser.conftest import axe_violations, click, snapshot, wait_for
+from tests.browser.conftest import axe_violations, click, employer_sms_login_filled, snapshot, wait_for
 from tests.employers_helpers import CONTACT_PHONE, employer_with_workers, form_rows, xlsx
 
 NOW = dt.datetime(2026, 11, 16, 2, 0, tzinfo=dt.UTC)
@@ -32,14 +32,8 @@ def test_an_employer_uploads_a_form_reads_its_row_errors_and_acknowledges_a_noti
     form = tmp_path / "备案表.xlsx"
     form.write_bytes(xlsx(rows))
     with time_machine.travel(NOW, tick=True):
-        browser.get(f"{live_server}/m/#/employer")
-        wait_for(browser).until(seen.presence_of_element_located((By.ID, "emp-credit"))).send_keys(firm["credit_code"])
-        browser.find_element(By.ID, "emp-phone").send_keys(CONTACT_PHONE)
-        click(browser, "获取验证码")
-        hint = wait_for(browser).until(seen.visibility_of_element_located((By.ID, "dev-code")))
-        code = hint.text.rsplit(" ", 1)[1]
-        assert any(code in str(record["params"]) for record in sms_standin.accepted), (code, sms_standin.accepted)
-        browser.find_element(By.ID, "emp-code").send_keys(code)
+        url = f"{live_server}/m/#/employer"
+        employer_sms_login_filled(browser, url, firm["credit_code"], CONTACT_PHONE, sms_standin)
         _audit(browser, "30-employer-login")
         click(browser, "登录")
         wait_for(browser).until(seen.text_to_be_present_in_element((By.ID, "app"), "暂无需要送达的职工"))

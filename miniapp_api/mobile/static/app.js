@@ -22,7 +22,8 @@ function home() {
     el("ul", { class: "menu" },
       el("li", {}, el("a", { href: "#/claimant", text: "我要申领失业保险金" })),
       el("li", {}, el("a", { href: "#/estimate", text: "待遇测算（无需登录）" })),
-      el("li", {}, el("a", { href: "#/employer", text: "用人单位：送达告知书与备案" }))),
+      el("li", {}, el("a", { href: "#/employer", text: "用人单位：送达告知书与备案" })),
+      el("li", {}, el("a", { href: "#/employer/refunds", text: "用人单位：稳岗返还" }))),
     el("p", { class: "hint", text: "不方便使用手机的，可携带身份证到当地失业保险经办机构办理，或拨打12333咨询。" }),
   );
 }

@@ -1,11 +1,13 @@
 // 用人单位: the contact logs in with an SMS code; sees the workers it must hand the claim notice
 // to (pending, acknowledged, overdue), confirms each, downloads the notice, and files
 // separations one by one or as the filing form, whose row errors come back as a table.
+// Its 稳岗返还 (#/employer/refunds…) are pages/refunds.js.
 
 import { ApiError, call, session } from "../api.js";
 import { el, errorBox, field, fill, guarded, notice, show } from "../ui.js";
 import { askSubscriptions, loginCode, wechatPhoneCode } from "../wx.js";
 import { messages } from "./messages.js";
+import { refundList, refundView } from "./refunds.js";
 
 // The filing form's columns, in order; the first row holds them (kept equal to the service's
 // own list by tests/test_mobile_pages.py).
@@ -21,15 +23,17 @@ const CREDIT = "miniapp.credit-code";
 
 export async function employerPage(sub) {
   const tokens = session.get();
-  if (!tokens || tokens.kind !== "employer") return login();
+  if (!tokens || tokens.kind !== "employer") return login(sub);
   const [path, query] = sub.split("?");
+  if (path === "/refunds") return refundList();
+  if (path.startsWith("/refunds/")) return refundView(Number(path.split("/")[2]));
   if (path === "/file") return fileOne();
   if (path === "/form") return uploadForm();
   if (path === "/messages") return messages();
   return duties(new URLSearchParams(query || "").get("state") || "pending");
 }
 
-function login() {
+function login(sub = "") {
   const credit = el("input", { name: "credit_code", maxlength: "18", autocomplete: "off", value: localStorage.getItem(CREDIT) || "" });
   const phone = el("input", { type: "tel", name: "phone", inputmode: "numeric", maxlength: "11", autocomplete: "tel" });
   const code = el("input", { name: "code", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code" });
@@ -74,13 +78,14 @@ function login() {
     });
   });
   show(el("h1", { text: "用人单位登录" }),
-    el("p", { text: "与职工终止或解除劳动关系后，单位应将《失业保险金申领告知书》交给本人，并按时备案。" }), form);
+    el("p", { text: sub.startsWith("/refunds") ? "登录后查看本单位稳岗返还的比对结果，确认对公账户并申请。"
+      : "与职工终止或解除劳动关系后，单位应将《失业保险金申领告知书》交给本人，并按时备案。" }), form);
 }
 
 async function signedIn(tokens, creditCode, viaWeChat = false) {
   session.set({ ...tokens, wechat_bound: viaWeChat });
   localStorage.setItem(CREDIT, creditCode);
-  employerPage("");
+  employerPage(location.hash.replace(/^#\/employer/, ""));  // on to the page that asked for the sign-in
 }
 
 // After an SMS sign-in: bind this WeChat, so the contact signs in with it and is reminded on it.
@@ -138,7 +143,9 @@ async function duties(state, done = "") {
     el("h2", { text: "备案" }),
     el("ul", { class: "menu" }, el("li", {}, el("a", { href: "#/employer/file", text: "备案一名职工" })),
       el("li", {}, el("a", { href: "#/employer/form", text: "上传备案表（Excel 或 CSV）" })),
-      el("li", {}, el("a", { href: "#/employer/messages", text: "我的消息" }))));
+      el("li", {}, el("a", { href: "#/employer/messages", text: "我的消息" }))),
+    el("h2", { text: "稳岗返还" }),
+    el("ul", { class: "menu" }, el("li", {}, el("a", { href: "#/employer/refunds", text: "稳岗返还：查看比对结果并申请" }))));
 }
 
 function dutyCard(duty, state) {
