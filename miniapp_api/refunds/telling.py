@@ -4,6 +4,7 @@ that the bank returned it. One message per refund and step (the dedup key names 
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.clock import china_today
@@ -17,7 +18,8 @@ def missing(session: Session, refund: Assessment) -> list[str]:
     """What the enterprise still has to supply before it can confirm (the account may have come
     since the screening; the size class only from the records)."""
     codes = ["SIZE_MISSING"] if refund.amount is None else []
-    if session.get(CorporateAccount, refund.employer_id) is None:
+    on_record = select(CorporateAccount.employer_id).where(CorporateAccount.employer_id == refund.employer_id)
+    if session.scalar(on_record) is None:  # whether, not what: the number stays encrypted
         codes.append("ACCOUNT_MISSING")
     return codes
 
