@@ -125,7 +125,15 @@ def _roles(roles: Iterable[str]) -> list[str]:
     if not wanted or set(wanted) - set(STAFF_ROLES):
         choices = "、".join(f"{STAFF_ROLE_LABELS[role]}（{role}）" for role in STAFF_ROLES)
         raise ValidationFailed(f"请选择岗位，可选：{choices}，可多选", code="BAD_ROLE")
+    mixed = set(wanted) & _NOT_WITH_FINANCE
+    if "finance" in wanted and mixed:
+        named = "、".join(STAFF_ROLE_LABELS[role] for role in sorted(mixed))
+        raise ValidationFailed(f"财务岗位不能与{named}兼任：审核与拨付须由不同的人办理", code="ROLES_NOT_SEPARATED")
     return wanted
+
+
+# Who decides a payment and who pays it are never one person (业务与财务分离).
+_NOT_WITH_FINANCE = frozenset({"handler", "reviewer", "supervisor", "admin"})
 
 
 def _known_region(region_code: str | None) -> None:

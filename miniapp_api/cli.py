@@ -265,7 +265,7 @@ def refunds() -> None:
 
 @refunds.command("screen")
 @click.option("--region", required=True, help="统筹地区代码，如 371500")
-@click.option("--year", "policy_year", type=int, default=None, help="政策年度（默认今年）")
+@click.option("--year", "policy_year", type=click.IntRange(2019, 2100), default=None, help="政策年度（默认今年）")
 @click.option("--operator", default=None, help="who runs it (recorded); default: the OS user")
 def refunds_screen(region: str, policy_year: int | None, operator: str | None) -> None:
     """Screen every insured enterprise of a region for a policy year (免申即享 and applications alike)."""
@@ -293,12 +293,13 @@ def refunds_screen(region: str, policy_year: int | None, operator: str | None) -
 
 
 @refunds.command("remind")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="count as this day")
-def refunds_remind(today: dt.datetime | None) -> None:
-    """Tell eligible enterprises they may confirm, remind them, record waivers (the hourly beat task)."""
+def refunds_remind() -> None:
+    """Tell eligible enterprises they may confirm, remind them, record waivers (the hourly beat task).
+
+    Always as of today in China: another day would set confirm-by dates or waive refunds wrongly."""
     from miniapp_api.refunds.reminders import sweep as sweep_refunds
 
-    result = sweep_refunds(today.date() if today else None)
+    result = sweep_refunds()
     click.echo(f"首次通知 {result.told} 家，再次提醒 {result.reminded} 家，逾期视为放弃 {result.waived} 家")
 
 

@@ -62,7 +62,7 @@ def test_a_regional_admin_cannot_move_a_member_out_of_the_region_nor_change_thei
     assert "只能设置本地区（130200）的账号" in moved
     widened = _post(admin, "/console/staff/ts.clerk/change", roles=["handler"], province_wide="1")
     assert "只能设置本地区（130200）的账号" in widened
-    own = _post(admin, "/console/staff/ts.admin/change", roles=["admin", "finance"], region=TANGSHAN)
+    own = _post(admin, "/console/staff/ts.admin/change", roles=["admin", "auditor"], region=TANGSHAN)
     assert "不能更改自己的账号" in own
     with unit_of_work() as session:
         assert session.scalars(select(StaffUser.region_code).filter_by(username="ts.clerk")).one() == TANGSHAN

@@ -53,6 +53,16 @@ def test_a_small_enterprise_that_paid_in_full_and_laid_nobody_off_gets_sixty_per
     assert "人社部发〔2024〕40号" in screening.parameters["citations"]["refund_share"]
 
 
+def test_contributions_in_whole_yuan_keep_the_jiao_and_fen_of_their_refund(app: Flask) -> None:
+    with unit_of_work() as session:
+        demo_regions(session)
+        whole = enterprise(session, monthly_due=Decimal("5184.00")).id
+        odd = enterprise(session, name="聊城市半分有限公司", monthly_due=Decimal("0.01")).id
+    _screen()
+    assert _assessment(whole).amount == Decimal("37324.80")  # 60 % of 62,208 (not 37,324: no whole-number division)
+    assert _assessment(odd).amount == Decimal("0.07")  # 60 % of 0.12 is 0.072, to the fen
+
+
 def test_a_large_enterprise_gets_thirty_percent(app: Flask) -> None:
     with unit_of_work() as session:
         demo_regions(session)

@@ -222,3 +222,106 @@ def test_a_region_without_its_refund_parameters_is_told_which_is_missing(client:
     answer = client.post("/api/v1/staff/refunds/screenings", json=SCREEN, headers=bearer(staff))
     assert (answer.status_code, answer.get_json()["code"]) == (422, "PARAMETER_MISSING")
     assert "稳岗返还基金备付条件" in answer.get_json()["message"]
+
+
+def test_the_account_of_an_applied_refund_cannot_be_changed_through_another_years_refund(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = _firm()
+    _screened(client)
+    tokens = _login(client, sms_standin, firm)
+    applied = _only_refund(client, tokens)
+    assert client.post(f"/api/v1/employer/refunds/{applied['id']}/confirm", headers=bearer(tokens)).status_code == 200
+    with unit_of_work() as session:  # the same enterprise's refund of the year before, still open
+        this_year = session.get(Assessment, applied["id"])
+        assert this_year is not None
+        last_year = Assessment(
+            **{
+                column.key: getattr(this_year, column.key)
+                for column in Assessment.__table__.columns
+                if column.key != "id"
+            }
+        )
+        last_year.policy_year, last_year.status, last_year.applied_at = POLICY_YEAR - 1, "eligible", None
+        session.add(last_year)
+        session.flush()
+        other_id = last_year.id
+    moved = client.put(
+        f"/api/v1/employer/refunds/{other_id}/account", json=_account(firm["name"]), headers=bearer(tokens)
+    )
+    assert (moved.status_code, moved.get_json()["code"]) == (409, "REFUND_ACCOUNT_LOCKED")
+    with unit_of_work() as session:
+        stored = session.get(CorporateAccount, firm["id"])
+        assert stored is not None and stored.account_number == "1611000109000012345"  # unchanged
+
+
+def test_a_held_enterprise_does_not_read_who_objected_and_staff_read_it_masked(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = _firm()
+    _screened(client)
+    tokens = _login(client, sms_standin, firm)
+    refund = _only_refund(client, tokens)
+    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    reviewer = staff_login(client, "holder", "reviewer", region="371500")
+    decided = client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/decision", json={"decision": "approve"}, headers=bearer(reviewer)
+    )
+    assert decided.status_code == 200, decided.get_json()
+    published = client.post("/api/v1/staff/refunds/notices", json=SCREEN, headers=bearer(reviewer))
+    assert published.status_code == 201, published.get_json()
+    held = client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/hold",
+        json={"reason": "群众来电举报，联系人13800138000"},
+        headers=bearer(reviewer),
+    )
+    assert held.status_code == 200, held.get_json()
+    assert "13800138000" not in held.get_json()["hold_reason"] and "来电举报" in held.get_json()["hold_reason"]
+    seen = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()
+    assert seen["status"] == "held" and seen["hold_reason"] is None
+    listed = f"/refund-notices/{published.get_json()['id']}.csv"
+    assert firm["name"] in client.get(listed).get_data(as_text=True)
+    rejected = client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/decision",
+        json={"decision": "reject", "reason_code": "CREDIT_CHECK", "note": "核实属实"},
+        headers=bearer(reviewer),
+    )
+    assert rejected.get_json()["status"] == "rejected"
+    assert firm["name"] not in client.get(listed).get_data(as_text=True)  # off the public list
+    told = [r for r in sms_standin.accepted if firm["phone"] in r["phone"]]
+    held_text = [str(r["params"]) for r in told if r["template"] in ("SMS_REFUND_HELD_V1", "2100041")]
+    rejected_text = [str(r["params"]) for r in told if r["template"] in ("SMS_REFUND_REJECTED_V1", "2100040")]
+    assert len(held_text) == 1 and "13800138000" not in held_text[0] and "138" not in held_text[0]
+    assert len(rejected_text) == 1 and "征信核查未通过" in rejected_text[0]
+
+
+def test_no_staff_account_both_decides_and_pays(app: Any) -> None:
+    import pytest
+
+    from auth.staff import create_staff
+    from miniapp_api.errors import ValidationFailed
+
+    password = "a-long-enough-password"
+    for roles in (("reviewer", "finance"), ("admin", "finance"), ("supervisor", "finance"), ("handler", "finance")):
+        with pytest.raises(ValidationFailed, match="不能与") as refused, unit_of_work():
+            create_staff("two.hats", "两个岗位", password, roles, region_code="371500", operator="t")
+        assert refused.value.code == "ROLES_NOT_SEPARATED"
+    with unit_of_work():  # an auditor reads both sides and decides nothing
+        create_staff("reads.books", "审计财务", password, ("auditor", "finance"), region_code=None, operator="t")
+
+
+def test_bad_input_to_the_refund_api_is_refused_in_words(client: Any, sms_standin: SmsStandIn) -> None:
+    firm = _firm()
+    _screened(client)
+    tokens = _login(client, sms_standin, firm)
+    refund = _only_refund(client, tokens)
+    huge = client.post(
+        f"/api/v1/employer/refunds/{refund['id']}/objections/99999999999999999999/supplement",
+        json={"text": "补充"},
+        headers=bearer(tokens),
+    )
+    assert (huge.status_code, huge.get_json()["code"]) == (404, "OBJECTION_NOT_FOUND")
+    reviewer = staff_login(client, "strict.reviewer", "reviewer", region="371500")
+    for year in ("2026", 2026.5):
+        loose = client.post("/api/v1/staff/refunds/screenings", json={"policy_year": year}, headers=bearer(reviewer))
+        assert loose.status_code == 422, loose.get_json()

@@ -81,7 +81,9 @@ def yuan(amount: str | None) -> str:
 
 def _region_and_year(source: Any) -> dict[str, Any]:
     """The policy year and, for a province-wide member, the region, as RefundRegionYearIn reads them."""
-    wanted = {"policy_year": source.get("policy_year", "").strip()}
+    year = source.get("policy_year", "").strip()
+    # A form sends text; the API's schema takes the year only as a number (never "2026.5").
+    wanted: dict[str, Any] = {"policy_year": int(year) if year.isascii() and year.isdigit() else year}
     if source.get("region", "").strip():
         wanted["region"] = source.get("region", "").strip()
     return wanted

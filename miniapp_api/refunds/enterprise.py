@@ -23,6 +23,9 @@ from miniapp_api.refunds.models import Assessment, CorporateAccount, DispatchRel
 from miniapp_api.refunds.presenting import describe
 from miniapp_api.rules.refund import BLOCKERS
 
+# From the application to the bank's answer: the account it goes to must not change meanwhile.
+IN_FLIGHT = ("applied", "approved", "in_notice", "held", "payable", "paying")
+
 
 def _month(day: dt.date) -> dt.date:
     return day.replace(day=1)
@@ -51,7 +54,13 @@ def my_refunds(session: Session, caller: Caller) -> list[dict[str, Any]]:
         .where(Assessment.employer_id.in_(represented(session, caller)))
         .order_by(Assessment.policy_year.desc(), Assessment.id)
     )
-    return [describe(session, assessment) for assessment in found]
+    return [_as_enterprise_sees(session, assessment) for assessment in found]
+
+
+def _as_enterprise_sees(session: Session, found: Assessment) -> dict[str, Any]:
+    """Staff's view less the objection that holds it during the notice: who objected is not the
+    enterprise's to know (the status says it is held and looked into)."""
+    return {**describe(session, found), "hold_reason": None}
 
 
 def own_refund(session: Session, caller: Caller, refund_id: int, *, for_update: bool = False) -> Assessment:
@@ -68,15 +77,26 @@ def own_refund(session: Session, caller: Caller, refund_id: int, *, for_update: 
 
 
 def my_refund(session: Session, caller: Caller, refund_id: int) -> dict[str, Any]:
-    return describe(session, own_refund(session, caller, refund_id))
+    return _as_enterprise_sees(session, own_refund(session, caller, refund_id))
 
 
 def set_account(session: Session, caller: Caller, refund_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Enter or correct the corporate account the refund is paid to. The account must be in the
     enterprise's own name: a refund is never paid to a person or another unit."""
     found = own_refund(session, caller, refund_id, for_update=True)
-    if found.status not in ("eligible", "returned"):
-        raise ConflictError("这笔稳岗返还已确认申请，如需更改账户请联系经办机构", code="REFUND_ACCOUNT_LOCKED")
+    # The account is the enterprise's, not one refund's: while any of its refunds is on its way
+    # to the bank (applied, reviewed, noticed, in a batch), the account it will be paid to stays.
+    in_flight = session.scalar(
+        select(Assessment.id)
+        .where(Assessment.employer_id == found.employer_id, Assessment.status.in_(IN_FLIGHT))
+        .limit(1)
+        .with_for_update()
+    )
+    if found.status not in ("eligible", "returned") or in_flight is not None:
+        raise ConflictError(
+            "本单位有已确认申请、尚未拨付的稳岗返还，对公账户暂不能更改；如需更改请联系经办机构",
+            code="REFUND_ACCOUNT_LOCKED",
+        )
     employer = session.get(Employer, found.employer_id)
     assert employer is not None
     if body["account_name"].strip() != employer.name:
@@ -102,14 +122,14 @@ def set_account(session: Session, caller: Caller, refund_id: int, body: dict[str
         subject=("refund_assessment", found.id),
         detail={"employer_id": employer.id, "bank_name": account.bank_name},
     )
-    return describe(session, found)
+    return _as_enterprise_sees(session, found)
 
 
 def confirm(session: Session, caller: Caller, refund_id: int) -> dict[str, Any]:
     """The enterprise confirms: this is its application (确认后即完成申请). Repeating it changes nothing."""
     found = own_refund(session, caller, refund_id, for_update=True)
     if found.status == "applied":
-        return describe(session, found)
+        return _as_enterprise_sees(session, found)
     if found.status != "eligible":
         raise ConflictError(
             "这笔稳岗返还目前不能确认申请", code="REFUND_NOT_CONFIRMABLE", details={"status": found.status}
@@ -135,4 +155,4 @@ def confirm(session: Session, caller: Caller, refund_id: int) -> dict[str, Any]:
     found.applied_for_by = caller.employer_id if caller.employer_id != found.employer_id else None
     session.flush()
     audit("refund.applied", actor=caller.audit_actor, subject=("refund_assessment", found.id))
-    return describe(session, found)
+    return _as_enterprise_sees(session, found)

@@ -19,7 +19,9 @@ from miniapp_api.documents.html import page
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.holidays.service import official_calendar
+from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Employer, Region
+from miniapp_api.refunds import telling
 from miniapp_api.refunds.models import Assessment, Notice
 from miniapp_api.refunds.presenting import describe
 from miniapp_api.refunds.review import region_for, staff_refund
@@ -96,7 +98,10 @@ def hold(session: Session, caller: Caller, refund_id: int, body: dict[str, Any])
         raise ConflictError(
             "只有公示期内的稳岗返还可以因异议暂缓", code="NOT_IN_NOTICE", details={"status": found.status}
         )
-    found.status, found.held_at, found.hold_reason = "held", utcnow(), body["reason"].strip()
+    # Who objected and how to reach them is the agency's to keep: masked even for staff, and the
+    # enterprise sees only that its refund is held (refunds.enterprise).
+    found.status, found.held_at, found.hold_reason = "held", utcnow(), mask_text(body["reason"].strip())
+    telling.held(session, found)
     audit("refund.held", actor=caller.audit_actor, subject=("refund_assessment", found.id))
     return describe(session, found)
 
@@ -121,7 +126,8 @@ def _public_notice(session: Session, notice_id: int) -> tuple[Notice, Region, li
     rows = session.execute(
         select(Employer.name, Employer.credit_code, Assessment.amount)
         .join(Employer, Employer.id == Assessment.employer_id)
-        .where(Assessment.notice_id == notice.id)
+        # A refund rejected after an objection held it is no longer on the list it was noticed in.
+        .where(Assessment.notice_id == notice.id, Assessment.status != "rejected")
         .order_by(Employer.credit_code)
     ).all()
     return notice, region, [(name, code, amount) for name, code, amount in rows]

@@ -14,7 +14,7 @@ from auth.caller import Caller
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
-from miniapp_api.db import utcnow
+from miniapp_api.db import MAX_ID, utcnow
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.objections import clock, history
 from miniapp_api.objections.filers import notify_filer
@@ -83,6 +83,8 @@ def file(session: Session, caller: Caller, refund_id: int, body: dict[str, Any])
 def supplement(session: Session, caller: Caller, refund_id: int, objection_id: int, text: str) -> dict[str, Any]:
     """The enterprise answers the agency's request for more: the reply clock runs on."""
     found = own_refund(session, caller, refund_id)
+    if not 0 < objection_id <= MAX_ID:
+        raise NotFoundError("没有找到这条异议", code="OBJECTION_NOT_FOUND")
     objection = session.scalar(
         select(Objection)
         .where(Objection.id == objection_id, Objection.refund_id == found.id)

@@ -18,10 +18,12 @@ from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
 from miniapp_api.payments.answers import read_answers
+from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Employer
 from miniapp_api.refunds import telling
 from miniapp_api.refunds.models import Assessment, CorporateAccount, PaymentBatch
 from miniapp_api.refunds.notices import close_ended
+from miniapp_api.refunds.presenting import STATUS_LABELS
 from miniapp_api.refunds.review import region_for
 
 BANK_FILE_COLUMNS = ("业务编号", "单位名称", "开户银行", "账户名称", "对公账号", "金额")
@@ -158,12 +160,13 @@ def confirm(session: Session, caller: Caller, batch_id: int, content: bytes) -> 
             continue
         if item.status != "paying":
             raise ConflictError(
-                f"业务编号{reference}已按“{item.status}”处理，与本次回盘的结果不一致，未做任何处理",
+                f"业务编号{reference}已按“{STATUS_LABELS[item.status]}”处理，与本次回盘的结果不一致，未做任何处理",
                 code="RESULT_CONFLICT",
             )
         item.status = outcome
         item.paid_at = utcnow() if outcome == "paid" else None
-        item.failure_reason = reason or None if outcome == "returned" else None
+        # The bank's words, told to the enterprise: masked, and cut to what the record holds.
+        item.failure_reason = mask_text(reason)[:200] or None if outcome == "returned" else None
         settled[outcome] += 1
         (telling.paid if outcome == "paid" else telling.returned)(session, item)
     if not session.scalar(select(func.count()).where(Assessment.batch_id == batch.id, Assessment.status == "paying")):

@@ -14,7 +14,9 @@ from miniapp_api.celery_app import task
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, after_commit, utcnow
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
+from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Employer, Region
+from miniapp_api.refunds import telling
 from miniapp_api.refunds.models import Assessment
 from miniapp_api.refunds.presenting import STATUS_LABELS, describe
 from miniapp_api.refunds.screening import screen
@@ -127,7 +129,7 @@ def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any
             details={"status": found.status},
         )
     approve = body["decision"] == "approve"
-    note = (body.get("note") or "").strip() or None
+    note = mask_text((body.get("note") or "").strip()) or None  # the enterprise reads it
     if not approve:
         code = body.get("reason_code")
         if code not in REJECTION_CODES:
@@ -145,6 +147,8 @@ def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any
     found.decided_at = utcnow()
     found.decided_by = caller.staff_user_id
     found.decision_note = note
+    if not approve:
+        telling.rejected(session, found, REJECTION_CODES[found.rejection_code or "OTHER"])
     audit(
         "refund.approved" if approve else "refund.rejected",
         actor=caller.audit_actor,

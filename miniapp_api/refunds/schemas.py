@@ -149,12 +149,12 @@ class RefundDecisionIn(Schema):
         validate=validate.OneOf(list(REJECTION_CODES)),
         metadata={"label": "不予通过原因", "description": "、".join(f"{k}（{v}）" for k, v in REJECTION_CODES.items())},
     )
-    note = ma.fields.String(validate=validate.Length(max=500), metadata={"label": "说明"})
+    note = f.Text(validate=validate.Length(max=500), metadata={"label": "说明"})
 
 
 class RefundRegionYearIn(Schema):
     policy_year = ma.fields.Integer(
-        required=True, validate=validate.Range(min=2019, max=2100), metadata={"label": "政策年度"}
+        required=True, strict=True, validate=validate.Range(min=2019, max=2100), metadata={"label": "政策年度"}
     )
     region = ma.fields.String(validate=validate.Length(equal=6), metadata={"label": "统筹地区"})
 

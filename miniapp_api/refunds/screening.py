@@ -115,7 +115,11 @@ SELECT j.employer_id, :region, :policy_year, :screening_id,
         || CASE WHEN j.deregistered = 1 THEN 'deregistered,' ELSE '' END
         || CASE WHEN j.revoked = 1 THEN 'revoked,' ELSE '' END, ','),
     CASE WHEN j.refusals = '' THEN j.share END,
-    CASE WHEN j.refusals = '' AND j.share IS NOT NULL THEN ROUND(j.paid_last_year * j.share / 100, 2) END,
+    -- In fen times hundredths of a percent, whole numbers on both databases, rounded half up to
+    -- the fen as the rule does (SQLite would otherwise divide whole yuan by 100 and drop the jiao).
+    CASE WHEN j.refusals = '' AND j.share IS NOT NULL THEN ROUND(
+        (CAST(ROUND(j.paid_last_year * 100) AS BIGINT) * CAST(ROUND(j.share * 100) AS BIGINT) + 5000)
+        / 10000 / 100.0, 2) END,
     :now,
     CASE WHEN j.refusals = '' AND :without_application AND j.share IS NOT NULL AND j.has_account = 1 THEN :now END
 FROM judged j WHERE true

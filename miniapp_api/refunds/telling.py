@@ -86,3 +86,21 @@ def returned(session: Session, refund: Assessment) -> None:
         "reason": refund.failure_reason or "银行未说明原因",
     }
     to_contacts(session, employer, "refund_returned", values, f"refund:{refund.id}:returned:{refund.payment_reference}")
+
+
+def rejected(session: Session, refund: Assessment, reason: str) -> None:
+    """The decision and its reason (the agency's note is for the file, not the message)."""
+    _to_enterprise(session, refund, "refund_rejected", {"reason": reason}, f"refund:{refund.id}:rejected")
+
+
+def held(session: Session, refund: Assessment) -> None:
+    """Only that an objection holds it: who objected, and why, stays with the agency."""
+    _to_enterprise(session, refund, "refund_held", {}, f"refund:{refund.id}:held:{refund.held_at}")
+
+
+def _to_enterprise(session: Session, refund: Assessment, kind: str, values: dict[str, str], key: str) -> None:
+    employer = session.get(Employer, refund.employer_id)
+    assert employer is not None
+    to_contacts(
+        session, employer, kind, {"employer_name": employer.name, "year": str(refund.policy_year), **values}, key
+    )
