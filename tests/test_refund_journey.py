@@ -117,6 +117,11 @@ def test_screening_to_the_banks_answer_with_an_objection_holding_one_enterprise(
         assert (early.status_code, early.get_json()["code"]) == (409, "NOTHING_TO_PAY")  # the notice runs on
 
     with time_machine.travel(AFTER_THE_NOTICE, tick=True):
+        # The hourly sweep closes the ended notice: the enterprises read 待拨付 before any batch.
+        from miniapp_api.refunds.reminders import sweep
+
+        assert sweep().notices_closed == 2
+        assert _statuses(ids) == ["payable", "payable", "held"]
         finance, reviewer = relogin(client, "lc_finance"), relogin(client, "lc_reviewer")
         not_for_business = client.post("/api/v1/finance/refund-batches", json=YEAR, headers=bearer(reviewer))
         assert not_for_business.status_code == 403  # business and finance roles kept apart

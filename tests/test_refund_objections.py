@@ -18,8 +18,8 @@ from tests.objections_helpers import act, staff
 from tests.refunds_helpers import POLICY_YEAR, enterprise_with_contact
 
 
-def _screened(client: Any) -> None:
-    tokens = staff_login(client, "screener", "reviewer", region="371500")
+def _screened(client: Any, who: str = "screener") -> None:
+    tokens = staff_login(client, who, "reviewer", region="371500")
     answer = client.post("/api/v1/staff/refunds/screenings", json={"policy_year": POLICY_YEAR}, headers=bearer(tokens))
     assert answer.status_code == 201, answer.get_json()
 
@@ -134,10 +134,13 @@ def test_a_handler_answers_an_enterprises_objection_in_the_console(
     console = console_client(app, "console-handler")
     listed = console.get("/console/objections?category=refund").data.decode()
     assert filed["objection_no"] in listed and firm["name"] in listed
+    on_refund = console.get(f"/console/refunds/{refund['id']}").data.decode()
+    assert filed["objection_no"] in on_refund and "有1条异议尚未答复" in on_refund
     page = console.get(f"/console/objections/{filed['id']}").data.decode()
     assert "提出单位" in page and firm["name"] in page and "足额缴纳失业保险费月数" in page
     assert "比对结果无误" in page  # the refund's own rejection reason is offered, a claimant's are not
     assert "原审核决定事实清楚" not in page
+    assert "请单位补充" in page and "足额缴费月数：8" in page  # its own words, the figures as judged
     answered = console.post(
         f"/console/objections/{filed['id']}/reject",
         data={
@@ -151,3 +154,27 @@ def test_a_handler_answers_an_enterprises_objection_in_the_console(
     assert answered.status_code == 200 and "已答复：异议不成立" in answered.data.decode()
     final = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()["objections"][0]
     assert final["outcome"] == "rejected" and "税务部门征收记录" in final["answer"]
+
+
+def test_an_upheld_objection_takes_an_unpaid_refund_back_to_be_compared_and_confirmed_again(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = enterprise_with_contact()
+    _screened(client)
+    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
+    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
+    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    filed = _object(client, tokens, refund["id"], condition="AMOUNT", description="上年度12月的缴费未计入").get_json()
+    handler = staff(client, "upholder", "handler", region="371500")
+    accepted = act(client, handler, filed["id"], "accept", answer="经核实12月缴费漏记，更正后重新比对")
+    assert accepted.status_code == 200, accepted.get_json()
+    again = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()
+    assert (again["status"], again["applied_at"], again["confirm_by"]) == ("eligible", None, None)
+    assert again["objections"][0]["outcome"] == "accepted"
+    with unit_of_work() as session:
+        reopened = session.get(Assessment, refund["id"])
+        assert reopened is not None and reopened.told_at is None and reopened.next_step_on is not None
+    _screened(client, "rescreener")  # on the corrected records: told at once, with a new window
+    with unit_of_work() as session:
+        told = session.get(Assessment, refund["id"])
+        assert told is not None and told.told_at is not None and told.confirm_by is not None

@@ -41,6 +41,7 @@ MESSAGE_LABELS = {
     "objection_received": "异议受理通知",
     "objection_received_undated": "异议受理通知",
     "payment_returned": "发放退回通知",
+    "refund_approved": "稳岗返还审核通过通知",
     "refund_details_missing": "稳岗返还资料待补齐提醒",
     "refund_eligible": "稳岗返还确认提醒",
     "refund_held": "稳岗返还暂缓拨付通知",

@@ -344,7 +344,12 @@ def answer(
         objection.rejection_code, objection.legal_basis = rejection
     history.append(objection.id, "answered", actor, outcome=outcome, on_time=deadline.on_time)
     label = subject_label(objection.category, objection.field) or "申领决定"
-    text = f"异议成立，{label}已处理" if outcome == "accepted" else "经核实异议不成立，可查看原因及后续途径"
+    if outcome != "accepted":
+        text = "经核实异议不成立，可查看原因及后续途径"
+    elif objection.category == "refund":
+        text = f"异议成立，{label}更正后重新比对，请留意确认通知"
+    else:
+        text = f"异议成立，{label}已处理"
     notify_filer(
         session,
         objection,

@@ -32,6 +32,7 @@ from miniapp_api.objections.vocabulary import (
 from miniapp_api.pii import mask_name, mask_text
 from miniapp_api.records.models import Employer, Person
 from miniapp_api.records.service import rules_parameters
+from miniapp_api.refunds import objections as refund_objections
 from miniapp_api.refunds.models import Assessment, Screening
 
 _WORKABLE = ("received", "in_progress")
@@ -248,7 +249,8 @@ def accept(session: Session, caller: Caller, objection_id: int, body: dict[str, 
     if objection.category == "refund":
         # The refund is judged again from corrected records: the ledger or lists are re-imported
         # and the region re-screened, which updates a refund not yet applied for.
-        history.append(objection.id, "refund_rescreen_due", actor, refund_id=objection.refund_id)
+        was = refund_objections.upheld(session, objection)
+        history.append(objection.id, "refund_rescreen_due", actor, refund_id=objection.refund_id, was=was)
         audit("objection.accepted", actor=caller.audit_actor, subject=("objection", objection.id))
         corrections.answer(session, objection, "accepted", actor)
         return describe_for_staff(session, objection)

@@ -28,6 +28,7 @@ from miniapp_api.objections.vocabulary import (
     STAFF_STATUS_LABELS,
     STATUS_LABELS,
     next_steps,
+    refund_values_in_words,
     subject_label,
 )
 from miniapp_api.pii import mask_bank_account, mask_text
@@ -108,7 +109,7 @@ def describe(session: Session, objection: Objection, events: list[ObjectionEvent
         }
         if objection.outcome
         else None,
-        "next_steps": next_steps(objection.rejection_code, region) if rejected else [],
+        "next_steps": next_steps(objection.rejection_code, region, objection.category) if rejected else [],
         "attachments": _attachments(session, objection.id),
         "events": [
             {"kind": e.kind, "label": EVENT_LABELS.get(e.kind, e.kind), "at": e.at, "actor": e.actor_kind}
@@ -162,6 +163,8 @@ def _value_label(field: str | None, value: Any) -> Any:
         return SEPARATION_REASONS[value].label
     if isinstance(value, str) and value in CLAIM_STATUS_LABELS:
         return CLAIM_STATUS_LABELS[value]
+    if isinstance(value, dict):  # a refund's figures as judged
+        return refund_values_in_words(value)
     return value
 
 

@@ -29,6 +29,38 @@ REFUND_SUBJECTS = {
 }
 
 
+# The figures a refund was judged on, as the objection keeps them, in words.
+REFUND_VALUE_LABELS = {
+    "met": "是否符合",
+    "condition_met": "基金备付条件",
+    "months_paid_in_full": "足额缴费月数",
+    "required": "要求月数",
+    "arrears_months": "欠缴月数",
+    "arrears_amount": "欠缴金额（元）",
+    "layoffs": "裁员人数",
+    "average_headcount": "月平均参保人数",
+    "layoff_rate": "裁员率",
+    "limit": "裁员率标准",
+    "layoffs_counted_as": "裁员计算口径",
+    "listings": "所在名单",
+    "size_class": "企业划型",
+    "paid_last_year": "上年度实缴（元）",
+    "share_percent": "返还比例（%）",
+    "amount": "返还金额（元）",
+}
+
+
+def refund_values_in_words(values: dict[str, Any]) -> str:
+    def word(value: Any) -> str:
+        if value is True or value is False:
+            return "是" if value else "否"
+        if value in (None, "", []):
+            return "未登记" if value is None else "无"
+        return "、".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    return "；".join(f"{REFUND_VALUE_LABELS.get(key, key)}：{word(value)}" for key, value in values.items())
+
+
 def subject_label(category: str, field: str | None) -> str | None:
     """The e-form field, or the refund's condition, an objection is about, in words."""
     if field is None:
@@ -93,8 +125,8 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     ),
     "REFUND_RECORDS_VERIFIED": (
         "经与单位缴费台账、参保人数、企业划型和信用名单核对，比对结果无误",
-        # The refund's own conditions document is added from the screening that judged it.
-        "聊人社函〔2021〕38号（稳岗返还经办，依据缴费、裁员率和征信情况比对）",
+        # The region's conditions document is added from the screening that judged it.
+        "稳岗返还按单位缴费台账、参保人数、企业划型和信用名单比对",
     ),
 }
 
@@ -110,8 +142,10 @@ REJECTION_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def next_steps(rejection_code: str | None, region: Region) -> list[dict[str, Any]]:
-    """What a claimant whose objection was rejected can do next, with the law that gives it."""
+def next_steps(rejection_code: str | None, region: Region, category: str = "record") -> list[dict[str, Any]]:
+    """What a claimant (or an enterprise) whose objection was rejected can do next, with the law
+    that gives it."""
+    evidence = "缴费凭证、企业划型证明" if category == "refund" else "劳动合同、解除通知书"
     steps = [
         {
             "title": "申请行政复议",
@@ -125,7 +159,7 @@ def next_steps(rejection_code: str | None, region: Region) -> list[dict[str, Any
         },
         {
             "title": "补充证据后再次提出",
-            "text": "有新的证据材料（如劳动合同、解除通知书）的，可在小程序中就同一事项再次提出异议",
+            "text": f"有新的证据材料（如{evidence}）的，可在小程序中就同一事项再次提出异议",
             "basis": "人社厅发〔2020〕24号第三条",
         },
         {

@@ -4,6 +4,7 @@ against one condition (or the size class, or the amount) with the values it was 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -147,3 +148,32 @@ def _region(session: Session, objection: Objection) -> Region:
     region = session.get(Region, objection.region_code)
     assert region is not None  # a foreign key
     return region
+
+
+# Not yet at the bank: an upheld objection takes the refund back to be compared again.
+_REOPENED = ("applied", "approved", "in_notice", "held", "payable", "rejected", "waived")
+
+
+def upheld(session: Session, objection: Objection) -> str | None:
+    """The objection was upheld: a refund not yet sent to the bank goes back to be compared
+    again once the agency has corrected the records (its next screening updates it), and the
+    enterprise confirms anew, with a new window. Returns the status it left, if it moved."""
+    refund = session.get(Assessment, objection.refund_id, with_for_update=True) if objection.refund_id else None
+    if refund is None or refund.status not in _REOPENED:
+        return None  # paying, paid or returned: a difference is settled by the agency, not undone here
+    was = refund.status
+    refund.status = "eligible" if refund.eligible else "ineligible"
+    refund.applied_at = refund.applied_by = refund.applied_for_by = None
+    refund.decided_at = refund.decided_by = refund.rejection_code = refund.decision_note = None
+    refund.notice_id = refund.held_at = refund.hold_reason = None
+    refund.told_at = refund.confirm_by = refund.waived_at = None
+    refund.reminders_sent = 0
+    # Told again once re-screened on the corrected records (the screening brings this forward),
+    # or in a week at the latest, with the figures as they then stand.
+    refund.next_step_on = china_today() + dt.timedelta(days=7)
+    audit(
+        "refund.reopened",
+        subject=("refund_assessment", refund.id),
+        detail={"objection_no": objection.objection_no, "was": was},
+    )
+    return was

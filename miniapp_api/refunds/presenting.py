@@ -90,14 +90,15 @@ def conditions(found: Assessment, screening: Screening) -> list[dict[str, Any]]:
             "label": "未被列入严重失信主体名单、经营异常名录，未注销或被吊销",
             "met": not refused & {"SERIOUS_DISHONESTY", "ABNORMAL_OPERATIONS", "DEREGISTERED", "REVOKED"},
             "values": {"listings": listed},
-            "basis": "聊人社函〔2021〕38号第三条（重点审核申请单位的上年度缴费、裁员率和征信等情况）",
+            # The region's own conditions, and the lists as imported with their publisher and date.
+            "basis": f"{citations['refund_conditions']}；信用名单以导入记录所载的发布机关、文件和列入日期为准",
         },
         {
             "code": "PUBLIC_BODY",
             "label": "参保企业（机关事业单位不享受）",
             "met": "PUBLIC_BODY" not in refused,
             "values": {},
-            "basis": citations["refund_share"],
+            "basis": f"返还对象为参保企业：{citations['refund_share']}",
         },
     ]
 
@@ -185,5 +186,5 @@ def describe_objection(objection: Objection, deadline: ObjectionDeadline, region
         "outcome": objection.outcome,
         "answer": objection.answer,
         "legal_basis": objection.legal_basis,
-        "next_steps": next_steps(objection.rejection_code, region) if objection.outcome == "rejected" else [],
+        "next_steps": next_steps(objection.rejection_code, region, "refund") if objection.outcome == "rejected" else [],
     }

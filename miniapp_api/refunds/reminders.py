@@ -5,7 +5,9 @@ not, and recorded as having waived the refund when the region's window closes un
 The window and the number of reminders are the region's (`refund_confirmation_window`, as the
 screening applied it); the reminders are spread evenly over the window. A refund with an
 objection still open is not waived: the enterprise is waiting for the agency, not the reverse.
-Batches commit one by one under SKIP LOCKED, so a rerun the same day does nothing."""
+Refunds whose public notice has ended become payable here too, so the enterprise reads
+"待拨付" the day after its notice, not only once finance prepares a batch. Batches commit one
+by one under SKIP LOCKED, so a rerun the same day does nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work, utcnow
 from miniapp_api.refunds import telling
-from miniapp_api.refunds.models import Assessment, Screening
+from miniapp_api.refunds.models import Assessment, Notice, Screening
+from miniapp_api.refunds.notices import close_ended
 from miniapp_api.refunds.objections import open_on
 
 log = logging.getLogger(__name__)
@@ -32,11 +35,15 @@ class ReminderResult:
     told: int = 0
     reminded: int = 0
     waived: int = 0
+    notices_closed: int = 0
 
 
 def sweep(today: dt.date | None = None, *, batch: int = BATCH) -> ReminderResult:
     today = today or china_today()
     result = ReminderResult()
+    with unit_of_work() as session:  # notices that ended: their refunds now wait for finance
+        for region in session.scalars(select(Notice.region_code).where(Notice.ends_on < today).distinct()):
+            result.notices_closed += close_ended(session, region, today)
     while _batch(today, batch, result):
         pass
     return result

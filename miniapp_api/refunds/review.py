@@ -149,6 +149,8 @@ def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any
     found.decision_note = note
     if not approve:
         telling.rejected(session, found, REJECTION_CODES[found.rejection_code or "OTHER"])
+    elif not back_on_notice:
+        telling.approved(session, found)
     audit(
         "refund.approved" if approve else "refund.rejected",
         actor=caller.audit_actor,

@@ -131,7 +131,9 @@ ON CONFLICT (employer_id, policy_year) DO UPDATE SET
     average_headcount = excluded.average_headcount, layoffs = excluded.layoffs,
     layoff_rate = excluded.layoff_rate, layoff_rate_limit = excluded.layoff_rate_limit,
     credit_listings = excluded.credit_listings, share_percent = excluded.share_percent,
-    amount = excluded.amount, screened_at = excluded.screened_at, applied_at = excluded.applied_at
+    amount = excluded.amount, screened_at = excluded.screened_at, applied_at = excluded.applied_at,
+    -- one not yet told (new, or reopened by an upheld objection) is told at the next sweep
+    next_step_on = CASE WHEN refund_assessments.told_at IS NULL THEN NULL ELSE refund_assessments.next_step_on END
 WHERE refund_assessments.status IN ('eligible', 'ineligible')
 """
 

@@ -88,6 +88,11 @@ def returned(session: Session, refund: Assessment) -> None:
     to_contacts(session, employer, "refund_returned", values, f"refund:{refund.id}:returned:{refund.payment_reference}")
 
 
+def approved(session: Session, refund: Assessment) -> None:
+    values = {"amount": str(refund.amount)}
+    _to_enterprise(session, refund, "refund_approved", values, f"refund:{refund.id}:approved:{refund.decided_at}")
+
+
 def rejected(session: Session, refund: Assessment, reason: str) -> None:
     """The decision and its reason (the agency's note is for the file, not the message)."""
     _to_enterprise(session, refund, "refund_rejected", {"reason": reason}, f"refund:{refund.id}:rejected")

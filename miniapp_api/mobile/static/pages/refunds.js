@@ -158,7 +158,7 @@ function conditionCard(refund, condition, again) {
     el("p", { class: condition.met ? "success" : "error", text: condition.met ? "符合" : "不符合" }),
     rows.length ? facts(rows) : null,
     condition.basis ? el("p", { class: "basis", text: `依据：${condition.basis}` }) : null,
-    condition.met ? null : objectAction(refund, condition, again));
+    objectAction(refund, condition, again));  // a met condition may rest on wrong figures too
 }
 
 // The button that opens the small objection form under it; while one is open on the same
