@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from miniapp_api.audit.service import record as audit
 from miniapp_api.clock import china_today
 from miniapp_api.db import unit_of_work, utcnow
+from miniapp_api.records.models import Employer
 from miniapp_api.refunds import telling
-from miniapp_api.refunds.models import Assessment, Notice, Screening
+from miniapp_api.refunds.models import Assessment, CorporateAccount, Notice, Screening
 from miniapp_api.refunds.notices import close_ended
 from miniapp_api.refunds.objections import open_on
 
@@ -62,10 +63,21 @@ def _batch(today: dt.date, batch: int, result: ReminderResult) -> bool:
             .with_for_update(skip_locked=True)
         ).all()
         windows: dict[int, tuple[int, int, str]] = {}
-        for refund in waiting:
-            if refund.screening_id not in windows:
-                windows[refund.screening_id] = _window(session, refund.screening_id)
-            _step(session, refund, today, windows[refund.screening_id], result)
+        # The batch's employers and which of them have an account, read once for the batch.
+        employer_ids = {refund.employer_id for refund in waiting}
+        # Held here: the session keeps only weak references, and each message reads its employer.
+        employers = session.scalars(select(Employer).where(Employer.id.in_(employer_ids))).all()
+        with_account = set(
+            session.scalars(select(CorporateAccount.employer_id).where(CorporateAccount.employer_id.in_(employer_ids)))
+        )
+        # The refunds' changes are written together at the commit, not flushed before each message.
+        with session.no_autoflush:
+            for refund in waiting:
+                if refund.screening_id not in windows:
+                    windows[refund.screening_id] = _window(session, refund.screening_id)
+                has_account = refund.employer_id in with_account
+                _step(session, refund, today, windows[refund.screening_id], has_account, result)
+        del employers
         return len(waiting) == batch
 
 
@@ -77,7 +89,12 @@ def _window(session: Session, screening_id: int) -> tuple[int, int, str]:
 
 
 def _step(
-    session: Session, refund: Assessment, today: dt.date, window: tuple[int, int, str], result: ReminderResult
+    session: Session,
+    refund: Assessment,
+    today: dt.date,
+    window: tuple[int, int, str],
+    has_account: bool,
+    result: ReminderResult,
 ) -> None:
     days, reminders, basis = window
     every = max(days // (reminders + 1), 1)
@@ -86,7 +103,7 @@ def _step(
         refund.confirm_by = today + dt.timedelta(days=days)
         refund.reminders_sent = 0
         refund.next_step_on = min(today + dt.timedelta(days=every), _after(refund.confirm_by))
-        telling.may_confirm(session, refund, "told")
+        telling.may_confirm(session, refund, "told", has_account)
         result.told += 1
     elif today > refund.confirm_by:
         if open_on(session, refund.id):
@@ -105,7 +122,7 @@ def _step(
     elif refund.reminders_sent < reminders:
         refund.reminders_sent += 1
         refund.next_step_on = min(today + dt.timedelta(days=every), _after(refund.confirm_by))
-        telling.may_confirm(session, refund, f"reminder:{refund.reminders_sent}")
+        telling.may_confirm(session, refund, f"reminder:{refund.reminders_sent}", has_account)
         result.reminded += 1
     else:
         refund.next_step_on = _after(refund.confirm_by)

@@ -4,7 +4,6 @@ that the bank returned it. One message per refund and step (the dedup key names 
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.clock import china_today
@@ -14,17 +13,13 @@ from miniapp_api.refunds.models import Assessment, CorporateAccount
 from miniapp_api.rules.refund import BLOCKERS
 
 
-def missing(session: Session, refund: Assessment) -> list[str]:
+def missing(refund: Assessment, has_account: bool) -> list[str]:
     """What the enterprise still has to supply before it can confirm (the account may have come
     since the screening; the size class only from the records)."""
-    codes = ["SIZE_MISSING"] if refund.amount is None else []
-    on_record = select(CorporateAccount.employer_id).where(CorporateAccount.employer_id == refund.employer_id)
-    if session.scalar(on_record) is None:  # whether, not what: the number stays encrypted
-        codes.append("ACCOUNT_MISSING")
-    return codes
+    return (["SIZE_MISSING"] if refund.amount is None else []) + ([] if has_account else ["ACCOUNT_MISSING"])
 
 
-def may_confirm(session: Session, refund: Assessment, step: str) -> None:
+def may_confirm(session: Session, refund: Assessment, step: str, has_account: bool) -> None:
     employer = session.get(Employer, refund.employer_id)
     assert employer is not None
     assert refund.confirm_by is not None
@@ -33,7 +28,7 @@ def may_confirm(session: Session, refund: Assessment, step: str) -> None:
         "year": str(refund.policy_year),
         "confirm_by": refund.confirm_by.isoformat(),
     }
-    lacking = missing(session, refund)
+    lacking = missing(refund, has_account)
     if lacking:
         kind = "refund_details_missing"
         values["missing"] = "、".join(BLOCKERS[code].split("，")[0] for code in lacking)
