@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from miniapp_api.alerts.models import StaffAlert
 from miniapp_api.db import unit_of_work
 from miniapp_api.objections.models import ObjectionDeadline
 from miniapp_api.refunds.models import Assessment
@@ -170,11 +171,45 @@ def test_an_upheld_objection_takes_an_unpaid_refund_back_to_be_compared_and_conf
     assert accepted.status_code == 200, accepted.get_json()
     again = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()
     assert (again["status"], again["applied_at"], again["confirm_by"]) == ("eligible", None, None)
+    assert [b["code"] for b in again["blockers"]] == ["RESCREEN_DUE"]
     assert again["objections"][0]["outcome"] == "accepted"
-    with unit_of_work() as session:
-        reopened = session.get(Assessment, refund["id"])
-        assert reopened is not None and reopened.told_at is None and reopened.next_step_on is not None
+    with unit_of_work() as session:  # whoever imports the records is told to correct and re-screen
+        alert = session.scalar(select(StaffAlert).where(StaffAlert.kind == "refund_rescreen_due"))
+        assert alert is not None and alert.resolved_at is None and filed["objection_no"] in alert.message
+    stale = client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    assert (stale.status_code, stale.get_json()["code"]) == (409, "REFUND_INCOMPLETE")  # not on the old figures
     _screened(client, "rescreener")  # on the corrected records: told at once, with a new window
     with unit_of_work() as session:
         told = session.get(Assessment, refund["id"])
         assert told is not None and told.told_at is not None and told.confirm_by is not None
+        assert told.blockers == ""
+        assert session.scalar(select(StaffAlert.resolved_at).where(StaffAlert.kind == "refund_rescreen_due"))
+    assert client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens)).status_code == 200
+
+
+def test_an_upheld_objection_does_not_undo_a_reviewers_rejection_nor_a_waiver(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = enterprise_with_contact()
+    _screened(client)
+    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
+    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
+    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    reviewer = staff_login(client, "credit.reviewer", "reviewer", region="371500")
+    client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/decision",
+        json={"decision": "reject", "reason_code": "CREDIT_CHECK"},
+        headers=bearer(reviewer),
+    )
+    filed = _object(client, tokens, refund["id"], condition="AMOUNT", description="返还金额少算了一分钱").get_json()
+    handler = staff(client, "fair.handler", "handler", region="371500")
+    assert act(client, handler, filed["id"], "accept", answer="金额更正").status_code == 200
+    with unit_of_work() as session:
+        kept = session.get(Assessment, refund["id"])
+        assert kept is not None and (kept.status, kept.rejection_code) == ("rejected", "CREDIT_CHECK")
+        assert "RESCREEN_DUE" not in kept.blockers
+        kept.status = "waived"  # and had it been waived instead
+    second = _object(client, tokens, refund["id"], condition="MONTHS_PAID", description="月数应为25个月").get_json()
+    assert act(client, handler, second["id"], "accept", answer="月数更正").status_code == 200
+    with unit_of_work() as session:
+        assert session.scalar(select(Assessment.status).where(Assessment.id == refund["id"])) == "waived"

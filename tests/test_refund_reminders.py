@@ -114,3 +114,25 @@ def test_an_open_objection_keeps_the_refund_from_being_waived_until_it_is_answer
         assert filed.status_code == 201, filed.get_json()
     assert sweep(dt.date(2026, 4, 2)).waived == 0
     assert _refund(firm).status == "eligible"
+
+
+def test_an_objection_waiting_on_the_enterprises_answer_does_not_hold_its_window_open(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    from tests.objections_helpers import act, staff
+
+    with time_machine.travel(SCREENING_DAY, tick=True):
+        firm = enterprise_with_contact(size_class=None)
+        _screen(client)
+        tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
+        filed = client.post(
+            f"/api/v1/employer/refunds/{_refund(firm).id}/objections",
+            json={"condition": "SIZE_CLASS", "description": "本单位为小型企业，划型证明已报送市场监管部门"},
+            headers=bearer(tokens),
+        ).get_json()
+        handler = staff(client, "asker", "handler", region="371500")
+        hidden = act(client, handler, filed["id"], "request-info", request="请提供划型证明\u202e编号")
+        assert hidden.status_code == 422  # an invisible character that would reverse what follows
+        asked = act(client, handler, filed["id"], "request-info", request="请提供市场监管部门的划型证明编号")
+        assert asked.status_code == 200, asked.get_json()
+    assert sweep(dt.date(2026, 4, 2)).waived == 1  # the enterprise never answered

@@ -12,7 +12,8 @@ from miniapp_api.audit.models import AuditEvent
 from miniapp_api.db import unit_of_work
 from miniapp_api.refunds.models import Assessment, CorporateAccount, DispatchRelation
 from notifications.standins.sms_server import SmsStandIn
-from tests.auth_helpers import bearer, employer_login, staff_login
+from tests.auth_helpers import bearer, employer_login, staff_credentials, staff_login
+from tests.objections_helpers import relogin
 from tests.refunds_helpers import POLICY_YEAR, demo_regions, enterprise_with_contact
 
 SCREEN = {"policy_year": POLICY_YEAR}
@@ -279,6 +280,19 @@ def test_a_held_enterprise_does_not_read_who_objected_and_staff_read_it_masked(
     assert "13800138000" not in held.get_json()["hold_reason"] and "来电举报" in held.get_json()["hold_reason"]
     seen = client.get(f"/api/v1/employer/refunds/{refund['id']}", headers=bearer(tokens)).get_json()
     assert seen["status"] == "held" and seen["hold_reason"] is None
+    early = client.post(
+        "/api/v1/finance/refund-batches",
+        json=SCREEN,
+        headers=bearer(staff_login(client, "fin", "finance", region="371500")),
+    )
+    assert early.status_code == 409 and "公示中" not in early.get_json()["message"]  # held: not on notice now
+    lifted = client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/decision", json={"decision": "approve"}, headers=bearer(reviewer)
+    )
+    assert lifted.get_json()["status"] == "in_notice"  # looked into, unfounded: back on its notice
+    waiting = client.post("/api/v1/finance/refund-batches", json=SCREEN, headers=bearer(relogin(client, "fin")))
+    assert "公示中1家，公示期至" in waiting.get_json()["message"]  # finance is told when it can pay
+    client.post(f"/api/v1/staff/refunds/{refund['id']}/hold", json={"reason": "再次收到举报"}, headers=bearer(reviewer))
     listed = f"/refund-notices/{published.get_json()['id']}.csv"
     assert firm["name"] in client.get(listed).get_data(as_text=True)
     rejected = client.post(
@@ -289,7 +303,9 @@ def test_a_held_enterprise_does_not_read_who_objected_and_staff_read_it_masked(
     assert rejected.get_json()["status"] == "rejected"
     assert firm["name"] not in client.get(listed).get_data(as_text=True)  # off the public list
     told = [r for r in sms_standin.accepted if firm["phone"] in r["phone"]]
-    held_text = [str(r["params"]) for r in told if r["template"] in ("SMS_REFUND_HELD_V1", "2100041")]
+    held_text = [str(r["params"]) for r in told if r["template"] in ("SMS_REFUND_HELD_V1", "2100041")][:1]
+    lifted_text = [r for r in told if r["template"] in ("SMS_REFUND_HOLD_LIFTED_V1", "2100043")]
+    assert len(lifted_text) == 1
     rejected_text = [str(r["params"]) for r in told if r["template"] in ("SMS_REFUND_REJECTED_V1", "2100040")]
     assert len(held_text) == 1 and "13800138000" not in held_text[0] and "138" not in held_text[0]
     assert len(rejected_text) == 1 and "征信核查未通过" in rejected_text[0]
@@ -325,3 +341,30 @@ def test_bad_input_to_the_refund_api_is_refused_in_words(client: Any, sms_standi
     for year in ("2026", 2026.5):
         loose = client.post("/api/v1/staff/refunds/screenings", json={"policy_year": year}, headers=bearer(reviewer))
         assert loose.status_code == 422, loose.get_json()
+
+
+def test_who_approved_a_refund_does_not_pay_it_even_after_a_move_to_finance(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    from auth.models import StaffUser
+
+    firm = _firm()
+    _screened(client)
+    tokens = _login(client, sms_standin, firm)
+    refund = _only_refund(client, tokens)
+    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    mover = staff_login(client, "mover", "reviewer", region="371500")
+    approved = client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/decision", json={"decision": "approve"}, headers=bearer(mover)
+    )
+    assert approved.status_code == 200
+    with unit_of_work() as session:  # the notice over, and the reviewer moved to finance
+        found = session.get(Assessment, refund["id"])
+        assert found is not None
+        found.status = "payable"
+        session.query(StaffUser).filter_by(username="mover").update({"roles": ["finance"]})
+    moved = client.post("/api/v1/auth/staff/login", json=staff_credentials("mover"))
+    batch = client.post("/api/v1/finance/refund-batches", json=SCREEN, headers=bearer(moved.get_json()))
+    assert (batch.status_code, batch.get_json()["code"]) == (403, "DECIDED_BY_YOU")
+    other = staff_login(client, "other.finance", "finance", region="371500")
+    assert client.post("/api/v1/finance/refund-batches", json=SCREEN, headers=bearer(other)).status_code == 201

@@ -12,6 +12,7 @@ ALERT_KINDS = {
     "calendar_year_missing": "节假日安排缺失，期限无法确定",
     "calendar_horizon": "节假日日历即将用尽",
     "message_undeliverable": "通知未能送达，需电话或书面告知",
+    "refund_rescreen_due": "稳岗返还异议成立，待更正记录后重新比对",
 }
 _OPEN = text("resolved_at IS NULL")
 

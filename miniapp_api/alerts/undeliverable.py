@@ -45,6 +45,7 @@ MESSAGE_LABELS = {
     "refund_details_missing": "稳岗返还资料待补齐提醒",
     "refund_eligible": "稳岗返还确认提醒",
     "refund_held": "稳岗返还暂缓拨付通知",
+    "refund_hold_lifted": "稳岗返还继续公示通知",
     "refund_paid": "稳岗返还拨付通知",
     "refund_rejected": "稳岗返还审核未通过通知",
     "refund_returned": "稳岗返还退回通知",

@@ -90,7 +90,7 @@ def objection_action(caller: Caller, objection_id: int, action: str) -> Any:
     elif action == "request-info":
         body = objection_schemas.ObjectionInfoRequestIn().load({"request": form.get("request", "")})
         handling.request_info(session, caller, objection_id, body["request"])
-        flash("已请申领人补充材料，答复期限暂停计算", "info")
+        flash("已请提出人补充材料，答复期限暂停计算", "info")
     elif action == "accept":
         wanted = {key: form[key].strip() for key in CORRECTION_KEYS if form.get(key, "").strip()}
         body = objection_schemas.ObjectionAcceptIn().load(

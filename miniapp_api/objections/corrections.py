@@ -330,6 +330,7 @@ def answer(
     actor: tuple[str, str | None],
     *,
     rejection: tuple[str, str] | None = None,
+    rescreen: bool = False,
 ) -> None:
     """Close the objection with its outcome, stop its clock and tell the claimant."""
     today = china_today()
@@ -346,8 +347,10 @@ def answer(
     label = subject_label(objection.category, objection.field) or "申领决定"
     if outcome != "accepted":
         text = "经核实异议不成立，可查看原因及后续途径"
-    elif objection.category == "refund":
+    elif objection.category == "refund" and rescreen:
         text = f"异议成立，{label}更正后重新比对，请留意确认通知"
+    elif objection.category == "refund":  # held, rejected, waived or at the bank: the agency follows it up
+        text = f"异议成立，{label}已记录，由经办机构核实处理"
     else:
         text = f"异议成立，{label}已处理"
     notify_filer(

@@ -249,10 +249,11 @@ def accept(session: Session, caller: Caller, objection_id: int, body: dict[str, 
     if objection.category == "refund":
         # The refund is judged again from corrected records: the ledger or lists are re-imported
         # and the region re-screened, which updates a refund not yet applied for.
-        was = refund_objections.upheld(session, objection)
-        history.append(objection.id, "refund_rescreen_due", actor, refund_id=objection.refund_id, was=was)
+        reopened = refund_objections.upheld(session, objection)
+        if reopened:
+            history.append(objection.id, "refund_rescreen_due", actor, refund_id=objection.refund_id)
         audit("objection.accepted", actor=caller.audit_actor, subject=("objection", objection.id))
-        corrections.answer(session, objection, "accepted", actor)
+        corrections.answer(session, objection, "accepted", actor, rescreen=reopened)
         return describe_for_staff(session, objection)
     claim = session.get(Claim, objection.claim_id, with_for_update=True) if objection.claim_id else None
     assert claim is not None  # decision and suspension objections name their claim

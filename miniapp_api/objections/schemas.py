@@ -212,7 +212,7 @@ class ObjectionAssignIn(Schema):
 
 
 class ObjectionInfoRequestIn(Schema):
-    request = ma.fields.String(required=True, validate=validate.Length(max=300), metadata={"label": "需补充的材料"})
+    request = f.Text(required=True, validate=validate.Length(max=300), metadata={"label": "需补充的材料"})
 
 
 class CorrectionIn(Schema):
@@ -234,7 +234,7 @@ class CorrectionIn(Schema):
 
 
 class ObjectionAcceptIn(Schema):
-    answer = ma.fields.String(required=True, validate=validate.Length(max=500), metadata={"label": "答复"})
+    answer = f.Text(required=True, validate=validate.Length(max=500), metadata={"label": "答复"})
     correction = ma.fields.Nested(CorrectionIn, metadata={"label": "更正内容", "description": "申领表信息类异议必填"})
 
 
@@ -242,7 +242,7 @@ class ObjectionRejectIn(Schema):
     reason_code = ma.fields.String(
         required=True, validate=validate.OneOf(sorted(REJECTION_REASONS)), metadata={"label": "不成立原因代码"}
     )
-    answer = ma.fields.String(required=True, validate=validate.Length(max=500), metadata={"label": "答复"})
+    answer = f.Text(required=True, validate=validate.Length(max=500), metadata={"label": "答复"})
 
 
 class CorrectionQuery(Schema):

@@ -50,8 +50,14 @@ REFUND_VALUE_LABELS = {
 }
 
 
+# The layoff count's formula as the region chose it (parameter refund_conditions).
+_COUNTED_AS = {"new_benefit_recipients": "上年度新增领取失业保险金人数", "separations": "按规定原因停保的人数"}
+
+
 def refund_values_in_words(values: dict[str, Any]) -> str:
     def word(value: Any) -> str:
+        if isinstance(value, str) and value in _COUNTED_AS:
+            return _COUNTED_AS[value]
         if value is True or value is False:
             return "是" if value else "否"
         if value in (None, "", []):
@@ -81,8 +87,8 @@ STATUS_LABELS = {
 EVENT_LABELS = {
     "filed": "提交异议",
     "assigned": "分派经办人",
-    "info_requested": "请申领人补充材料",
-    "info_supplied": "申领人补充材料",
+    "info_requested": "请提出人补充材料",
+    "info_supplied": "提出人补充材料",
     "correction_proposed": "提出更正记录",
     "correction_declined": "更正未获复核通过，退回经办人",
     "correction_approved": "更正经复核通过，记录已更正",
@@ -92,10 +98,10 @@ EVENT_LABELS = {
     "due_date_set": "确定答复期限",
     "rated": "服务评价",
     "filer_lost_identity": "提出人的微信身份绑定已被解除（身份由本人找回）",
-    "refund_rescreen_due": "异议成立，经办机构更正记录后重新比对稳岗返还",
+    "refund_rescreen_due": "异议成立，稳岗返还待更正记录后重新比对（此前的申请和审核作废）",
 }
 # The same statuses as staff read them (the claimant's read "待您补充").
-STAFF_STATUS_LABELS = {**STATUS_LABELS, "awaiting_claimant": "待申领人补充材料（答复期限暂停计算）"}
+STAFF_STATUS_LABELS = {**STATUS_LABELS, "awaiting_claimant": "待提出人补充材料（答复期限暂停计算）"}
 
 OUTCOME_LABELS = {"accepted": "异议成立", "rejected": "异议不成立"}
 

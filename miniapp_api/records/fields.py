@@ -21,9 +21,17 @@ _BANK_ACCOUNT = re.compile(r"^[0-9]{12,19}$")
 _BANK_CARD = re.compile(r"^[0-9]{16,19}$")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _REGION = re.compile(r"^[0-9]{6}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, DEL, C1), and the invisible ones that change how text reads: bidi
+# overrides and marks (a figure shown reversed), zero-width characters (a number split so masking
+# misses it), line separators and the byte-order mark.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\u061c\ufeff]")
 
 REQUIRED = {"required": "缺少必填项", "null": "不能为空"}
+
+
+def without_controls(text: str) -> str:
+    """Text from outside (a bank's file) with its control and invisible characters removed."""
+    return _CONTROL.sub("", text)
 
 
 def is_mobile(value: str) -> bool:

@@ -140,7 +140,7 @@ def confirm(session: Session, caller: Caller, refund_id: int) -> dict[str, Any]:
             code="REFUND_WINDOW_CLOSED",
             details={"confirm_by": found.confirm_by.isoformat()},
         )
-    missing = [code for code in ("SIZE_MISSING",) if code in found.blockers.split(",")]
+    missing: list[str] = [code for code in ("SIZE_MISSING", "RESCREEN_DUE") if code in found.blockers.split(",")]
     if session.get(CorporateAccount, found.employer_id) is None:
         missing.append("ACCOUNT_MISSING")
     if missing:

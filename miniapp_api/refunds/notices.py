@@ -140,14 +140,17 @@ def public_csv(session: Session, notice_id: int) -> bytes:
 
 def public_page(session: Session, notice_id: int) -> str:
     notice, region, rows = _public_notice(session, notice_id)
-    title = f"{region.name}{notice.policy_year}年度失业保险稳岗返还公示"
+    title = f"{region.name}{notice.policy_year}年度失业保险稳岗返还公示（第{notice.id}号）"
+    gone = notice.enterprises - len(rows)
+    withdrawn = f"公示期间经核实，{gone}家单位已不在名单中。" if gone > 0 else ""
     listed = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(code)}</td><td>{amount:.2f}</td></tr>" for name, code, amount in rows
     )
     return page(
         title,
         f"<h1>{escape(title)}</h1>"
-        f"<p>公示期：{notice.starts_on:%Y年%m月%d日}至{notice.ends_on:%Y年%m月%d日}（{notice.working_days}个工作日）。"
+        f"<p>{notice.starts_on:%Y年%m月%d日}发布，公示期{notice.working_days}个工作日，至{notice.ends_on:%Y年%m月%d日}止。"
+        f"{withdrawn}"
         f"公示期内对名单有异议的，请向{escape(region.agency_name)}反映，电话{escape(region.agency_phone)}，"
         f"地址{escape(region.agency_address)}。</p>"
         f"<p><small>依据：{escape(notice.basis)}</small></p>"

@@ -4,7 +4,6 @@ against one condition (or the size class, or the amount) with the values it was 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller
+from miniapp_api.alerts.service import raise_alert
 from miniapp_api.audit.service import record as audit
 from miniapp_api.claims.timeline import actor_of
 from miniapp_api.clock import china_today
@@ -110,8 +110,12 @@ def supplement(session: Session, caller: Caller, refund_id: int, objection_id: i
 
 
 def open_on(session: Session, refund_id: int) -> bool:
-    found = select(Objection.id).where(Objection.refund_id == refund_id, Objection.closed_at.is_(None)).limit(1)
-    return session.scalar(found) is not None
+    """An objection the agency is still working on (one waiting for the enterprise's answer to a
+    request for more does not stop its window closing: the enterprise holds that one up)."""
+    found = select(Objection.id).where(
+        Objection.refund_id == refund_id, Objection.closed_at.is_(None), Objection.status != "awaiting_claimant"
+    )
+    return session.scalar(found.limit(1)) is not None
 
 
 def judged_values(session: Session, found: Assessment, subject: str) -> dict[str, Any]:
@@ -150,30 +154,44 @@ def _region(session: Session, objection: Objection) -> Region:
     return region
 
 
-# Not yet at the bank: an upheld objection takes the refund back to be compared again.
-_REOPENED = ("applied", "approved", "in_notice", "held", "payable", "rejected", "waived")
+# In flight on figures now found wrong: the application, its review and its notice place are
+# undone. A refund held or rejected by a reviewer stays with the reviewer (an upheld objection on
+# some figure is no answer to a credit check or a reported layoff); one waived, or on its way to
+# or at the bank, stays as it is.
+_UNDONE = ("applied", "approved", "in_notice", "payable")
+RESCREEN_DUE = "RESCREEN_DUE"
 
 
-def upheld(session: Session, objection: Objection) -> str | None:
-    """The objection was upheld: a refund not yet sent to the bank goes back to be compared
-    again once the agency has corrected the records (its next screening updates it), and the
-    enterprise confirms anew, with a new window. Returns the status it left, if it moved."""
+def upheld(session: Session, objection: Objection) -> bool:
+    """The objection was upheld. A refund not yet confirmed, or confirmed but not yet reviewed
+    into a hold, a rejection or a batch, waits for the agency to re-screen it on the corrected
+    records: it cannot be confirmed meanwhile, and once re-screened the enterprise is told with a
+    new window. True when that is what happens to it."""
     refund = session.get(Assessment, objection.refund_id, with_for_update=True) if objection.refund_id else None
-    if refund is None or refund.status not in _REOPENED:
-        return None  # paying, paid or returned: a difference is settled by the agency, not undone here
+    if refund is None or refund.status not in (*_UNDONE, "eligible", "ineligible"):
+        return False
     was = refund.status
-    refund.status = "eligible" if refund.eligible else "ineligible"
-    refund.applied_at = refund.applied_by = refund.applied_for_by = None
-    refund.decided_at = refund.decided_by = refund.rejection_code = refund.decision_note = None
-    refund.notice_id = refund.held_at = refund.hold_reason = None
-    refund.told_at = refund.confirm_by = refund.waived_at = None
+    if was in _UNDONE:
+        refund.status = "eligible"
+        refund.applied_at = refund.applied_by = refund.applied_for_by = None
+        refund.decided_at = refund.decided_by = refund.decision_note = None
+        refund.notice_id = None
+    refund.blockers = ",".join([*(code for code in refund.blockers.split(",") if code), RESCREEN_DUE])
+    refund.told_at = refund.confirm_by = refund.next_step_on = None
     refund.reminders_sent = 0
-    # Told again once re-screened on the corrected records (the screening brings this forward),
-    # or in a week at the latest, with the figures as they then stand.
-    refund.next_step_on = china_today() + dt.timedelta(days=7)
     audit(
         "refund.reopened",
         subject=("refund_assessment", refund.id),
         detail={"objection_no": objection.objection_no, "was": was},
     )
-    return was
+    # Whoever imports the records is told what to correct, and that the region waits for a screening.
+    raise_alert(
+        session,
+        "refund_rescreen_due",
+        f"refund-rescreen:{refund.region_code}:{refund.policy_year}:",
+        f"{refund.policy_year}年度稳岗返还有异议成立（如{objection.objection_no}，"
+        f"{REFUND_SUBJECTS.get(objection.field or '', '')}）：请更正记录（miniapp import）后重新比对本地区",
+        region_code=refund.region_code,
+        detail={"refund_id": refund.id, "objection_no": objection.objection_no},
+    )
+    return True

@@ -16,12 +16,13 @@ from miniapp_api.audit.service import record as audit
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.documents.tables import csv_bytes
-from miniapp_api.errors import ConflictError, NotFoundError, ValidationFailed
+from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from miniapp_api.payments.answers import read_answers
 from miniapp_api.pii import mask_text
+from miniapp_api.records.fields import without_controls
 from miniapp_api.records.models import Employer
 from miniapp_api.refunds import telling
-from miniapp_api.refunds.models import Assessment, CorporateAccount, PaymentBatch
+from miniapp_api.refunds.models import Assessment, CorporateAccount, Notice, PaymentBatch
 from miniapp_api.refunds.notices import close_ended
 from miniapp_api.refunds.presenting import STATUS_LABELS
 from miniapp_api.refunds.review import region_for
@@ -44,7 +45,17 @@ def prepare(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str,
         .with_for_update(of=Assessment)
     ).all()
     if not payable:
-        raise ConflictError("没有公示期满、待拨付的稳岗返还", code="NOTHING_TO_PAY")
+        raise ConflictError(
+            "没有公示期满、待拨付的稳岗返还" + _in_notice(session, region, body["policy_year"]), code="NOTHING_TO_PAY"
+        )
+    # Who approved a refund does not pay it, whatever roles their account holds now.
+    own = [found.id for found in payable if found.decided_by == caller.staff_user_id]
+    if own:
+        raise Forbidden(
+            f"其中{len(own)}笔稳岗返还由您本人审核通过，须由其他财务人员生成拨付批次",
+            code="DECIDED_BY_YOU",
+            details={"refunds": own[:50]},
+        )
     batch = PaymentBatch(
         region_code=region,
         policy_year=body["policy_year"],
@@ -64,6 +75,17 @@ def prepare(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str,
         detail={"instructions": batch.instructions, "total": str(batch.total_amount)},
     )
     return describe_batch(session, batch)
+
+
+def _in_notice(session: Session, region: str, policy_year: int) -> str:
+    """When the refunds still on notice can be paid, so finance is not left guessing."""
+    waiting, ends = session.execute(
+        select(func.count(Assessment.id), func.max(Notice.ends_on))
+        .join(Notice, Notice.id == Assessment.notice_id)
+        .where(Assessment.region_code == region, Assessment.policy_year == policy_year)
+        .where(Assessment.status == "in_notice")
+    ).one()
+    return f"（公示中{waiting}家，公示期至{ends:%Y-%m-%d}，之后可拨付）" if waiting else ""
 
 
 def describe_batch(session: Session, batch: PaymentBatch) -> dict[str, Any]:
@@ -166,7 +188,7 @@ def confirm(session: Session, caller: Caller, batch_id: int, content: bytes) -> 
         item.status = outcome
         item.paid_at = utcnow() if outcome == "paid" else None
         # The bank's words, told to the enterprise: masked, and cut to what the record holds.
-        item.failure_reason = mask_text(reason)[:200] or None if outcome == "returned" else None
+        item.failure_reason = mask_text(without_controls(reason))[:200] or None if outcome == "returned" else None
         settled[outcome] += 1
         (telling.paid if outcome == "paid" else telling.returned)(session, item)
     if not session.scalar(select(func.count()).where(Assessment.batch_id == batch.id, Assessment.status == "paying")):

@@ -98,6 +98,9 @@ def _step(
 ) -> None:
     days, reminders, basis = window
     every = max(days // (reminders + 1), 1)
+    if "RESCREEN_DUE" in refund.blockers.split(","):
+        refund.next_step_on = None  # told once re-screened (the screening clears the mark)
+        return
     if refund.told_at is None or refund.confirm_by is None:
         refund.told_at = utcnow()
         refund.confirm_by = today + dt.timedelta(days=days)

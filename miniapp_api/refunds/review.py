@@ -151,6 +151,8 @@ def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any
         telling.rejected(session, found, REJECTION_CODES[found.rejection_code or "OTHER"])
     elif not back_on_notice:
         telling.approved(session, found)
+    else:
+        telling.hold_lifted(session, found)
     audit(
         "refund.approved" if approve else "refund.rejected",
         actor=caller.audit_actor,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Date, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
+from miniapp_api.alerts.service import resolve
 from miniapp_api.db import UtcDateTime, utcnow
 from miniapp_api.records.service import rules_parameters
 from miniapp_api.refunds.models import Assessment, Screening
@@ -175,6 +176,13 @@ def screen(session: Session, region_code: str, policy_year: int, *, today: dt.da
     ).one()
     screening.enterprises, screening.eligible, screening.total_amount = int(enterprises), int(eligible), total
     screening.finished_at = utcnow()
+    # Upheld objections waited for this: compared again on the records as they now stand.
+    resolve(
+        session,
+        "refund_rescreen_due",
+        f"已于第{screening.id}次比对重新比对",
+        key_prefix=f"refund-rescreen:{region_code}:{policy_year}:",
+    )
     return screening
 
 

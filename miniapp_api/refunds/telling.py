@@ -35,7 +35,8 @@ def may_confirm(session: Session, refund: Assessment, step: str, has_account: bo
     else:
         kind = "refund_eligible"
         values["amount"] = str(refund.amount)
-    to_contacts(session, employer, kind, values, f"refund:{refund.id}:{step}")
+    # The window is in the key: a new window after an upheld objection is a new message.
+    to_contacts(session, employer, kind, values, f"refund:{refund.id}:{step}:{refund.confirm_by}")
 
 
 def waived(session: Session, refund: Assessment, basis: str) -> None:
@@ -90,12 +91,18 @@ def approved(session: Session, refund: Assessment) -> None:
 
 def rejected(session: Session, refund: Assessment, reason: str) -> None:
     """The decision and its reason (the agency's note is for the file, not the message)."""
-    _to_enterprise(session, refund, "refund_rejected", {"reason": reason}, f"refund:{refund.id}:rejected")
+    _to_enterprise(
+        session, refund, "refund_rejected", {"reason": reason}, f"refund:{refund.id}:rejected:{refund.decided_at}"
+    )
 
 
 def held(session: Session, refund: Assessment) -> None:
     """Only that an objection holds it: who objected, and why, stays with the agency."""
     _to_enterprise(session, refund, "refund_held", {}, f"refund:{refund.id}:held:{refund.held_at}")
+
+
+def hold_lifted(session: Session, refund: Assessment) -> None:
+    _to_enterprise(session, refund, "refund_hold_lifted", {}, f"refund:{refund.id}:hold_lifted:{refund.decided_at}")
 
 
 def _to_enterprise(session: Session, refund: Assessment, kind: str, values: dict[str, str], key: str) -> None:

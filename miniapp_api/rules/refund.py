@@ -28,6 +28,8 @@ REFUSALS = {
 BLOCKERS = {
     "SIZE_MISSING": "企业划型（大型/中小微）未登记，返还比例无法确定",
     "ACCOUNT_MISSING": "未登记银行对公账户",
+    # Set by an upheld objection, cleared by the next screening on the corrected records.
+    "RESCREEN_DUE": "异议成立，待经办机构更正记录后重新比对",
 }
 _CENT = Decimal("0.01")
 

@@ -20,7 +20,7 @@ const FOLLOW = {
   ineligible: "有条件未满足，本年度不能享受稳岗返还。如认为数据有误，可在该项下提出异议。",
   applied: "经办机构审核后将在本地区公示，结果会通知贵单位。",
   approved: "审核已通过，将在本地区公示；公示期满无异议后拨付。",
-  rejected: "经办机构审核未通过，原因见下。如有异议，可拨打12333咨询。",
+  rejected: "经办机构审核未通过，原因见下。对比对结果的某一项有异议的，可在下面对该项提出异议；也可拨打12333咨询。",
   in_notice: "正在本地区公示，公示期满无异议后拨付至贵单位对公账户。",
   held: "公示期间收到异议，经办机构核实后再办理。",
   payable: "公示期满无异议，将在下一拨付批次拨付至贵单位对公账户。",
@@ -31,7 +31,10 @@ const FOLLOW = {
 };
 // What the enterprise still has to do: shown first in the list.
 const TODO = { eligible: "待确认：请核对对公账户并确认申请", returned: "待更正：银行退回，请更正对公账户" };
-const BLOCKER_STEPS = { ACCOUNT_MISSING: "请在下面填写对公账户。", SIZE_MISSING: "请联系当地经办机构登记企业划型。" };
+const BLOCKER_STEPS = {
+  ACCOUNT_MISSING: "请在下面填写对公账户。", SIZE_MISSING: "请联系当地经办机构登记企业划型。",
+  RESCREEN_DUE: "重新比对后将通知贵单位，届时按新的结果确认申请。",
+};
 // The service's reasons for not approving (miniapp_api/refunds/review.py REJECTION_CODES).
 const REJECTIONS = {
   RECORDS_MISMATCH: "缴费或参保记录与系统比对结果不符", LAYOFF_CHECK: "裁员情况核查未通过", CREDIT_CHECK: "征信核查未通过",
@@ -290,7 +293,10 @@ function accountForm(refund, again) {
 
 function confirmSection(refund, again) {
   if (refund.status !== "eligible") return null;
-  if (refund.blockers && refund.blockers.length) return el("p", { class: "hint", text: "补齐上述事项后，即可确认申请。" });
+  if (refund.blockers && refund.blockers.length) {
+    const waiting = refund.blockers.every((b) => b.code === "RESCREEN_DUE");
+    return el("p", { class: "hint", text: waiting ? "重新比对完成前暂不能确认申请。" : "补齐上述事项后，即可确认申请。" });
+  }
   const slot = el("div");
   const go = el("button", { type: "button", text: "确认对公账户并申请" });
   go.addEventListener("click", () => {
