@@ -213,3 +213,55 @@ def test_an_upheld_objection_does_not_undo_a_reviewers_rejection_nor_a_waiver(
     assert act(client, handler, second["id"], "accept", answer="月数更正").status_code == 200
     with unit_of_work() as session:
         assert session.scalar(select(Assessment.status).where(Assessment.id == refund["id"])) == "waived"
+
+
+def test_a_reviewer_answers_the_objection_before_approving_and_a_held_refund_reopened_keeps_its_hold(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = enterprise_with_contact()
+    _screened(client)
+    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
+    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
+    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    filed = _object(client, tokens, refund["id"], condition="AMOUNT", description="12月缴费未计入金额").get_json()
+    reviewer = staff_login(client, "careful.reviewer", "reviewer", region="371500")
+    decision = f"/api/v1/staff/refunds/{refund['id']}/decision"
+    early = client.post(decision, json={"decision": "approve"}, headers=bearer(reviewer))
+    assert (early.status_code, early.get_json()["code"]) == (409, "OBJECTION_OPEN")
+    handler = staff(client, "first.handler", "handler", region="371500")
+    act(client, handler, filed["id"], "reject", reason_code="REFUND_RECORDS_VERIFIED", answer="12月已计入")
+    assert client.post(decision, json={"decision": "approve"}, headers=bearer(reviewer)).status_code == 200
+    assert client.post("/api/v1/staff/refunds/notices", json={"policy_year": POLICY_YEAR}, headers=bearer(reviewer))
+    held = client.post(
+        f"/api/v1/staff/refunds/{refund['id']}/hold",
+        json={"reason": "实名举报：上年裁员未申报"},
+        headers=bearer(reviewer),
+    )
+    assert held.get_json()["status"] == "held"
+    second = _object(client, tokens, refund["id"], condition="MONTHS_PAID", description="足额缴费月数少计").get_json()
+    assert act(client, handler, second["id"], "accept", answer="月数更正后重新比对").status_code == 200
+    with unit_of_work() as session:
+        reopened = session.get(Assessment, refund["id"])
+        assert reopened is not None and (reopened.status, reopened.notice_id) == ("eligible", None)
+        assert reopened.hold_reason == "实名举报：上年裁员未申报"  # the reviewer sees it again at the next review
+
+
+def test_an_objection_upheld_after_payment_alerts_staff_to_settle_the_difference(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = enterprise_with_contact()
+    _screened(client)
+    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
+    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
+    with unit_of_work() as session:  # paid already
+        paid = session.get(Assessment, refund["id"])
+        assert paid is not None
+        paid.status = "paid"
+    filed = _object(client, tokens, refund["id"], condition="AMOUNT", description="返还金额少算了12月").get_json()
+    handler = staff(client, "diff.handler", "handler", region="371500")
+    answered = act(client, handler, filed["id"], "accept", answer="少算属实，差额另行拨付")
+    assert answered.status_code == 200
+    with unit_of_work() as session:
+        alert = session.scalar(select(StaffAlert).where(StaffAlert.kind == "refund_difference"))
+        assert alert is not None and filed["objection_no"] in alert.message and "已拨付" in alert.message
+        assert session.scalar(select(Assessment.status).where(Assessment.id == refund["id"])) == "paid"

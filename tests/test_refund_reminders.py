@@ -136,3 +136,20 @@ def test_an_objection_waiting_on_the_enterprises_answer_does_not_hold_its_window
         asked = act(client, handler, filed["id"], "request-info", request="请提供市场监管部门的划型证明编号")
         assert asked.status_code == 200, asked.get_json()
     assert sweep(dt.date(2026, 4, 2)).waived == 1  # the enterprise never answered
+
+
+def test_an_objection_filed_after_the_window_closed_does_not_keep_the_refund_from_being_waived(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    with time_machine.travel(SCREENING_DAY, tick=True):
+        firm = enterprise_with_contact(account=False)
+        _screen(client)
+    with time_machine.travel(dt.datetime(2026, 4, 2, 1, 0, tzinfo=dt.UTC), tick=True):  # the day after the window
+        tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
+        late = client.post(
+            f"/api/v1/employer/refunds/{_refund(firm).id}/objections",
+            json={"condition": "LAYOFF_RATE", "description": "裁员率的计算仍有误，请重新核对"},
+            headers=bearer(tokens),
+        )
+        assert late.status_code == 201  # it is still answered
+        assert sweep().waived == 1  # but no objection reopens a missed deadline

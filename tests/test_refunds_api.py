@@ -368,3 +368,21 @@ def test_who_approved_a_refund_does_not_pay_it_even_after_a_move_to_finance(
     assert (batch.status_code, batch.get_json()["code"]) == (403, "DECIDED_BY_YOU")
     other = staff_login(client, "other.finance", "finance", region="371500")
     assert client.post("/api/v1/finance/refund-batches", json=SCREEN, headers=bearer(other)).status_code == 201
+
+
+def test_free_text_with_a_soft_hyphen_or_a_line_break_is_refused_with_what_is_wrong(
+    client: Any, sms_standin: SmsStandIn
+) -> None:
+    firm = _firm()
+    _screened(client)
+    tokens = _login(client, sms_standin, firm)
+    refund = _only_refund(client, tokens)
+    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    reviewer = staff_login(client, "hyphen.reviewer", "reviewer", region="371500")
+    decision = f"/api/v1/staff/refunds/{refund['id']}/decision"
+    hidden = client.post(
+        decision, json={"decision": "approve", "note": "举报人电话138\u00ad0013\u00ad8000"}, headers=bearer(reviewer)
+    )
+    assert hidden.status_code == 422 and "不可见" in str(hidden.get_json())
+    broken = client.post(decision, json={"decision": "approve", "note": "第一行\n第二行"}, headers=bearer(reviewer))
+    assert broken.status_code == 422 and "不要换行" in str(broken.get_json())

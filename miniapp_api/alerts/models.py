@@ -13,6 +13,7 @@ ALERT_KINDS = {
     "calendar_horizon": "节假日日历即将用尽",
     "message_undeliverable": "通知未能送达，需电话或书面告知",
     "refund_rescreen_due": "稳岗返还异议成立，待更正记录后重新比对",
+    "refund_difference": "稳岗返还异议成立但已拨付或结束，需核实差额",
 }
 _OPEN = text("resolved_at IS NULL")
 

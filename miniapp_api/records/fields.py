@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 import marshmallow as ma
@@ -21,17 +22,27 @@ _BANK_ACCOUNT = re.compile(r"^[0-9]{12,19}$")
 _BANK_CARD = re.compile(r"^[0-9]{16,19}$")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _REGION = re.compile(r"^[0-9]{6}$")
-# Control characters (C0, DEL, C1), and the invisible ones that change how text reads: bidi
-# overrides and marks (a figure shown reversed), zero-width characters (a number split so masking
-# misses it), line separators and the byte-order mark.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\u061c\ufeff]")
+# Control characters (C0, DEL, C1) and every format character (Unicode category Cf: bidi
+# overrides that show a figure reversed, zero-width and soft hyphens that split a number so
+# masking misses it, tags), and the blank-looking characters that are neither: combining joiners,
+# variation selectors, Hangul and Braille fillers, line and paragraph separators.
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u034f\u115f\u1160\u17b4\u17b5\u2028\u2029\u2800\u3164\ufe00-\ufe0f\uffa0"
+    r"\U000e0100-\U000e01ef]"
+)
+_LINE_BREAK = re.compile(r"[\r\n]")
+
+
+def _invisible(text: str) -> bool:
+    return bool(_CONTROL.search(text)) or any(unicodedata.category(ch) == "Cf" for ch in text)
+
 
 REQUIRED = {"required": "缺少必填项", "null": "不能为空"}
 
 
 def without_controls(text: str) -> str:
     """Text from outside (a bank's file) with its control and invisible characters removed."""
-    return _CONTROL.sub("", text)
+    return "".join(ch for ch in _CONTROL.sub("", text) if unicodedata.category(ch) != "Cf")
 
 
 def is_mobile(value: str) -> bool:
@@ -43,7 +54,9 @@ class _Text(ma.fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if isinstance(text, str) and _CONTROL.search(text):
+        if isinstance(text, str) and _LINE_BREAK.search(text):
+            raise ma.ValidationError("请写在一段之内，不要换行")
+        if isinstance(text, str) and _invisible(text):
             raise ma.ValidationError("含有不可见的控制字符")
         return text.strip() if isinstance(text, str) else text
 

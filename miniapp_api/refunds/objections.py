@@ -26,7 +26,7 @@ from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Region
 from miniapp_api.refunds.enterprise import own_refund
 from miniapp_api.refunds.models import Assessment, Screening
-from miniapp_api.refunds.presenting import conditions, describe_objection
+from miniapp_api.refunds.presenting import STATUS_LABELS, conditions, describe_objection
 
 
 def file(session: Session, caller: Caller, refund_id: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -109,12 +109,22 @@ def supplement(session: Session, caller: Caller, refund_id: int, objection_id: i
     return describe_objection(objection, deadline, _region(session, objection))
 
 
-def open_on(session: Session, refund_id: int) -> bool:
-    """An objection the agency is still working on (one waiting for the enterprise's answer to a
-    request for more does not stop its window closing: the enterprise holds that one up)."""
+def open_on(session: Session, refund: Assessment) -> bool:
+    """An objection the agency is still working on, filed within the confirmation window: it holds
+    the waiver. One waiting for the enterprise's answer does not (the enterprise holds that one
+    up), nor one filed after the window closed (no objection reopens a missed deadline)."""
     found = select(Objection.id).where(
-        Objection.refund_id == refund_id, Objection.closed_at.is_(None), Objection.status != "awaiting_claimant"
+        Objection.refund_id == refund.id,
+        Objection.closed_at.is_(None),
+        Objection.status != "awaiting_claimant",
     )
+    if refund.confirm_by is not None:
+        found = found.where(Objection.filed_on <= refund.confirm_by)
+    return session.scalar(found.limit(1)) is not None
+
+
+def any_open(session: Session, refund_id: int) -> bool:
+    found = select(Objection.id).where(Objection.refund_id == refund_id, Objection.closed_at.is_(None))
     return session.scalar(found.limit(1)) is not None
 
 
@@ -155,10 +165,10 @@ def _region(session: Session, objection: Objection) -> Region:
 
 
 # In flight on figures now found wrong: the application, its review and its notice place are
-# undone. A refund held or rejected by a reviewer stays with the reviewer (an upheld objection on
-# some figure is no answer to a credit check or a reported layoff); one waived, or on its way to
-# or at the bank, stays as it is.
-_UNDONE = ("applied", "approved", "in_notice", "payable")
+# undone. A held refund too, its hold kept on record for the reviewer who sees it again (an
+# upheld objection on some figure is no answer to a reported layoff). One rejected or waived, or
+# on its way to or at the bank, stays as it is, and staff are alerted to settle the difference.
+_UNDONE = ("applied", "approved", "in_notice", "held", "payable")
 RESCREEN_DUE = "RESCREEN_DUE"
 
 
@@ -168,7 +178,18 @@ def upheld(session: Session, objection: Objection) -> bool:
     records: it cannot be confirmed meanwhile, and once re-screened the enterprise is told with a
     new window. True when that is what happens to it."""
     refund = session.get(Assessment, objection.refund_id, with_for_update=True) if objection.refund_id else None
-    if refund is None or refund.status not in (*_UNDONE, "eligible", "ineligible"):
+    if refund is None:
+        return False
+    if refund.status not in (*_UNDONE, "eligible", "ineligible"):
+        raise_alert(
+            session,
+            "refund_difference",
+            f"refund-difference:{refund.id}:{objection.id}",
+            f"{objection.objection_no}异议成立，但该单位{refund.policy_year}年度稳岗返还已{STATUS_LABELS[refund.status]}："
+            "请核实差额并另行处理",
+            region_code=refund.region_code,
+            detail={"refund_id": refund.id, "objection_no": objection.objection_no, "status": refund.status},
+        )
         return False
     was = refund.status
     if was in _UNDONE:
@@ -176,6 +197,7 @@ def upheld(session: Session, objection: Objection) -> bool:
         refund.applied_at = refund.applied_by = refund.applied_for_by = None
         refund.decided_at = refund.decided_by = refund.decision_note = None
         refund.notice_id = None
+        refund.batch_id = refund.payment_reference = refund.failure_reason = None  # a returned one's
     refund.blockers = ",".join([*(code for code in refund.blockers.split(",") if code), RESCREEN_DUE])
     refund.told_at = refund.confirm_by = refund.next_step_on = None
     refund.reminders_sent = 0

@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth.caller import Caller
+from miniapp_api.audit.models import AuditEvent
 from miniapp_api.audit.service import record as audit
 from miniapp_api.clock import china_today
 from miniapp_api.db import MAX_ID, chunks, utcnow
 from miniapp_api.documents.tables import csv_bytes
 from miniapp_api.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
+from miniapp_api.objections.models import Objection
 from miniapp_api.payments.answers import read_answers
 from miniapp_api.pii import mask_text
 from miniapp_api.records.fields import without_controls
@@ -40,6 +42,8 @@ def prepare(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str,
             Assessment.region_code == region,
             Assessment.policy_year == body["policy_year"],
             Assessment.status == "payable",
+            # An objection still unanswered may change the figures: paid once it is answered.
+            ~select(Objection.id).where(Objection.refund_id == Assessment.id, Objection.closed_at.is_(None)).exists(),
         )
         .order_by(Assessment.id)
         .with_for_update(of=Assessment)
@@ -48,8 +52,9 @@ def prepare(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str,
         raise ConflictError(
             "没有公示期满、待拨付的稳岗返还" + _in_notice(session, region, body["policy_year"]), code="NOTHING_TO_PAY"
         )
-    # Who approved a refund does not pay it, whatever roles their account holds now.
-    own = [found.id for found in payable if found.decided_by == caller.staff_user_id]
+    # Who approved a refund does not pay it, whatever roles their account holds now (the audit
+    # trail remembers every approval, a later one by someone else included).
+    own = _approved_by(session, caller, [found.id for found in payable])
     if own:
         raise Forbidden(
             f"其中{len(own)}笔稳岗返还由您本人审核通过，须由其他财务人员生成拨付批次",
@@ -75,6 +80,25 @@ def prepare(session: Session, caller: Caller, body: dict[str, Any]) -> dict[str,
         detail={"instructions": batch.instructions, "total": str(batch.total_amount)},
     )
     return describe_batch(session, batch)
+
+
+def _approved_by(session: Session, caller: Caller, refund_ids: list[int]) -> list[int]:
+    kind, who = caller.audit_actor
+    approved: set[int] = set()
+    for chunk in chunks([str(refund_id) for refund_id in refund_ids]):
+        approved |= {
+            int(subject or 0)
+            for subject in session.scalars(
+                select(AuditEvent.subject_id).where(
+                    AuditEvent.action == "refund.approved",
+                    AuditEvent.subject_kind == "refund_assessment",
+                    AuditEvent.subject_id.in_(chunk),
+                    AuditEvent.actor_kind == kind,
+                    AuditEvent.actor_id == str(who),
+                )
+            )
+        }
+    return sorted(approved)
 
 
 def _in_notice(session: Session, region: str, policy_year: int) -> str:

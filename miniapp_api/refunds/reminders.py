@@ -109,7 +109,7 @@ def _step(
         telling.may_confirm(session, refund, "told", has_account)
         result.told += 1
     elif today > refund.confirm_by:
-        if open_on(session, refund.id):
+        if open_on(session, refund):
             refund.next_step_on = today + dt.timedelta(days=1)  # waived only once the agency has answered
             return
         refund.status = "waived"

@@ -18,6 +18,7 @@ from miniapp_api.pii import mask_text
 from miniapp_api.records.models import Employer, Region
 from miniapp_api.refunds import telling
 from miniapp_api.refunds.models import Assessment
+from miniapp_api.refunds.objections import any_open
 from miniapp_api.refunds.presenting import STATUS_LABELS, describe
 from miniapp_api.refunds.screening import screen
 from miniapp_api.rules.errors import RulesError
@@ -129,6 +130,11 @@ def decide(session: Session, caller: Caller, refund_id: int, body: dict[str, Any
             details={"status": found.status},
         )
     approve = body["decision"] == "approve"
+    if approve and any_open(session, found.id):
+        raise ConflictError(
+            "该单位对这笔稳岗返还的异议尚未答复，请答复后再审核通过（异议成立的将退回重新比对）",
+            code="OBJECTION_OPEN",
+        )
     note = mask_text((body.get("note") or "").strip()) or None  # the enterprise reads it
     if not approve:
         code = body.get("reason_code")

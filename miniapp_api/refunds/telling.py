@@ -35,8 +35,8 @@ def may_confirm(session: Session, refund: Assessment, step: str, has_account: bo
     else:
         kind = "refund_eligible"
         values["amount"] = str(refund.amount)
-    # The window is in the key: a new window after an upheld objection is a new message.
-    to_contacts(session, employer, kind, values, f"refund:{refund.id}:{step}:{refund.confirm_by}")
+    # When it was told is in the key: a new window after an upheld objection is a new message.
+    to_contacts(session, employer, kind, values, f"refund:{refund.id}:{step}:{refund.told_at}")
 
 
 def waived(session: Session, refund: Assessment, basis: str) -> None:
