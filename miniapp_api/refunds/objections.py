@@ -173,12 +173,16 @@ RESCREEN_DUE = "RESCREEN_DUE"
 
 
 def upheld(session: Session, objection: Objection) -> bool:
-    """The objection was upheld. A refund not yet confirmed, or confirmed but not yet reviewed
-    into a hold, a rejection or a batch, waits for the agency to re-screen it on the corrected
-    records: it cannot be confirmed meanwhile, and once re-screened the enterprise is told with a
-    new window. True when that is what happens to it."""
+    """The objection was upheld. A refund not yet confirmed, or confirmed and not yet rejected or
+    at the bank, waits for the agency to re-screen it on the corrected records: it cannot be
+    confirmed meanwhile, and once re-screened the enterprise is told with a new window. True when
+    that is what happens to it. An objection filed after the window closed reopens nothing: the
+    refund is waived as it would have been."""
     refund = session.get(Assessment, objection.refund_id, with_for_update=True) if objection.refund_id else None
     if refund is None:
+        return False
+    late = refund.status == "eligible" and refund.confirm_by is not None and objection.filed_on > refund.confirm_by
+    if late:
         return False
     if refund.status not in (*_UNDONE, "eligible", "ineligible"):
         raise_alert(
