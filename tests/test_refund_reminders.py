@@ -157,3 +157,15 @@ def test_an_objection_filed_after_the_window_closed_does_not_keep_the_refund_fro
         handler = staff(client, "late.handler", "handler", region="371500")
         assert act(client, handler, late.get_json()["id"], "accept", answer="裁员率更正").status_code == 200
         assert sweep().waived == 1  # but no objection reopens a missed deadline
+
+
+def test_a_sweep_over_more_refunds_waiting_for_a_re_screen_than_a_batch_ends(client: Any, app: Any) -> None:
+    with time_machine.travel(SCREENING_DAY, tick=True):
+        firms = [enterprise_with_contact(name=f"聊城市待比对{n}有限公司") for n in range(3)]
+        _screen(client)
+    with unit_of_work() as session:  # three reopened by upheld objections, waiting for the agency
+        for refund in session.scalars(select(Assessment).where(Assessment.employer_id.in_([f["id"] for f in firms]))):
+            refund.blockers, refund.told_at, refund.next_step_on = "RESCREEN_DUE", None, None
+    result = sweep(DAY_ONE, batch=2)  # a batch smaller than the waiting ones: it must still finish
+    assert (result.told, result.reminded, result.waived) == (0, 0, 0)
+    assert all(_refund(firm).next_step_on == DAY_ONE + dt.timedelta(days=1) for firm in firms)

@@ -99,7 +99,9 @@ def _step(
     days, reminders, basis = window
     every = max(days // (reminders + 1), 1)
     if "RESCREEN_DUE" in refund.blockers.split(","):
-        refund.next_step_on = None  # told once re-screened (the screening clears the mark)
+        # Told once re-screened (the screening clears the mark and brings the next look forward);
+        # meanwhile not before tomorrow, so this sweep's next batch does not read it again.
+        refund.next_step_on = today + dt.timedelta(days=1)
         return
     if refund.told_at is None or refund.confirm_by is None:
         refund.told_at = utcnow()
