@@ -83,6 +83,18 @@ def test_a_reviewer_approves_and_publishes_and_finance_pays_after_the_notice(
         assert approved["credit_code"] in listed and refused["name"] not in listed
         assert statuses(ids) == ["in_notice", "rejected"]
 
+        # An objection to the notice holds the enterprise; looked into and unfounded, it goes back on.
+        desktop.get(f"{live_server}/console/refunds/{ids[0]}")
+        desktop.find_element(By.ID, "hold-reason").send_keys("来电反映该单位上年有裁员未申报")
+        _tick(desktop, "//button[.='暂缓拨付']/ancestor::form//input[@name='confirmed']")
+        click(desktop, "暂缓拨付")
+        _told(desktop, "已暂缓该单位的拨付")
+        assert statuses(ids) == ["held", "rejected"]
+        _tick(desktop, "//button[.='审核通过']/ancestor::form//input[@name='confirmed']")
+        click(desktop, "审核通过")
+        _told(desktop, "已作出审核决定")
+        assert statuses(ids) == ["in_notice", "rejected"]
+
     with time_machine.travel(AFTER_THE_NOTICE, tick=True):
         sign_in(desktop, live_server, "lc.browser.finance")
         assert "审核队列" not in desktop.find_element(By.TAG_NAME, "body").text  # not the business roles' work
