@@ -34,6 +34,17 @@ def _refused_for_months(client: Any, sms: SmsStandIn) -> tuple[dict[str, Any], d
     return firm, tokens, refund
 
 
+def _applied(client: Any, sms: SmsStandIn) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An eligible enterprise, screened, whose contact has confirmed (applied for) its refund."""
+    firm = enterprise_with_contact()
+    _screened(client)
+    tokens = employer_login(client, sms, firm["credit_code"], firm["phone"])
+    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
+    confirmed = client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    assert confirmed.get_json()["status"] == "applied"
+    return firm, tokens, refund
+
+
 def _object(client: Any, tokens: dict[str, Any], refund_id: int, **body: Any) -> Any:
     body = {"condition": "MONTHS_PAID", "description": "本单位自2023年起足额缴费，台账漏记了前期月份", **body}
     return client.post(f"/api/v1/employer/refunds/{refund_id}/objections", json=body, headers=bearer(tokens))
@@ -160,11 +171,7 @@ def test_a_handler_answers_an_enterprises_objection_in_the_console(
 def test_an_upheld_objection_takes_an_unpaid_refund_back_to_be_compared_and_confirmed_again(
     client: Any, sms_standin: SmsStandIn
 ) -> None:
-    firm = enterprise_with_contact()
-    _screened(client)
-    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
-    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
-    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    _firm, tokens, refund = _applied(client, sms_standin)
     filed = _object(client, tokens, refund["id"], condition="AMOUNT", description="上年度12月的缴费未计入").get_json()
     handler = staff(client, "upholder", "handler", region="371500")
     accepted = act(client, handler, filed["id"], "accept", answer="经核实12月缴费漏记，更正后重新比对")
@@ -190,11 +197,7 @@ def test_an_upheld_objection_takes_an_unpaid_refund_back_to_be_compared_and_conf
 def test_an_upheld_objection_does_not_undo_a_reviewers_rejection_nor_a_waiver(
     client: Any, sms_standin: SmsStandIn
 ) -> None:
-    firm = enterprise_with_contact()
-    _screened(client)
-    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
-    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
-    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    _firm, tokens, refund = _applied(client, sms_standin)
     reviewer = staff_login(client, "credit.reviewer", "reviewer", region="371500")
     client.post(
         f"/api/v1/staff/refunds/{refund['id']}/decision",
@@ -218,11 +221,7 @@ def test_an_upheld_objection_does_not_undo_a_reviewers_rejection_nor_a_waiver(
 def test_a_reviewer_answers_the_objection_before_approving_and_a_held_refund_reopened_keeps_its_hold(
     client: Any, sms_standin: SmsStandIn
 ) -> None:
-    firm = enterprise_with_contact()
-    _screened(client)
-    tokens = employer_login(client, sms_standin, firm["credit_code"], firm["phone"])
-    (refund,) = client.get("/api/v1/employer/refunds", headers=bearer(tokens)).get_json()
-    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    _firm, tokens, refund = _applied(client, sms_standin)
     filed = _object(client, tokens, refund["id"], condition="AMOUNT", description="12月缴费未计入金额").get_json()
     reviewer = staff_login(client, "careful.reviewer", "reviewer", region="371500")
     decision = f"/api/v1/staff/refunds/{refund['id']}/decision"

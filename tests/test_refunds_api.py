@@ -38,6 +38,17 @@ def _only_refund(client: Any, tokens: dict[str, Any]) -> dict[str, Any]:
     return listed[0]  # type: ignore[no-any-return]
 
 
+def _applied(client: Any, sms: SmsStandIn) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An eligible enterprise, screened, whose contact has confirmed (applied for) its refund."""
+    firm = _firm()
+    _screened(client)
+    tokens = _login(client, sms, firm)
+    refund = _only_refund(client, tokens)
+    confirmed = client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    assert confirmed.get_json()["status"] == "applied"
+    return firm, tokens, refund
+
+
 def _account(name: str) -> dict[str, str]:
     return {"bank_name": "中国工商银行聊城分行", "account_name": name, "account_number": "1611000109000067890"}
 
@@ -259,11 +270,7 @@ def test_the_account_of_an_applied_refund_cannot_be_changed_through_another_year
 def test_a_held_enterprise_does_not_read_who_objected_and_staff_read_it_masked(
     client: Any, sms_standin: SmsStandIn
 ) -> None:
-    firm = _firm()
-    _screened(client)
-    tokens = _login(client, sms_standin, firm)
-    refund = _only_refund(client, tokens)
-    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    firm, tokens, refund = _applied(client, sms_standin)
     reviewer = staff_login(client, "holder", "reviewer", region="371500")
     decided = client.post(
         f"/api/v1/staff/refunds/{refund['id']}/decision", json={"decision": "approve"}, headers=bearer(reviewer)
@@ -348,11 +355,7 @@ def test_who_approved_a_refund_does_not_pay_it_even_after_a_move_to_finance(
 ) -> None:
     from auth.models import StaffUser
 
-    firm = _firm()
-    _screened(client)
-    tokens = _login(client, sms_standin, firm)
-    refund = _only_refund(client, tokens)
-    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    _firm_applied, _tokens, refund = _applied(client, sms_standin)
     mover = staff_login(client, "mover", "reviewer", region="371500")
     approved = client.post(
         f"/api/v1/staff/refunds/{refund['id']}/decision", json={"decision": "approve"}, headers=bearer(mover)
@@ -373,11 +376,7 @@ def test_who_approved_a_refund_does_not_pay_it_even_after_a_move_to_finance(
 def test_free_text_with_a_soft_hyphen_or_a_line_break_is_refused_with_what_is_wrong(
     client: Any, sms_standin: SmsStandIn
 ) -> None:
-    firm = _firm()
-    _screened(client)
-    tokens = _login(client, sms_standin, firm)
-    refund = _only_refund(client, tokens)
-    client.post(f"/api/v1/employer/refunds/{refund['id']}/confirm", headers=bearer(tokens))
+    _firm_applied, _tokens, refund = _applied(client, sms_standin)
     reviewer = staff_login(client, "hyphen.reviewer", "reviewer", region="371500")
     decision = f"/api/v1/staff/refunds/{refund['id']}/decision"
     hidden = client.post(
